@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: installs what the tests need, then lints
+# and runs every layer (core pytest, AppTest, real-browser Playwright).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Chromium from Debian's packages"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== installing Python requirements"
+python -m pip install -q -r requirements-dev.txt
+
+echo "== ruff"
+python -m ruff check .
+
+echo "== pytest"
+python -m pytest -q "$@"

@@ -1,0 +1,69 @@
+"""thermo_core: the maths behind Mechanics of Learning, with no UI.
+
+Use it from a notebook as ``import thermo_core as tc``::
+
+    t_u, t_c = tc.load_readings()
+    run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2)
+    run.params, run.history.tail()
+"""
+
+from .data import (
+    NORMALIZATIONS,
+    from_raw_params,
+    load_readings,
+    normalization_constants,
+    normalize,
+    split,
+    to_raw_params,
+)
+from .gradients import (
+    DTYPES,
+    SCHEMES,
+    analytic_grad,
+    autograd_grad,
+    buggy_central_difference,
+    buggy_descent_step,
+    fd_error_sweep,
+    loss_evaluations,
+    numeric_grad,
+)
+from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
+from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
+from .training import OPTIMIZERS, Run, batch_mse, train
+
+__all__ = [
+    "DTYPES",
+    "LOSSES",
+    "NORMALIZATIONS",
+    "OPTIMIZERS",
+    "SCHEMES",
+    "Curvature",
+    "Run",
+    "analytic_grad",
+    "autograd_grad",
+    "batch_mse",
+    "buggy_central_difference",
+    "buggy_descent_step",
+    "critical_lr",
+    "curvature",
+    "fd_error_sweep",
+    "from_raw_params",
+    "hessian",
+    "huber_loss",
+    "l1_loss",
+    "load_readings",
+    "loss_evaluations",
+    "loss_fn",
+    "loss_grid",
+    "model",
+    "mse_loss",
+    "normalization_constants",
+    "normalize",
+    "numeric_grad",
+    "optimal_params",
+    "penalty",
+    "penalty_slope",
+    "split",
+    "to_raw_params",
+    "train",
+]

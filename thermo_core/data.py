@@ -1,0 +1,93 @@
+"""The thermometer readings, input normalization and the train/validation split.
+
+Kept apart from the maths so that every page and notebook starts from the same
+11 numbers the chapter prints.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+T_C: tuple[float, ...] = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
+T_U: tuple[float, ...] = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
+
+NORMALIZATIONS: tuple[str, ...] = ("none", "scale", "standardize")
+SCALE_FACTOR = 0.1
+"""The book's normalization: t_un = 0.1 * t_u."""
+
+
+def load_readings() -> tuple[Tensor, Tensor]:
+    """Return (t_u, t_c) as float32 tensors, the 11 readings in the book's order.
+
+    t_u is the unknown unit on the thermometer; t_c is Celsius.
+    """
+    return torch.tensor(T_U, dtype=torch.float32), torch.tensor(T_C, dtype=torch.float32)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in NORMALIZATIONS:
+        raise ValueError(f"unknown normalization {mode!r}; allowed: {', '.join(NORMALIZATIONS)}")
+
+
+def normalization_constants(t_u: Tensor, mode: str) -> tuple[float, float]:
+    """(shift, scale) such that normalized = (t_u - shift) / scale, as Python floats.
+
+    "standardize" uses the sample standard deviation (torch.std, n-1), as the notes do.
+    """
+    _check_mode(mode)
+    if mode == "none":
+        return 0.0, 1.0
+    if mode == "scale":
+        return 0.0, 1.0 / SCALE_FACTOR
+    return float(t_u.mean()), float(t_u.std())
+
+
+def normalize(t_u: Tensor, mode: str) -> Tensor:
+    """Rescale raw readings: "none" (as is), "scale" (0.1·t_u, the book) or "standardize".
+
+    "standardize" gives (t_u - mean) / std: mean 0 and standard deviation 1, which is
+    not the same as squeezing the readings into [-1, 1].
+    """
+    _check_mode(mode)
+    if mode == "none":
+        return t_u.clone()
+    if mode == "scale":
+        return SCALE_FACTOR * t_u
+    return (t_u - t_u.mean()) / t_u.std()
+
+
+def to_raw_params(params: Tensor, t_u: Tensor, mode: str) -> Tensor:
+    """Map [w, b] learned on normalized inputs back to raw-unit [w, b].
+
+    Parameters fitted to normalized inputs only mean something for raw readings after
+    this step: if x = (t_u - m)/s then w·x + b = (w/s)·t_u + (b - w·m/s).
+    ``t_u`` is the raw input the normalization was computed from.
+    """
+    shift, scale = normalization_constants(t_u, mode)
+    w, b = params[0], params[1]
+    return torch.stack([w / scale, b - w * shift / scale])
+
+
+def from_raw_params(params: Tensor, t_u: Tensor, mode: str) -> Tensor:
+    """Inverse of :func:`to_raw_params`: raw-unit [w, b] expressed for normalized inputs."""
+    shift, scale = normalization_constants(t_u, mode)
+    w, b = params[0], params[1]
+    return torch.stack([w * scale, b + w * shift])
+
+
+def split(n: int, val_fraction: float = 0.2, seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Shuffle indices 0..n-1 with randperm and cut off int(val_fraction·n) for validation.
+
+    Uses its own ``torch.Generator`` so it is repeatable for a seed and never touches
+    the global random state (app sessions share one process).
+    """
+    if n < 2:
+        raise ValueError("split needs at least 2 samples")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError("val_fraction must lie strictly between 0 and 1")
+    n_val = max(1, int(val_fraction * n))
+    n_val = min(n_val, n - 1)
+    gen = torch.Generator().manual_seed(int(seed))
+    perm = torch.randperm(n, generator=gen)
+    return perm[:-n_val], perm[-n_val:]
