@@ -30,20 +30,25 @@ from .gradients import (
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
 from .training import OPTIMIZERS, Run, batch_mse, train
+from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
 
 __all__ = [
     "DTYPES",
+    "KNOWN_UNITS",
     "LOSSES",
     "NORMALIZATIONS",
     "OPTIMIZERS",
     "SCHEMES",
     "Curvature",
     "Run",
+    "Unit",
     "analytic_grad",
     "autograd_grad",
     "batch_mse",
     "buggy_central_difference",
     "buggy_descent_step",
+    "closest_unit",
+    "conversion_from_fit",
     "critical_lr",
     "curvature",
     "fd_error_sweep",

@@ -1,0 +1,13 @@
+"""Mechanics of Learning: navigation only. Each page draws its own content and sidebar."""
+
+import streamlit as st
+
+from ui.catalog import PAGES
+
+st.set_page_config(page_title="Mechanics of Learning", page_icon=":material/thermostat:", layout="wide")
+
+pages = [
+    st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
+    for i, p in enumerate(PAGES)
+]
+st.navigation(pages, position="hidden").run()

@@ -1,0 +1,158 @@
+"""Shared fixtures: the repo on sys.path, AppTest helpers, and a real server + Chromium.
+
+The browser fixtures start ``streamlit run`` on a free localhost port once per test
+session and always stop it. Under CI=true a missing Chromium or Playwright fails the
+run instead of skipping, so CI can never pass without a real browser having looked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Base URL of a `streamlit run streamlit_app.py` server, stopped at the end."""
+    port = _free_port()
+    log = open(ROOT / "artifacts" / "streamlit-server.log", "w") if _artifacts() else None
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited early with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit server did not become healthy within 90 s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            log.close()
+
+
+def _artifacts() -> bool:
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    return True
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_missing("playwright is not installed (pip install -r requirements-dev.txt)")
+    exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not exe:
+        _browser_missing("Chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh browser tab, 1280×900, closed after the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def wait_for_app(tab) -> None:
+    """Wait until Streamlit has finished running the script and drawn its charts."""
+    tab.wait_for_selector(READY, timeout=60_000)
+    tab.wait_for_load_state("networkidle")
+    tab.wait_for_selector(READY, timeout=60_000)
+
+
+def open_page(tab, app_url: str, url_path: str, query: str = "") -> None:
+    """Navigate to one page of the app (optionally with a query string) and wait."""
+    suffix = f"?{query}" if query else ""
+    tab.goto(f"{app_url}/{url_path}{suffix}")
+    wait_for_app(tab)
+
+
+def screenshot(tab, name: str) -> Path:
+    """Save a full-page screenshot under docs/screenshots/ for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    # Streamlit scrolls inside its main container, so grow the viewport to fit it.
+    height = tab.evaluate(
+        "() => Math.max(...[...document.querySelectorAll(\"[data-testid='stMain'], "
+        "[data-testid='stMainBlockContainer']\")].map(e => e.scrollHeight), 900)"
+    )
+    width = tab.viewport_size["width"] if tab.viewport_size else 1280
+    tab.set_viewport_size({"width": width, "height": min(int(height) + 40, 8000)})
+    tab.wait_for_timeout(400)
+    tab.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,22 @@
+"""The sidebar every page draws for itself.
+
+It lives here, not in streamlit_app.py, because content drawn by the entrypoint is
+lost in AppTest after the first rerun when a pages/ folder sits beside it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .catalog import PAGES
+
+
+def render_sidebar() -> None:
+    """List the pages in teaching order, each with what you'll learn there."""
+    with st.sidebar:
+        st.markdown("### Mechanics of Learning")
+        st.caption("Chapter 5 of *Deep Learning with PyTorch*, one idea per page.")
+        for number, page in enumerate(PAGES):
+            label = page.title if number == 0 else f"{number}. {page.title}"
+            st.page_link(page.path, label=label, icon=page.icon)
+            st.caption(page.learn)
