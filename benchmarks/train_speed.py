@@ -16,13 +16,18 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import thermo_core as tc  # noqa: E402
+import thermo_core as tc
 
 TARGET = 0.3
 
 
-def chapter_loop(n_epochs: int, optimizer: torch.optim.Optimizer, params: torch.Tensor,
-                 t_u: torch.Tensor, t_c: torch.Tensor) -> torch.Tensor:
+def chapter_loop(
+    n_epochs: int,
+    optimizer: torch.optim.Optimizer,
+    params: torch.Tensor,
+    t_u: torch.Tensor,
+    t_c: torch.Tensor,
+) -> torch.Tensor:
     """The book's training loop: forward, zero_grad, backward, step, print every 500."""
     for epoch in range(1, n_epochs + 1):
         t_p = tc.model(t_u, *params)
@@ -61,6 +66,7 @@ def main() -> int:
     worst = 0.0
     print(f"{'case':30} {'chapter s':>10} {'tc.train s':>11} {'ratio':>7}  params (chapter | tc)")
     for label, name, lr, x in cases:
+
         def book() -> torch.Tensor:
             params = torch.tensor([1.0, 0.0], requires_grad=True)
             opt = getattr(torch.optim, name)([params], lr=lr)

@@ -21,7 +21,9 @@ the other? Chapter 5 guesses the simplest one, a straight line, and lets the dat
 choose its slope and offset:
 """
 )
-st.latex(r"t_c \approx w \cdot t_u + b, \qquad \mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n}\bigl(w\,t_{u,i} + b - t_{c,i}\bigr)^2")
+st.latex(
+    r"t_c \approx w \cdot t_u + b, \qquad \mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n}\bigl(w\,t_{u,i} + b - t_{c,i}\bigr)^2"
+)
 
 t_u, t_c = tc.load_readings()
 xs, ys = t_u.tolist(), t_c.tolist()
@@ -45,12 +47,22 @@ st.markdown(
 prepare([W, B])
 c1, c2 = st.columns(2)
 w = c1.slider(
-    "w (slope)", W.bounds[0], W.bounds[1], step=0.001, format="%.3f", key="w",
+    "w (slope)",
+    W.bounds[0],
+    W.bounds[1],
+    step=0.001,
+    format="%.3f",
+    key="w",
     bind="query-params",
     help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
 )
 b = c2.slider(
-    "b (offset)", B.bounds[0], B.bounds[1], step=0.1, format="%.1f", key="b",
+    "b (offset)",
+    B.bounds[0],
+    B.bounds[1],
+    step=0.1,
+    format="%.1f",
+    key="b",
     bind="query-params",
     help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
 )
@@ -64,11 +76,13 @@ if "home.reveal" not in st.session_state:
 m1, m2, m3 = st.columns(3)
 m1.metric("MSE of your line", f"{mse:,.4f}", help="Mean of the squared residuals, in °C².")
 m2.metric(
-    "Typical miss (RMSE)", f"{mse ** 0.5:,.2f} °C",
+    "Typical miss (RMSE)",
+    f"{mse**0.5:,.2f} °C",
     help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",
 )
 m3.metric(
-    "Above the best possible", f"{mse - best_mse:,.4f}",
+    "Above the best possible",
+    f"{mse - best_mse:,.4f}",
     help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
 )
 
@@ -88,11 +102,16 @@ def _snap() -> None:
 
 b1, b2 = st.columns(2)
 b1.button(
-    "Reveal the least-squares fit", on_click=_reveal, type="primary", width="stretch",
+    "Reveal the least-squares fit",
+    on_click=_reveal,
+    type="primary",
+    width="stretch",
     help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
 )
 b2.button(
-    "Move my sliders to the fit", on_click=_snap, width="stretch",
+    "Move my sliders to the fit",
+    on_click=_snap,
+    width="stretch",
     help="Set w and b to the least-squares values, rounded to the sliders' steps.",
 )
 

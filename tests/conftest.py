@@ -55,12 +55,21 @@ def app_url() -> Iterator[str]:
     log = open(ROOT / "artifacts" / "streamlit-server.log", "w") if _artifacts() else None
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--server.headless", "true",
-            "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
         ],
         cwd=ROOT,
         stdout=log or subprocess.DEVNULL,
@@ -156,3 +165,47 @@ def screenshot(tab, name: str) -> Path:
     tab.wait_for_timeout(400)
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+def run_page(page_path: str, query: dict[str, str | list[str]] | None = None, timeout: float = 60):
+    """Run the real entrypoint in AppTest, switched to ``page_path`` (e.g. "pages/home.py").
+
+    ``query`` plays the part of the URL's query string on the page's first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+    # Switching before the first run works because every url_path is its file's stem;
+    # it lets the query string reach the page's very first run, as a link would.
+    at.switch_page(page_path)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric_value(at, label: str) -> str:
+    """The displayed value of the st.metric with this label."""
+    found = [m for m in at.metric if m.label == label]
+    assert len(found) == 1, f"expected one metric {label!r}, found {[m.label for m in at.metric]}"
+    return found[0].value
+
+
+def as_number(text: str) -> float:
+    """Parse a displayed number like '1,763.8848' or '41.73 °C'."""
+    return float(text.replace(",", "").split()[0])
+
+
+def chart_frames(at) -> list[list]:
+    """For each Vega-Lite chart on the page, the DataFrames it was sent (in order).
+
+    Lets AppTest check what a chart actually draws, not just that it exists.
+    """
+    import pyarrow as pa
+
+    out = []
+    for el in at.get("vega_lite_chart"):
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in el.proto.datasets]
+        out.append(frames)
+    return out

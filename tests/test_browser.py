@@ -38,7 +38,9 @@ def test_home_slider_moves_with_keyboard_and_changes_mse(page, app_url):
     open_page(page, app_url, "home")
     before = _metric(page, "MSE of your line")
     assert before == "1,763.8848"
-    thumb = page.locator("[data-testid='stSlider']").filter(has_text="w (slope)").get_by_role("slider")
+    thumb = (
+        page.locator("[data-testid='stSlider']").filter(has_text="w (slope)").get_by_role("slider")
+    )
     thumb.focus()
     for _ in range(5):
         thumb.press("ArrowLeft")

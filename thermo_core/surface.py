@@ -92,5 +92,9 @@ def loss_grid(
     t_p = wg.unsqueeze(-1) * x + bg.unsqueeze(-1)
     values = penalty(t_p - y, loss, huber_delta).mean(-1)
     return pd.DataFrame(
-        {"w": wg.reshape(-1).numpy(), "b": bg.reshape(-1).numpy(), "loss": values.reshape(-1).numpy()}
+        {
+            "w": wg.reshape(-1).numpy(),
+            "b": bg.reshape(-1).numpy(),
+            "loss": values.reshape(-1).numpy(),
+        }
     )

@@ -115,4 +115,6 @@ def preset_buttons(page: str, presets: Sequence[Preset]) -> None:
         )
     chosen = st.session_state.get(f"{page}.preset")
     if chosen is not None and 0 <= chosen < len(presets):
-        st.info(f"**{presets[chosen].label}:** {presets[chosen].look_for}", icon=":material/visibility:")
+        st.info(
+            f"**{presets[chosen].label}:** {presets[chosen].look_for}", icon=":material/visibility:"
+        )
