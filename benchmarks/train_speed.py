@@ -67,12 +67,12 @@ def main() -> int:
     print(f"{'case':30} {'chapter s':>10} {'tc.train s':>11} {'ratio':>7}  params (chapter | tc)")
     for label, name, lr, x in cases:
 
-        def book() -> torch.Tensor:
+        def book(name: str = name, lr: float = lr, x: torch.Tensor = x) -> torch.Tensor:
             params = torch.tensor([1.0, 0.0], requires_grad=True)
             opt = getattr(torch.optim, name)([params], lr=lr)
             return chapter_loop(5000, opt, params, x, t_c).detach()
 
-        def ours() -> torch.Tensor:
+        def ours(name: str = name, lr: float = lr, x: torch.Tensor = x) -> torch.Tensor:
             return tc.train(x, t_c, optimizer=name, lr=lr, epochs=5000).params
 
         t_book, p_book = best_of(book, args.repeats)

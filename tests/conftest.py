@@ -52,7 +52,8 @@ def _browser_missing(reason: str) -> None:
 def app_url() -> Iterator[str]:
     """Base URL of a `streamlit run streamlit_app.py` server, stopped at the end."""
     port = _free_port()
-    log = open(ROOT / "artifacts" / "streamlit-server.log", "w") if _artifacts() else None
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    log = (ROOT / "artifacts" / "streamlit-server.log").open("w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -72,7 +73,7 @@ def app_url() -> Iterator[str]:
             "false",
         ],
         cwd=ROOT,
-        stdout=log or subprocess.DEVNULL,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -98,13 +99,7 @@ def app_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if log:
-            log.close()
-
-
-def _artifacts() -> bool:
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    return True
+        log.close()
 
 
 @pytest.fixture(scope="session")
