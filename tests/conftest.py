@@ -53,7 +53,7 @@ def app_url() -> Iterator[str]:
     """Base URL of a `streamlit run streamlit_app.py` server, stopped at the end."""
     port = _free_port()
     (ROOT / "artifacts").mkdir(exist_ok=True)
-    log = (ROOT / "artifacts" / "streamlit-server.log").open("w")  # noqa: SIM115 - closed below
+    log = (ROOT / "artifacts" / "streamlit-server.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
