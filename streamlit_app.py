@@ -4,10 +4,6 @@ import streamlit as st
 
 from ui.catalog import PAGES
 
-st.set_page_config(
-    page_title="Mechanics of Learning", page_icon=":material/thermostat:", layout="wide"
-)
-
 pages = [
     st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
     for i, p in enumerate(PAGES)

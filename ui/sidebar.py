@@ -12,7 +12,8 @@ from .catalog import PAGES
 
 
 def render_sidebar() -> None:
-    """List the pages in teaching order, each with what you'll learn there."""
+    """Set the page layout, then list the pages in teaching order with what each teaches."""
+    st.set_page_config(layout="wide")  # here, not in the entrypoint, where it is lost
     with st.sidebar:
         st.markdown("### Mechanics of Learning")
         st.caption("Chapter 5 of *Deep Learning with PyTorch*, one idea per page.")
