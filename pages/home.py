@@ -45,50 +45,9 @@ st.markdown(
     "starts training, w = 1 and b = 0."
 )
 prepare([W, B])
-c1, c2 = st.columns(2)
-w = c1.slider(
-    "w (slope)",
-    W.bounds[0],
-    W.bounds[1],
-    step=0.001,
-    format="%.3f",
-    key="w",
-    bind="query-params",
-    help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
-)
-b = c2.slider(
-    "b (offset)",
-    B.bounds[0],
-    B.bounds[1],
-    step=0.1,
-    format="%.1f",
-    key="b",
-    bind="query-params",
-    help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
-)
-
-mse = float(tc.mse_loss(tc.model(t_u, w, b), t_c))
-best = tc.optimal_params(t_u, t_c)
-best_mse = float(tc.mse_loss(tc.model(t_u.double(), best[0], best[1]), t_c.double()))
 if "home.reveal" not in st.session_state:
     st.session_state["home.reveal"] = False
-
-m1, m2, m3 = st.columns(3)
-m1.metric("MSE of your line", f"{mse:,.4f}", help="Mean of the squared residuals, in °C².")
-m2.metric(
-    "Typical miss (RMSE)",
-    f"{mse**0.5:,.2f} °C",
-    help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",
-)
-m3.metric(
-    "Above the best possible",
-    f"{mse - best_mse:,.4f}",
-    help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
-)
-
-reveal = st.session_state["home.reveal"]
-chart = charts.fit_chart(xs, ys, w, b, (float(best[0]), float(best[1])) if reveal else None)
-st.altair_chart(chart, width="stretch")
+best = tc.optimal_params(t_u, t_c)
 
 
 def _reveal() -> None:
@@ -100,20 +59,61 @@ def _snap() -> None:
     st.session_state["b"] = round(float(best[1]), 1)
 
 
-b1, b2 = st.columns(2)
-b1.button(
-    "Reveal the least-squares fit",
-    on_click=_reveal,
-    type="primary",
-    width="stretch",
-    help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
-)
-b2.button(
-    "Move my sliders to the fit",
-    on_click=_snap,
-    width="stretch",
-    help="Set w and b to the least-squares values, rounded to the sliders' steps.",
-)
+controls, picture = st.columns([1, 2], gap="large")
+with controls:
+    w = st.slider(
+        "w (slope)",
+        W.bounds[0],
+        W.bounds[1],
+        step=0.001,
+        format="%.3f",
+        key="w",
+        bind="query-params",
+        help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
+    )
+    b = st.slider(
+        "b (offset)",
+        B.bounds[0],
+        B.bounds[1],
+        step=0.1,
+        format="%.1f",
+        key="b",
+        bind="query-params",
+        help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
+    )
+    score = tc.score_line(t_u, t_c, w, b)
+    m1, m2 = st.columns(2)
+    m1.metric(
+        "MSE of your line", f"{score.mse:,.4f}", help="Mean of the squared residuals, in °C²."
+    )
+    m2.metric(
+        "Typical miss (RMSE)",
+        f"{score.rmse:,.2f} °C",
+        help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",
+    )
+    st.metric(
+        "Above the best possible",
+        f"{score.excess:,.4f}",
+        help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
+    )
+    st.button(
+        "Reveal the least-squares fit",
+        on_click=_reveal,
+        type="primary",
+        width="stretch",
+        help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
+    )
+    st.button(
+        "Move my sliders to the fit",
+        on_click=_snap,
+        width="stretch",
+        help="Set w and b to the least-squares values, rounded to the sliders' steps.",
+    )
+
+reveal = st.session_state["home.reveal"]
+with picture:
+    best_line = (float(best[0]), float(best[1])) if reveal else None
+    st.altair_chart(charts.fit_chart(xs, ys, w, b, best_line), width="stretch")
 
 if reveal:
     factor, offset = tc.conversion_from_fit(best)
@@ -122,7 +122,11 @@ if reveal:
     f1, f2, f3 = st.columns(3)
     f1.metric("Best w", f"{float(best[0]):.4f}", help="Least-squares slope, °C per unknown unit.")
     f2.metric("Best b", f"{float(best[1]):.2f}", help="Least-squares offset, in °C.")
-    f3.metric("Lowest MSE", f"{best_mse:.4f}", help="No straight line does better on these points.")
+    f3.metric(
+        "Lowest MSE",
+        f"{tc.best_mse(t_u, t_c):.4f}",
+        help="No straight line does better on these points.",
+    )
     st.markdown(
         f"""
 Turn the line around to read the unknown unit from Celsius:

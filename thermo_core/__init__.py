@@ -16,6 +16,7 @@ from .data import (
     split,
     to_raw_params,
 )
+from .fit import LineScore, best_mse, score_line
 from .gradients import (
     DTYPES,
     SCHEMES,
@@ -40,11 +41,13 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEMES",
     "Curvature",
+    "LineScore",
     "Run",
     "Unit",
     "analytic_grad",
     "autograd_grad",
     "batch_mse",
+    "best_mse",
     "buggy_central_difference",
     "buggy_descent_step",
     "closest_unit",
@@ -68,6 +71,7 @@ __all__ = [
     "optimal_params",
     "penalty",
     "penalty_slope",
+    "score_line",
     "split",
     "to_raw_params",
     "train",
