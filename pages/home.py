@@ -82,11 +82,10 @@ with controls:
         help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
     )
     score = tc.score_line(t_u, t_c, w, b)
-    m1, m2 = st.columns(2)
-    m1.metric(
+    st.metric(
         "MSE of your line", f"{score.mse:,.4f}", help="Mean of the squared residuals, in °C²."
     )
-    m2.metric(
+    st.metric(
         "Typical miss (RMSE)",
         f"{score.rmse:,.2f} °C",
         help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",

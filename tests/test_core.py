@@ -348,3 +348,13 @@ def test_thermometer_reads_fahrenheit(data):
     assert (factor, offset) == pytest.approx((1 / w, -b / w))
     unit, gap = tc.closest_unit(factor, offset)
     assert unit.name == "Fahrenheit" and gap < 3
+
+
+def test_score_line_against_float64(data):
+    t_u, t_c = data
+    w_best, b_best = lstsq64()
+    score = tc.score_line(t_u, t_c, 0.6, -20.0)
+    assert score.mse == pytest.approx(mse64(0.6, -20.0), rel=1e-6)
+    assert score.rmse == pytest.approx(math.sqrt(mse64(0.6, -20.0)), rel=1e-6)
+    assert score.excess == pytest.approx(mse64(0.6, -20.0) - mse64(w_best, b_best), rel=1e-5)
+    assert tc.best_mse(t_u, t_c) == pytest.approx(mse64(w_best, b_best), rel=1e-12)
