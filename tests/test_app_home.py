@@ -82,6 +82,13 @@ def test_url_parameters_set_the_sliders():
     )
 
 
+@pytest.mark.parametrize(("w", "b"), [(-1.0, -40.0), (2.0, 40.0), (1.0, 0.0)])
+def test_url_edge_values_reopen_the_same_view(w, b):
+    at = run_page("pages/home.py", {"w": str(w), "b": str(b)})
+    assert at.slider(key="w").value == w and at.slider(key="b").value == b
+    assert not at.warning
+
+
 @pytest.mark.parametrize("query", [{"w": "abc"}, {"w": "99"}, {"w": "nan"}, {"b": ["1", "2"]}])
 def test_bad_url_parameters_fall_back_with_a_note(query):
     at = run_page("pages/home.py", query)

@@ -62,7 +62,10 @@ def choice_setting(
 def prepare(settings: Sequence[Setting]) -> list[str]:
     """Seed defaults into session state and warn on the page about unusable URL values.
 
-    Call before drawing the widgets. Returns the notes it showed (for tests).
+    Call before drawing the widgets, and still pass ``value=setting.default`` to each
+    bound widget: Streamlit drops a URL value equal to the widget's own default, which
+    without ``value=`` is the slider minimum or first option, so such links would not
+    reopen. Returns the notes it showed (for tests).
     """
     notes = []
     for s in settings:
