@@ -24,4 +24,18 @@ PAGES: tuple[PageInfo, ...] = (
         "Fit a line by hand, then let least squares reveal the unit.",
         "home",
     ),
+    PageInfo(
+        "pages/loss_surface.py",
+        "The loss surface",
+        ":material/landscape:",
+        "See the loss as a landscape over (w, b), and how normalizing turns a thin valley into a bowl.",
+        "loss_surface",
+    ),
+    PageInfo(
+        "pages/finite_differences.py",
+        "Finite differences",
+        ":material/calculate:",
+        "Nudge, chain rule or autograd: when a nudged slope lies, and why autograd wins.",
+        "finite_differences",
+    ),
 )

@@ -1,0 +1,71 @@
+"""The "Show the PyTorch code" script for "The loss surface", generated for the current settings.
+
+Pure string building (no Streamlit), so a test can exec the script and compare what it
+prints with what the page shows.
+"""
+
+from __future__ import annotations
+
+from thermo_core.data import T_C, T_U
+
+_NORMALIZE = {
+    "none": "x = t_u                              # raw readings",
+    "scale": "x = 0.1 * t_u                        # the book's rescaling",
+    "standardize": "x = (t_u - t_u.mean()) / t_u.std()  # mean 0, std 1 (std uses n - 1)",
+}
+
+_LOSS = {
+    "mse": "loss = ((t_p - t_c) ** 2).mean()  # MSE",
+    "l1": "loss = (t_p - t_c).abs().mean()  # L1: mean absolute error",
+    "huber": "loss = torch.nn.functional.huber_loss(t_p, t_c, delta={delta!r})  # Huber",
+}
+
+
+def _floats(values: tuple[float, ...]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def surface_code(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -> str:
+    """A self-contained torch script printing the page's numbers as ``name = value`` lines.
+
+    It rebuilds the readings (float32, as the book), works in float64 like the page, and
+    prints the loss and gradient at (w, b), the MSE Hessian's eigenvalues, condition
+    number and critical learning rate, and the least-squares minimum.
+    """
+    if norm not in _NORMALIZE:
+        raise ValueError(f"unknown normalization {norm!r}")
+    if loss not in _LOSS:
+        raise ValueError(f"unknown loss {loss!r}")
+    loss_line = _LOSS[loss].format(delta=float(huber_delta))
+    return f"""import torch
+
+t_c = torch.tensor([{_floats(T_C)}]).double()
+t_u = torch.tensor([{_floats(T_U)}]).double()  # float32 readings, then float64
+{_NORMALIZE[norm]}
+
+# The loss and its gradient at the current point, by autograd
+w = torch.tensor({float(w)!r}, dtype=torch.float64, requires_grad=True)
+b = torch.tensor({float(b)!r}, dtype=torch.float64, requires_grad=True)
+t_p = w * x + b                       # prediction, compared with t_c
+{loss_line}
+loss.backward()
+print("loss =", loss.item())
+print("grad_w =", w.grad.item())
+print("grad_b =", b.grad.item())
+
+# The MSE's Hessian is constant for a line: 2 * [[mean(x^2), mean(x)], [mean(x), 1]]
+m1, m2 = x.mean(), (x * x).mean()
+H = 2 * torch.stack([torch.stack([m2, m1]), torch.stack([m1, torch.ones_like(m1)])])
+lam = torch.linalg.eigvalsh(H)        # ascending
+print("lambda_min =", lam[0].item())
+print("lambda_max =", lam[1].item())
+print("condition_number =", (lam[1] / lam[0]).item())
+print("critical_lr =", (2 / lam[1]).item())  # plain gradient descent diverges above this
+
+# The least-squares minimum (for these inputs x)
+A = torch.stack([x, torch.ones_like(x)], dim=1)
+w_star, b_star = torch.linalg.lstsq(A, t_c.unsqueeze(1)).solution.squeeze(1)
+print("w_star =", w_star.item())
+print("b_star =", b_star.item())
+print("min_mse =", ((w_star * x + b_star - t_c) ** 2).mean().item())
+"""
