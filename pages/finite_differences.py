@@ -11,13 +11,13 @@ from ui.gradient_code import pytorch_code
 from ui.settings import Preset, choice_setting, float_setting, prepare, preset_buttons
 from ui.sidebar import render_sidebar
 
-DELTAS = tc.delta_grid()
-DELTA = choice_setting("delta", 0.1, DELTAS, label=tc.delta_label)
+DELTAS = tc.finite_differences.delta_grid()
+DELTA = choice_setting("delta", 0.1, DELTAS, label=tc.finite_differences.delta_label)
 SCHEME = choice_setting("scheme", "central", tc.SCHEMES)
 DTYPE = choice_setting("dtype", "float32", tuple(tc.DTYPES))
 FD_W = float_setting("fd_w", 1.0, -1.0, 2.0)
 FD_B = float_setting("fd_b", 0.0, -40.0, 40.0)
-FD_WRT = choice_setting("fd_wrt", "w", tc.WRT)
+FD_WRT = choice_setting("fd_wrt", "w", tc.finite_differences.WRT)
 LR = 1e-2  # the notes' learning rate for the one step they take by hand
 
 CHAPTER = {"fd_w": 1.0, "fd_b": 0.0, "fd_wrt": "w"}
@@ -60,7 +60,7 @@ PRESETS = [
 def comparison(w: float, b: float, delta: float, scheme: str, dtype: str) -> pd.DataFrame:
     """The table's numbers: FD, analytic and autograd against the float64 reference."""
     t_u, t_c = tc.load_readings()
-    return tc.gradient_comparison(t_u, t_c, w, b, delta, scheme, dtype)
+    return tc.finite_differences.gradient_comparison(t_u, t_c, w, b, delta, scheme, dtype)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -68,7 +68,7 @@ def sweep(w: float, b: float, wrt: str, schemes: tuple[str, ...]) -> pd.DataFram
     """Measured error over the whole δ grid for both dtypes."""
     t_u, t_c = tc.load_readings()
     raw = tc.fd_error_sweep(t_u, t_c, w, b, list(DELTAS), schemes, tuple(tc.DTYPES), wrt)
-    return tc.label_sweep(raw)
+    return tc.finite_differences.label_sweep(raw)
 
 
 def fmt(value: float, spec: str) -> str:
@@ -133,7 +133,7 @@ with st.container(border=True):
         "δ, the nudge (log scale)",
         options=DELTAS,
         value=DELTA.default,
-        format_func=tc.delta_label,
+        format_func=tc.finite_differences.delta_label,
         key="delta",
         bind="query-params",
         help="How far each parameter is moved to probe the loss. The steps are 1, 2 and 5 "
@@ -182,11 +182,14 @@ with st.container(border=True):
 t_u, t_c = tc.load_readings()
 table = comparison(w, b, delta, scheme, dtype)
 value = {(r.method, r.wrt): r for r in table.itertuples()}
-parts = {p: tc.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, p) for p in tc.WRT}
+parts = {
+    p: tc.finite_differences.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, p)
+    for p in tc.finite_differences.WRT
+}
 
 st.header("Three gradients at this point")
 names = {
-    "finite difference": f"Finite difference ({scheme}, δ = {tc.delta_label(delta)}, {dtype})",
+    "finite difference": f"Finite difference ({scheme}, δ = {tc.finite_differences.delta_label(delta)}, {dtype})",
     "analytic": f"Analytic, chain rule by hand ({dtype})",
     "autograd": f"Autograd, loss.backward() ({dtype})",
     "reference": "Reference: chain rule in float64",
@@ -202,7 +205,7 @@ shown = pd.DataFrame(
             "error in ∂L/∂b": fmt_error(value[m, "b"].abs_error, m),
             "relative error in ∂L/∂b": fmt_error(value[m, "b"].rel_error, m),
         }
-        for m in tc.METHODS
+        for m in tc.finite_differences.METHODS
     ]
 )
 st.table(shown.set_index("method"))
@@ -214,7 +217,7 @@ st.caption(
     "formula, so the two can differ in the last digit."
 )
 
-for p in tc.WRT:
+for p in tc.finite_differences.WRT:
     fd = value["finite difference", p]
     if not math.isfinite(fd.value):
         st.error(
@@ -228,7 +231,7 @@ for p in tc.WRT:
             if parts[p].step_vanished
             else f"the loss changes by less than half of {dtype}'s step between neighbouring "
             f"numbers near L = {parts[p].loss_mid:,.4f} "
-            f"(that step is {tc.spacing(parts[p].loss_mid, dtype):.3g}), "
+            f"(that step is {tc.finite_differences.spacing(parts[p].loss_mid, dtype):.3g}), "
             "so both losses round to the same number"
         )
         where = (
@@ -243,16 +246,16 @@ for p in tc.WRT:
 st.header("Inside one estimate")
 wrt = st.radio(
     "Look inside the partial derivative with respect to",
-    tc.WRT,
+    tc.finite_differences.WRT,
     key="fd_wrt",
     bind="query-params",
     horizontal=True,
-    captions=[f"∂L/∂{p}" for p in tc.WRT],
+    captions=[f"∂L/∂{p}" for p in tc.finite_differences.WRT],
     help="Which parameter is nudged in the zoom and on the error chart below.",
 )
 part = parts[wrt]
-loss64, slope64, curv64 = tc.quadratic_pieces(t_u, t_c, w, b, wrt)
-ulp = tc.spacing(part.loss_mid, dtype)
+loss64, slope64, curv64 = tc.finite_differences.quadratic_pieces(t_u, t_c, w, b, wrt)
+ulp = tc.finite_differences.spacing(part.loss_mid, dtype)
 left, right = st.columns([2, 3])
 with left:
     st.table(
@@ -291,7 +294,7 @@ with left:
         f"multiples of {ulp:.3g} / {part.denominator:.3g} = {part.resolution:.3g}."
     )
 with right:
-    zoom = tc.loss_zoom(t_u, t_c, w, b, delta, dtype, wrt)
+    zoom = tc.finite_differences.loss_zoom(t_u, t_c, w, b, delta, dtype, wrt)
     st.altair_chart(charts.loss_zoom_chart(zoom, part, slope64, wrt), width="stretch")
     st.caption(
         f"The loss along {wrt} near the current point, from −2.5δ to +2.5δ. The green line is "
@@ -311,8 +314,8 @@ if field == "abs_error":
         "absolute errors instead.",
         icon=":material/info:",
     )
-model = tc.fd_error_model(t_u, t_c, w, b, list(DELTAS), scheme, dtype, wrt)
-best_delta = tc.optimal_delta(t_u, t_c, w, b, scheme, dtype, wrt)
+model = tc.finite_differences.fd_error_model(t_u, t_c, w, b, list(DELTAS), scheme, dtype, wrt)
+best_delta = tc.finite_differences.optimal_delta(t_u, t_c, w, b, scheme, dtype, wrt)
 st.altair_chart(
     charts.error_chart(
         errors, model, {"scheme": scheme, "dtype": dtype, "delta": delta}, best_delta, field
@@ -327,11 +330,13 @@ st.caption(
     "thin grey dotted line is the error model below for your scheme and dtype. The grey dashed "
     "rule is its predicted bottom."
 )
-emp_delta, emp_err = tc.sweep_minimum(errors, scheme, dtype)
+emp_delta, emp_err = tc.finite_differences.sweep_minimum(errors, scheme, dtype)
 here = errors[
     (errors["scheme"] == scheme) & (errors["dtype"] == dtype) & (errors["delta"] == delta)
 ].iloc[0]
-predicted = tc.fd_error_model(t_u, t_c, w, b, [best_delta], scheme, dtype, wrt).iloc[0]
+predicted = tc.finite_differences.fd_error_model(
+    t_u, t_c, w, b, [best_delta], scheme, dtype, wrt
+).iloc[0]
 m1, m2, m3 = st.columns(3)
 m1.metric(
     "Relative error at your δ",
@@ -345,21 +350,21 @@ m2.metric(
 )
 m3.metric(
     "Best δ on the grid",
-    tc.delta_label(emp_delta),
+    tc.finite_differences.delta_label(emp_delta),
     help="The δ on the slider's grid with the smallest measured error, for the current "
     "scheme and dtype.",
 )
-if not tc.DELTA_MIN <= best_delta <= tc.DELTA_MAX:
+if not tc.finite_differences.DELTA_MIN <= best_delta <= tc.finite_differences.DELTA_MAX:
     st.info(
         f"The predicted bottom, δ ≈ {best_delta:.2g}, lies outside the slider's range, so "
         "the measured errors keep falling towards that end of the chart.",
         icon=":material/info:",
     )
-eps = tc.machine_epsilon(dtype)
-limit = tc.collapse_limit(errors, scheme, "float32")
+eps = tc.finite_differences.machine_epsilon(dtype)
+limit = tc.finite_differences.collapse_limit(errors, scheme, "float32")
 collapse_text = (
     f"Here, {scheme} differences for ∂L/∂{wrt} in float32 collapse for δ up to "
-    f"{tc.delta_label(limit)}."
+    f"{tc.finite_differences.delta_label(limit)}."
     if limit is not None
     else f"Here, {scheme} differences for ∂L/∂{wrt} in float32 never collapse on the grid."
 )
@@ -374,8 +379,8 @@ st.markdown(
   straight-line model is exactly quadratic in each parameter, so L‴ = 0 and central
   differences have **no** truncation error here.
 * **Round-off (left arm).** Each stored loss is off by up to about ε·|L|, where ε is the
-  dtype's machine epsilon: {tc.machine_epsilon("float32"):.3g} for float32 and
-  {tc.machine_epsilon("float64"):.3g} for float64. Subtracting two nearly equal losses
+  dtype's machine epsilon: {tc.finite_differences.machine_epsilon("float32"):.3g} for float32 and
+  {tc.finite_differences.machine_epsilon("float64"):.3g} for float64. Subtracting two nearly equal losses
   keeps their absolute error but loses most of the digits, and dividing by δ magnifies what
   is left: an error of about 2ε|L|/δ.
 """
@@ -391,13 +396,13 @@ st.markdown(
 Here L = {loss64:,.4f}, ∂L/∂{wrt} = {slope64:,.4f} and ∂²L/∂{wrt}² = {curv64:,.4f}, and
 {dtype} has ε = {eps:.3g}. For the **{scheme}** scheme the model puts the bottom at
 **δ\\* ≈ {best_delta:.2g}**, with a relative error of about {fmt_error(predicted["rel_error"])}.
-On the grid, the smallest measured error is at δ = {tc.delta_label(emp_delta)}.
+On the grid, the smallest measured error is at δ = {tc.finite_differences.delta_label(emp_delta)}.
 Round-off is erratic, so single points can land above or below the model. Why the central
 V still has a right arm: the losses themselves grow like δ², and their rounding error grows
 with them. Its bottom, √(2L/L″), does not depend on ε. A smaller ε only makes the V deeper.
 
 **The collapse.** In float32, 1 + 1e-8 is stored as exactly 1, because float32 has no number
-between 1 and 1 + {tc.machine_epsilon("float32"):.3g}. So w + δ rounds back to w, both
+between 1 and 1 + {tc.finite_differences.machine_epsilon("float32"):.3g}. So w + δ rounds back to w, both
 losses are the same number, and the estimate is exactly 0 (an error of 100 %). The same
 happens whenever the change in loss, about |∂L/∂p|·δ, is smaller than half the rounding step
 of the loss. {collapse_text} float64 moves both limits about nine orders of magnitude further
@@ -406,9 +411,9 @@ away.
 )
 
 st.header("Spot the bug")
-lesson = tc.bracket_lesson(t_u, t_c, w, b, delta, "w")
+lesson = tc.finite_differences.bracket_lesson(t_u, t_c, w, b, delta, "w")
 bug = tc.buggy_descent_step(t_u, t_c, w, b, delta, LR)
-fixed = tc.fixed_descent_step(t_u, t_c, w, b, delta, LR)
+fixed = tc.finite_differences.fixed_descent_step(t_u, t_c, w, b, delta, LR)
 st.markdown(
     "The notes compute the chapter's central difference like this. It prints "
     "−4462.7925 at w = 1, b = 0, δ = 0.1, with the wrong sign and the wrong size. Can you "
@@ -490,7 +495,7 @@ trust it.
 )
 
 st.header("Why autograd exists: the cost")
-costs = tc.gradient_cost_table()
+costs = tc.finite_differences.gradient_cost_table()
 st.table(
     pd.DataFrame(
         {
@@ -503,9 +508,11 @@ st.table(
             "central FD ÷ autograd": [
                 f"{r:,.0f}×" if r >= 10 else f"{r:.2g}×" for r in costs["central_over_autograd"]
             ],
-            "central FD at 1 s per loss": [tc.human_duration(s) for s in costs["central_seconds"]],
+            "central FD at 1 s per loss": [
+                tc.finite_differences.human_duration(s) for s in costs["central_seconds"]
+            ],
             "autograd at 1 s per forward pass": [
-                tc.human_duration(s) for s in costs["autograd_seconds"]
+                tc.finite_differences.human_duration(s) for s in costs["autograd_seconds"]
             ],
         }
     ).set_index("parameters P")
@@ -520,7 +527,7 @@ those passes also gets slower as P grows, so the total grows like P².
 
 Reverse-mode differentiation, which is what `loss.backward()` does, gets **all P partial
 derivatives** from one forward pass and one backward pass. The backward pass costs a small
-constant multiple of the forward pass, about {tc.BACKWARD_FACTOR:g}×,
+constant multiple of the forward pass, about {tc.finite_differences.BACKWARD_FACTOR:g}×,
 because each layer needs the gradient with respect to both its input and its weights. That
 multiple does not depend on P. Autograd is also exact up to rounding: no δ to choose and no
 V to fall into. This is why every deep-learning framework is built around it, and why finite

@@ -37,22 +37,22 @@ def _inputs(norm: str):
 def view(norm: str, loss: str, delta: float) -> dict:
     """Everything that depends on the settings but not on the current point."""
     x, t_c = _inputs(norm)
-    win = tc.surface_window(norm)
-    grid = tc.surface_frame(x, t_c, win, loss, delta)
+    win = tc.landscape.surface_window(norm)
+    grid = tc.landscape.surface_frame(x, t_c, win, loss, delta)
     curv = tc.curvature(x)
     best = tc.optimal_params(x, t_c)
-    best_mse, _, _ = tc.loss_and_grad(x, t_c, float(best[0]), float(best[1]))
+    best_mse, _, _ = tc.landscape.loss_and_grad(x, t_c, float(best[0]), float(best[1]))
     return {
         "grid": grid,
-        "eigen": tc.eigen_lines(x, t_c, win),
-        "contours": tc.mse_contours(x, t_c, CONTOUR_LEVELS) if loss == "mse" else None,
+        "eigen": tc.landscape.eigen_lines(x, t_c, win),
+        "contours": tc.landscape.mse_contours(x, t_c, CONTOUR_LEVELS) if loss == "mse" else None,
         "eigenvalues": [float(v) for v in curv.eigenvalues],
         "condition": curv.condition_number,
         "critical_lr": curv.critical_lr,
         "best": (float(best[0]), float(best[1])),
         "best_mse": best_mse,
-        "lowest": tc.lowest_cell(grid),
-        "unusable": tc.unusable_cells(grid["loss"]),
+        "lowest": tc.landscape.lowest_cell(grid),
+        "unusable": tc.landscape.unusable_cells(grid["loss"]),
         "x": x.tolist(),
         "t_c": t_c.tolist(),
     }
@@ -62,22 +62,22 @@ def view(norm: str, loss: str, delta: float) -> dict:
 def at_point(norm: str, loss: str, delta: float, w: float, b: float) -> dict:
     """The loss, gradient, slices, arrow and residual penalties at the current point."""
     x, t_c = _inputs(norm)
-    win = tc.surface_window(norm)
-    value, gw, gb = tc.loss_and_grad(x, t_c, w, b, loss, delta)
-    dots = tc.residual_penalties(x, t_c, w, b, loss, delta)
+    win = tc.landscape.surface_window(norm)
+    value, gw, gb = tc.landscape.loss_and_grad(x, t_c, w, b, loss, delta)
+    dots = tc.landscape.residual_penalties(x, t_c, w, b, loss, delta)
     r_max = max(4.0, 2.5 * delta, 1.1 * float(dots["r"].abs().max()))
     w_half = 0.2 * (win.w_bounds[1] - win.w_bounds[0])
     b_half = 0.2 * (win.b_bounds[1] - win.b_bounds[0])
     return {
         "loss": value,
         "grad": (gw, gb),
-        "arrow": tc.descent_arrow(w, b, gw, gb, win),
-        "w_slice": tc.slice_frame(x, t_c, "w", b, win.w_bounds, loss, delta),
-        "b_slice": tc.slice_frame(x, t_c, "b", w, win.b_bounds, loss, delta),
-        "w_tangent": tc.tangent_segment(w, value, gw, w_half),
-        "b_tangent": tc.tangent_segment(b, value, gb, b_half),
+        "arrow": tc.landscape.descent_arrow(w, b, gw, gb, win),
+        "w_slice": tc.landscape.slice_frame(x, t_c, "w", b, win.w_bounds, loss, delta),
+        "b_slice": tc.landscape.slice_frame(x, t_c, "b", w, win.b_bounds, loss, delta),
+        "w_tangent": tc.landscape.tangent_segment(w, value, gw, w_half),
+        "b_tangent": tc.landscape.tangent_segment(b, value, gb, b_half),
         "dots": dots,
-        "curves": tc.penalty_curves(r_max, delta),
+        "curves": tc.landscape.penalty_curves(r_max, delta),
     }
 
 
@@ -86,10 +86,10 @@ def preset_facts() -> dict:
     """Numbers the presets quote and the valley-floor point they jump to."""
     x, t_c = _inputs("none")
     b_floor = 10.0
-    w_floor = round(tc.valley_floor_point(x, t_c, b_floor), 4)
+    w_floor = round(tc.landscape.valley_floor_point(x, t_c, b_floor), 4)
     best = tc.optimal_params(_inputs("standardize")[0], t_c)
-    _, gw0, gb0 = tc.loss_and_grad(x, t_c, *tc.SURFACE_START)
-    _, gw1, gb1 = tc.loss_and_grad(x, t_c, w_floor, b_floor)
+    _, gw0, gb0 = tc.landscape.loss_and_grad(x, t_c, *tc.landscape.SURFACE_START)
+    _, gw1, gb1 = tc.landscape.loss_and_grad(x, t_c, w_floor, b_floor)
     return {
         "floor": (w_floor, b_floor),
         "std_best": (round(float(best[0]), 2), round(float(best[1]), 2)),
@@ -100,7 +100,7 @@ def preset_facts() -> dict:
 
 def _reset_point() -> None:
     """A new normalization means new coordinates: go back to the chapter's start."""
-    st.session_state["point_w"], st.session_state["point_b"] = tc.SURFACE_START
+    st.session_state["point_w"], st.session_state["point_b"] = tc.landscape.SURFACE_START
 
 
 FACTS = preset_facts()
@@ -204,9 +204,9 @@ delta = c3.slider(
     "Huber loss; PyTorch's default is 1.",
 )
 
-win = tc.surface_window(norm)
-PW = float_setting("point_w", tc.SURFACE_START[0], *win.w_bounds)
-PB = float_setting("point_b", tc.SURFACE_START[1], *win.b_bounds)
+win = tc.landscape.surface_window(norm)
+PW = float_setting("point_w", tc.landscape.SURFACE_START[0], *win.w_bounds)
+PB = float_setting("point_b", tc.landscape.SURFACE_START[1], *win.b_bounds)
 prepare([PW, PB])
 s1, s2 = st.columns(2)
 w = s1.number_input(

@@ -148,7 +148,7 @@ def settings(at) -> tuple:
 def check_gradient_table(at, delta, scheme, dtype, w, b):
     shown = gradients(at)
     fd = shown["finite"]
-    assert f"({scheme}, δ = {tc.delta_label(delta)}, {dtype})" in fd["label"]
+    assert f"({scheme}, δ = {tc.finite_differences.delta_label(delta)}, {dtype})" in fd["label"]
     exact = grad(w, b)
     for k, p in enumerate(("w", "b")):
         # the reference is the float64 closed form
@@ -206,7 +206,7 @@ def test_defaults_reproduce_the_chapter():
 )
 def test_url_settings_reopen_the_view_and_every_gradient_is_right(delta, scheme, dtype, w, b):
     query = {
-        "delta": tc.delta_label(delta),
+        "delta": tc.finite_differences.delta_label(delta),
         "scheme": scheme,
         "dtype": dtype,
         "fd_w": f"{w:g}",
@@ -325,7 +325,9 @@ def test_metrics_locate_the_bottom_of_the_v():
     sweep, *_ = error_frames(at)
     mine = sweep[(sweep["scheme"] == "forward") & (sweep["dtype"] == "float32")]
     best = mine.loc[mine["abs_error"].idxmin()]
-    assert metric_value(at, "Best δ on the grid") == tc.delta_label(best["delta"])
+    assert metric_value(at, "Best δ on the grid") == tc.finite_differences.delta_label(
+        best["delta"]
+    )
     assert predicted / 3 <= best["delta"] <= predicted * 3
     shown = num(metric_value(at, "Relative error at your δ"))
     est, _ = fd_numpy(1.0, 0.0, 0.1, "forward", "float32", 1)

@@ -101,7 +101,7 @@ def test_the_notes_bracket_bug_and_its_step(data):
 def test_bracket_lesson_combines_the_same_two_losses(data):
     t_u, t_c = data
     for w, b, d in [(1.0, 0.0, 0.1), (0.5, -10.0, 1e-3), (2.0, 40.0, 5.0)]:
-        lesson = tc.bracket_lesson(t_u, t_c, w, b, d)
+        lesson = tc.finite_differences.bracket_lesson(t_u, t_c, w, b, d)
         assert lesson["buggy"] == float(tc.buggy_central_difference(t_u, t_c, w, b, d))
         assert lesson["a"] == pytest.approx(mse(w + d, b), rel=1e-6)
         assert lesson["c"] == pytest.approx(mse(w - d, b), rel=1e-6)
@@ -112,12 +112,12 @@ def test_bracket_lesson_combines_the_same_two_losses(data):
 
 def test_fixed_step_uses_the_true_slope(data):
     t_u, t_c = data
-    step = tc.fixed_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
+    step = tc.finite_differences.fixed_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
     gw = grad(1.0, 0.0)[0]
     assert step["w_new"] == pytest.approx(1.0 - 1e-2 * gw, rel=1e-6)
     gb = grad(step["w_new"], 0.0)[1]
     # L is about 5e6 out there, stored in float32 steps of 0.5: a few steps / 0.2 of slack
-    tol = 4 * tc.spacing(mse(step["w_new"], 0.0), "float32") / 0.2
+    tol = 4 * tc.finite_differences.spacing(mse(step["w_new"], 0.0), "float32") / 0.2
     assert step["grad_b"] == pytest.approx(gb, abs=tol)
     assert step["b_new"] == pytest.approx(-1e-2 * gb, abs=1e-2 * tol)
     assert step["loss_after"] == pytest.approx(mse(step["w_new"], step["b_new"]), rel=1e-5)
@@ -166,13 +166,15 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
     t_u, t_c = data
     for w, b in [(1.0, 0.0), (0.5, -10.0)]:
         for wrt, k in (("w", 0), ("b", 1)):
-            sweep = tc.fd_error_sweep(t_u, t_c, w, b, list(tc.delta_grid()), tc.SCHEMES, wrt=wrt)
+            sweep = tc.fd_error_sweep(
+                t_u, t_c, w, b, list(tc.finite_differences.delta_grid()), tc.SCHEMES, wrt=wrt
+            )
             for row in sweep.itertuples():
                 ours = fd_numpy(w, b, row.delta, row.scheme, row.dtype, k)
                 den = row.delta * (2 if row.scheme == "central" else 1)
                 big = max(mse(w + row.delta, b + row.delta), mse(w - row.delta, b - row.delta))
                 # summation order may differ: allow a few ulps of the largest loss
-                tol = 8 * tc.spacing(max(big, mse(w, b)), row.dtype) / den
+                tol = 8 * tc.finite_differences.spacing(max(big, mse(w, b)), row.dtype) / den
                 assert abs(row.estimate - ours) <= tol, row
 
 
@@ -182,12 +184,12 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
 def test_optimal_delta_closed_forms(data):
     t_u, t_c = data
     L, curv_w = mse(1.0, 0.0), 2 * mean_x2()
-    got = tc.optimal_delta(t_u, t_c, 1.0, 0.0, "forward", "float32", "w")
+    got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "forward", "float32", "w")
     assert got == pytest.approx(2 * math.sqrt(EPS32 * L / curv_w), rel=1e-6)
-    got = tc.optimal_delta(t_u, t_c, 1.0, 0.0, "backward", "float64", "b")
+    got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "backward", "float64", "b")
     assert got == pytest.approx(2 * math.sqrt(EPS64 * L / 2.0), rel=1e-6)
     for dtype in ("float32", "float64"):
-        got = tc.optimal_delta(t_u, t_c, 1.0, 0.0, "central", dtype, "w")
+        got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "central", dtype, "w")
         assert got == pytest.approx(math.sqrt(2 * L / curv_w), rel=1e-6)
 
 
@@ -206,18 +208,24 @@ def test_optimal_delta_closed_forms(data):
 )
 def test_predicted_bottom_matches_the_measured_one(data, scheme, dtype, wrt):
     t_u, t_c = data
-    sweep = tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, list(tc.delta_grid()), (scheme,), (dtype,), wrt)
-    measured, _ = tc.sweep_minimum(sweep, scheme, dtype)
-    predicted = tc.optimal_delta(t_u, t_c, 1.0, 0.0, scheme, dtype, wrt)
+    sweep = tc.fd_error_sweep(
+        t_u, t_c, 1.0, 0.0, list(tc.finite_differences.delta_grid()), (scheme,), (dtype,), wrt
+    )
+    measured, _ = tc.finite_differences.sweep_minimum(sweep, scheme, dtype)
+    predicted = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, scheme, dtype, wrt)
     assert predicted / 3 <= measured <= predicted * 3
 
 
 def test_error_model_terms_and_rough_bound(data):
     t_u, t_c = data
-    grid = list(tc.delta_grid())
-    model = tc.fd_error_model(t_u, t_c, 1.0, 0.0, grid, "forward", "float64", "w")
+    grid = list(tc.finite_differences.delta_grid())
+    model = tc.finite_differences.fd_error_model(
+        t_u, t_c, 1.0, 0.0, grid, "forward", "float64", "w"
+    )
     assert model["truncation"].tolist() == pytest.approx([mean_x2() * d for d in grid], rel=1e-9)
-    central = tc.fd_error_model(t_u, t_c, 1.0, 0.0, grid, "central", "float32", "w")
+    central = tc.finite_differences.fd_error_model(
+        t_u, t_c, 1.0, 0.0, grid, "central", "float32", "w"
+    )
     assert (central["truncation"] == 0).all()
     L, curv = mse(1.0, 0.0), 2 * mean_x2()
     expect = [EPS32 * (L / d + curv * d / 2) for d in grid]
@@ -225,8 +233,10 @@ def test_error_model_terms_and_rough_bound(data):
     # the model is a rough upper bound on what is measured (collapsed points excepted)
     for scheme in tc.SCHEMES:
         for dtype in ("float32", "float64"):
-            m = tc.fd_error_model(t_u, t_c, 1.0, 0.0, grid, scheme, dtype, "w")
-            s = tc.label_sweep(tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, (scheme,), (dtype,)))
+            m = tc.finite_differences.fd_error_model(t_u, t_c, 1.0, 0.0, grid, scheme, dtype, "w")
+            s = tc.finite_differences.label_sweep(
+                tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, (scheme,), (dtype,))
+            )
             ok = (s["outcome"] != "collapsed").to_numpy()
             ratio = s["abs_error"].to_numpy()[ok] / m["abs_error"].to_numpy()[ok]
             assert ratio.max() < 3
@@ -248,8 +258,8 @@ def test_error_model_terms_and_rough_bound(data):
 def test_fd_parts_reproduce_numeric_grad_bit_for_bit(data, w, b, delta, scheme, dtype):
     t_u, t_c = data
     expected = tc.numeric_grad(t_u, t_c, w, b, delta, scheme, tc.DTYPES[dtype]).tolist()
-    for k, wrt in enumerate(tc.WRT):
-        parts = tc.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, wrt)
+    for k, wrt in enumerate(tc.finite_differences.WRT):
+        parts = tc.finite_differences.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, wrt)
         assert parts.estimate == expected[k]
         assert parts.estimate == pytest.approx(parts.numerator / parts.denominator, rel=1e-6)
         assert parts.param == float(np.array([w, b], dtype=dtype)[k])
@@ -259,33 +269,37 @@ def test_fd_parts_reproduce_numeric_grad_bit_for_bit(data, w, b, delta, scheme, 
 
 def test_fd_parts_explain_the_collapse(data):
     t_u, t_c = data
-    w_parts = tc.fd_parts(t_u, t_c, 1.0, 0.0, 1e-8, "central", "float32", "w")
+    w_parts = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-8, "central", "float32", "w")
     assert w_parts.step_vanished and w_parts.step == 0.0 and w_parts.estimate == 0.0
-    b_parts = tc.fd_parts(t_u, t_c, 1.0, 0.0, 1e-6, "central", "float32", "b")
+    b_parts = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-6, "central", "float32", "b")
     assert not b_parts.step_vanished and b_parts.losses_equal and b_parts.estimate == 0.0
     # at δ = 1e-7 float32 stores 1 + δ as 1 + 2^-23: the step taken is not the δ asked for
-    odd = tc.fd_parts(t_u, t_c, 1.0, 0.0, 1e-7, "central", "float32", "w")
+    odd = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-7, "central", "float32", "w")
     assert odd.step == 2.0**-23
     assert odd.resolution == pytest.approx(2.0**-13 / 2e-7, rel=1e-7)
 
 
 def test_spacing_and_machine_epsilon():
-    assert tc.spacing(1.0, "float32") == 2.0**-23 == tc.machine_epsilon("float32")
-    assert tc.spacing(1763.88, "float32") == 2.0**-13  # 1024 <= L < 2048
-    assert tc.spacing(1763.88, "float64") == 2.0**-42
-    assert tc.machine_epsilon("float64") == 2.0**-52
+    assert (
+        tc.finite_differences.spacing(1.0, "float32")
+        == 2.0**-23
+        == tc.finite_differences.machine_epsilon("float32")
+    )
+    assert tc.finite_differences.spacing(1763.88, "float32") == 2.0**-13  # 1024 <= L < 2048
+    assert tc.finite_differences.spacing(1763.88, "float64") == 2.0**-42
+    assert tc.finite_differences.machine_epsilon("float64") == 2.0**-52
 
 
 def test_label_sweep_and_collapse_limit(data):
     t_u, t_c = data
-    grid = list(tc.delta_grid())
-    sweep = tc.label_sweep(tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, wrt="b"))
+    grid = list(tc.finite_differences.delta_grid())
+    sweep = tc.finite_differences.label_sweep(tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, wrt="b"))
     collapsed = sweep[sweep["outcome"] == "collapsed"]
     assert (collapsed["estimate"] == 0).all() and (collapsed["rel_error"] == 1).all()
     assert set(collapsed["dtype"]) == {"float32"}
     # dL/db·δ = 82.6·δ is below half a float32 step of L (6.1e-5) for δ up to 1e-6
-    assert tc.collapse_limit(sweep, "central", "float32") == 1e-6
-    assert tc.collapse_limit(sweep, "central", "float64") is None
+    assert tc.finite_differences.collapse_limit(sweep, "central", "float32") == 1e-6
+    assert tc.finite_differences.collapse_limit(sweep, "central", "float64") is None
     exact = sweep[sweep["outcome"] == "exact"]
     assert (exact["abs_error"] == 0).all()
     synthetic = pd.DataFrame(
@@ -296,7 +310,7 @@ def test_label_sweep_and_collapse_limit(data):
             {"estimate": 2.0, "abs_error": 1.0},
         ]
     )
-    assert tc.label_sweep(synthetic)["outcome"].tolist() == [
+    assert tc.finite_differences.label_sweep(synthetic)["outcome"].tolist() == [
         "exact",
         "non-finite",
         "collapsed",
@@ -307,10 +321,10 @@ def test_label_sweep_and_collapse_limit(data):
 def test_gradient_comparison_against_closed_form(data):
     t_u, t_c = data
     for w, b, dtype in [(1.0, 0.0, "float32"), (0.5, -10.0, "float64")]:
-        table = tc.gradient_comparison(t_u, t_c, w, b, 0.1, "central", dtype)
+        table = tc.finite_differences.gradient_comparison(t_u, t_c, w, b, 0.1, "central", dtype)
         exact = grad(w, b)
         for row in table.itertuples():
-            k = tc.WRT.index(row.wrt)
+            k = tc.finite_differences.WRT.index(row.wrt)
             tol = 1e-5 if dtype == "float32" else 1e-12
             assert row.value == pytest.approx(exact[k], rel=tol, abs=tol)
             assert row.abs_error == pytest.approx(abs(row.value - exact[k]), abs=1e-9)
@@ -320,7 +334,7 @@ def test_gradient_comparison_against_closed_form(data):
 
 def test_loss_zoom_is_exact_and_rounded(data):
     t_u, t_c = data
-    zoom = tc.loss_zoom(t_u, t_c, 1.0, 0.0, 1e-7, "float32", "w")
+    zoom = tc.finite_differences.loss_zoom(t_u, t_c, 1.0, 0.0, 1e-7, "float32", "w")
     assert zoom["offset"].iloc[0] == pytest.approx(-2.5e-7) and len(zoom) == 61
     for row in zoom.iloc[::10].itertuples():
         assert row.exact == pytest.approx(mse(1.0 + row.offset, 0.0) - mse(1.0, 0.0), abs=1e-9)
@@ -331,19 +345,22 @@ def test_loss_zoom_is_exact_and_rounded(data):
 
 
 def test_delta_grid_and_labels():
-    grid = tc.delta_grid()
+    grid = tc.finite_differences.delta_grid()
     assert grid[0] == 1e-8 and grid[-1] == 10.0 and len(grid) == 28
     assert 0.1 in grid and 1e-7 in grid
-    labels = [tc.delta_label(d) for d in grid]
+    labels = [tc.finite_differences.delta_label(d) for d in grid]
     assert len(set(labels)) == len(grid)
     assert [float(label) for label in labels] == list(grid)
-    assert tc.delta_label(1e-8) == "1e-08" and tc.delta_label(0.1) == "0.1"
+    assert (
+        tc.finite_differences.delta_label(1e-8) == "1e-08"
+        and tc.finite_differences.delta_label(0.1) == "0.1"
+    )
     mantissas = {round(d / 10 ** math.floor(math.log10(d))) for d in grid}
     assert mantissas == {1, 2, 5}
 
 
 def test_cost_table_counts_and_durations():
-    table = tc.gradient_cost_table()
+    table = tc.finite_differences.gradient_cost_table()
     assert table["params"].tolist() == [2, 1000, 10**6, 10**9]
     assert table["central_evals"].tolist() == [2 * p for p in table["params"]]
     assert table["forward_evals"].tolist() == [p + 1 for p in table["params"]]
@@ -351,27 +368,27 @@ def test_cost_table_counts_and_durations():
     assert table["central_over_autograd"].tolist() == pytest.approx(
         [2 * p / 3 for p in table["params"]]
     )
-    assert [tc.human_duration(s) for s in table["central_seconds"]] == [
+    assert [tc.finite_differences.human_duration(s) for s in table["central_seconds"]] == [
         "4 s",
         "33 min",
         "23 days",
         "63 years",
     ]
-    assert tc.human_duration(3.0) == "3 s"
+    assert tc.finite_differences.human_duration(3.0) == "3 s"
     with pytest.raises(ValueError):
-        tc.human_duration(math.inf)
+        tc.finite_differences.human_duration(math.inf)
 
 
 def test_bad_arguments_raise(data):
     t_u, t_c = data
     with pytest.raises(ValueError):
-        tc.fd_parts(t_u, t_c, 1.0, 0.0, 0.0)
+        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.0)
     with pytest.raises(ValueError):
-        tc.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, scheme="sideways")
+        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, scheme="sideways")
     with pytest.raises(ValueError):
-        tc.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, wrt="c")
+        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, wrt="c")
     with pytest.raises(ValueError):
-        tc.optimal_delta(t_u, t_c, 1.0, 0.0, "sideways")
+        tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "sideways")
     with pytest.raises(ValueError):
-        tc.delta_grid(1.0, 0.1)
+        tc.finite_differences.delta_grid(1.0, 0.1)
     assert torch.get_default_dtype() == torch.float32

@@ -25,7 +25,7 @@ def mse64(xs, w, b):
 
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_windows_hold_the_start_and_the_minimum_and_are_square(mode):
-    win = tc.surface_window(mode)
+    win = tc.landscape.surface_window(mode)
     x, t_c = inputs(mode)
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     assert win.w_range[1] - win.w_range[0] == pytest.approx(win.b_range[1] - win.b_range[0])
@@ -35,21 +35,21 @@ def test_windows_hold_the_start_and_the_minimum_and_are_square(mode):
     assert win.w_range[0] <= win.w_bounds[0] and win.w_bounds[1] <= win.w_range[1]
     assert win.b_range[0] <= win.b_bounds[0] and win.b_bounds[1] <= win.b_range[1]
     with pytest.raises(ValueError):
-        tc.surface_window("foo")
+        tc.landscape.surface_window("foo")
 
 
 def test_loss_and_grad_match_closed_forms():
     x = T_U
     n = len(x)
     for w, b in [(1.0, 0.0), (0.5, -17.0), (-0.3, 5.0)]:
-        value, gw, gb = tc.loss_and_grad(*inputs("none"), w, b)
+        value, gw, gb = tc.landscape.loss_and_grad(*inputs("none"), w, b)
         r = [w * xi + b - yi for xi, yi in zip(x, T_C, strict=True)]
         assert value == pytest.approx(sum(ri * ri for ri in r) / n, rel=1e-6)
         assert gw == pytest.approx(
             sum(2 * ri * xi for ri, xi in zip(r, x, strict=True)) / n, rel=1e-6
         )
         assert gb == pytest.approx(sum(2 * ri for ri in r) / n, rel=1e-6)
-        l1, g1w, g1b = tc.loss_and_grad(*inputs("none"), w, b, "l1")
+        l1, g1w, g1b = tc.landscape.loss_and_grad(*inputs("none"), w, b, "l1")
         assert l1 == pytest.approx(sum(abs(ri) for ri in r) / n, rel=1e-6)
         sign = [math.copysign(1.0, ri) for ri in r]
         assert g1w == pytest.approx(
@@ -57,7 +57,7 @@ def test_loss_and_grad_match_closed_forms():
         )
         assert g1b == pytest.approx(sum(sign) / n, rel=1e-6)
         d = 3.0
-        hub, hw, hb = tc.loss_and_grad(*inputs("none"), w, b, "huber", d)
+        hub, hw, hb = tc.landscape.loss_and_grad(*inputs("none"), w, b, "huber", d)
         pen = [0.5 * ri * ri if abs(ri) <= d else d * (abs(ri) - 0.5 * d) for ri in r]
         slope = [max(-d, min(d, ri)) for ri in r]
         assert hub == pytest.approx(sum(pen) / n, rel=1e-6)
@@ -66,14 +66,14 @@ def test_loss_and_grad_match_closed_forms():
         )
         assert hb == pytest.approx(sum(slope) / n, rel=1e-6)
     with pytest.raises(ValueError):
-        tc.loss_and_grad(*inputs("none"), 1.0, 0.0, "hinge")
+        tc.landscape.loss_and_grad(*inputs("none"), 1.0, 0.0, "hinge")
 
 
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_surface_frame_values_and_cells(mode):
     x, t_c = inputs(mode)
-    win = tc.surface_window(mode)
-    frame = tc.surface_frame(x, t_c, win, steps=11)
+    win = tc.landscape.surface_window(mode)
+    frame = tc.landscape.surface_frame(x, t_c, win, steps=11)
     assert len(frame) == 121
     xs = x.tolist()
     for i in (0, 17, 60, 120):
@@ -84,32 +84,35 @@ def test_surface_frame_values_and_cells(mode):
 
 
 def test_unusable_cells_counts_inf_nan_and_nonpositive():
-    assert tc.unusable_cells(pd.Series([1.0, math.inf, math.nan, 0.0, -2.0, 3.0])) == (2, 2)
+    assert tc.landscape.unusable_cells(pd.Series([1.0, math.inf, math.nan, 0.0, -2.0, 3.0])) == (
+        2,
+        2,
+    )
     huge = torch.tensor([1e200, 2e200], dtype=torch.float64)
     frame = tc.loss_grid(huge, torch.zeros(2, dtype=torch.float64), (1.0, 2.0), (0.0, 1.0), 2)
-    assert tc.unusable_cells(frame["loss"]) == (4, 0)
+    assert tc.landscape.unusable_cells(frame["loss"]) == (4, 0)
 
 
 def test_slices_and_tangent():
     x, t_c = inputs("none")
-    s = tc.slice_frame(x, t_c, "w", -3.0, (-1.0, 3.0), steps=5)
+    s = tc.landscape.slice_frame(x, t_c, "w", -3.0, (-1.0, 3.0), steps=5)
     assert s["value"].tolist() == pytest.approx([-1.0, 0.0, 1.0, 2.0, 3.0])
     assert s["loss"].tolist() == pytest.approx([mse64(T_U, w, -3.0) for w in s["value"]], rel=1e-6)
-    sb = tc.slice_frame(x, t_c, "b", 0.5, (-10.0, 10.0), steps=3)
+    sb = tc.landscape.slice_frame(x, t_c, "b", 0.5, (-10.0, 10.0), steps=3)
     assert sb["loss"].tolist() == pytest.approx(
         [mse64(T_U, 0.5, b) for b in (-10, 0, 10)], rel=1e-6
     )
-    t = tc.tangent_segment(2.0, 10.0, 3.0, 0.5)
+    t = tc.landscape.tangent_segment(2.0, 10.0, 3.0, 0.5)
     assert t["value"].tolist() == [1.5, 2.5] and t["loss"].tolist() == [8.5, 11.5]
     with pytest.raises(ValueError):
-        tc.slice_frame(x, t_c, "z", 0.0, (0.0, 1.0))
+        tc.landscape.slice_frame(x, t_c, "z", 0.0, (0.0, 1.0))
 
 
 def test_clip_line_to_box():
-    seg = tc.clip_line_to_box((0.0, 0.0), (1.0, 1.0), (-1.0, 2.0), (-5.0, 1.0))
+    seg = tc.landscape.clip_line_to_box((0.0, 0.0), (1.0, 1.0), (-1.0, 2.0), (-5.0, 1.0))
     assert seg == ((-1.0, -1.0), (1.0, 1.0))
-    assert tc.clip_line_to_box((5.0, 5.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0)) is None
-    assert tc.clip_line_to_box((0.5, 0.0), (0.0, 2.0), (0.0, 1.0), (-1.0, 1.0)) == (
+    assert tc.landscape.clip_line_to_box((5.0, 5.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0)) is None
+    assert tc.landscape.clip_line_to_box((0.5, 0.0), (0.0, 2.0), (0.0, 1.0), (-1.0, 1.0)) == (
         (0.5, -1.0),
         (0.5, 1.0),
     )
@@ -126,8 +129,8 @@ def hessian_eigen64(xs):
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_eigen_lines_pass_through_the_minimum_along_eigenvectors(mode):
     x, t_c = inputs(mode)
-    win = tc.surface_window(mode)
-    lines = tc.eigen_lines(x, t_c, win)
+    win = tc.landscape.surface_window(mode)
+    lines = tc.landscape.eigen_lines(x, t_c, win)
     lo, hi = hessian_eigen64(x.tolist())
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     h = tc.hessian(x)
@@ -150,17 +153,17 @@ def test_eigen_lines_pass_through_the_minimum_along_eigenvectors(mode):
 
 
 def test_descent_arrow_points_downhill_and_stays_inside():
-    win = tc.surface_window("none")
-    a = tc.descent_arrow(1.0, 0.0, 4517.3, 82.6, win)
+    win = tc.landscape.surface_window("none")
+    a = tc.landscape.descent_arrow(1.0, 0.0, 4517.3, 82.6, win)
     assert a is not None
     dw, db = a["w1"] - a["w0"], a["b1"] - a["b0"]
     assert dw < 0 and db < 0 and db / dw == pytest.approx(82.6 / 4517.3)
     assert math.hypot(dw, db) == pytest.approx(0.18 * win.side)
     assert a["angle"] == pytest.approx(math.degrees(math.atan2(-4517.3, -82.6)) % 360)
-    near_edge = tc.descent_arrow(-23.9, 0.0, 10.0, 0.0, win)
+    near_edge = tc.landscape.descent_arrow(-23.9, 0.0, 10.0, 0.0, win)
     assert near_edge is not None and near_edge["w1"] == pytest.approx(-24.0)
-    assert tc.descent_arrow(0.0, 0.0, 0.0, 0.0, win) is None
-    assert tc.descent_arrow(0.0, 0.0, math.nan, 1.0, win) is None
+    assert tc.landscape.descent_arrow(0.0, 0.0, 0.0, 0.0, win) is None
+    assert tc.landscape.descent_arrow(0.0, 0.0, math.nan, 1.0, win) is None
 
 
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
@@ -168,27 +171,27 @@ def test_mse_contours_sit_at_their_level(mode):
     x, t_c = inputs(mode)
     best = tc.optimal_params(x, t_c)
     base = mse64(x.tolist(), float(best[0]), float(best[1]))
-    frame = tc.mse_contours(x, t_c, (1.0, 100.0), points=9)
+    frame = tc.landscape.mse_contours(x, t_c, (1.0, 100.0), points=9)
     for _, row in frame.iterrows():
         assert mse64(x.tolist(), row["w"], row["b"]) == pytest.approx(base + row["delta"], rel=1e-6)
 
 
 def test_lowest_cell_and_valley_floor():
     frame = pd.DataFrame({"w": [0, 1, 2], "b": [5, 6, 7], "loss": [3.0, math.nan, 1.0]})
-    assert tc.lowest_cell(frame) == (2.0, 7.0, 1.0)
+    assert tc.landscape.lowest_cell(frame) == (2.0, 7.0, 1.0)
     x, t_c = inputs("none")
-    w = tc.valley_floor_point(x, t_c, 10.0)
-    _, gw, gb = tc.loss_and_grad(x, t_c, w, 10.0)
+    w = tc.landscape.valley_floor_point(x, t_c, 10.0)
+    _, gw, gb = tc.landscape.loss_and_grad(x, t_c, w, 10.0)
     lo, _ = hessian_eigen64(x.tolist())
     # On the floor the gradient is λ_min times the offset: tiny, and along the valley.
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     assert math.hypot(gw, gb) == pytest.approx(lo * math.hypot(w - w_star, 10.0 - b_star), rel=1e-6)
     with pytest.raises(ValueError):
-        tc.valley_floor_point(*inputs("standardize"), 3.0)
+        tc.landscape.valley_floor_point(*inputs("standardize"), 3.0)
 
 
 def test_penalty_curves_and_residual_penalties():
-    curves = tc.penalty_curves(5.0, huber_delta=2.0, steps=11)
+    curves = tc.landscape.penalty_curves(5.0, huber_delta=2.0, steps=11)
     assert (curves["r"] != 0).all() and len(curves) == 3 * 12
     l1 = curves[curves["loss"] == "l1"]
     assert set(l1["slope"]) == {-1.0, 1.0} and (l1["piece"] == l1["slope"]).all()
@@ -196,7 +199,7 @@ def test_penalty_curves_and_residual_penalties():
     for r, p, s in zip(hub["r"], hub["penalty"], hub["slope"], strict=True):
         assert p == pytest.approx(0.5 * r * r if abs(r) <= 2 else 2 * (abs(r) - 1))
         assert s == pytest.approx(max(-2.0, min(2.0, r)))
-    dots = tc.residual_penalties(*inputs("none"), 1.0, 0.0, "mse")
+    dots = tc.landscape.residual_penalties(*inputs("none"), 1.0, 0.0, "mse")
     assert dots["r"].tolist() == pytest.approx([u - c for u, c in zip(T_U, T_C, strict=True)])
     assert dots["penalty"].mean() == pytest.approx(mse64(T_U, 1.0, 0.0), rel=1e-6)
     assert dots["slope"].tolist() == pytest.approx([2 * r for r in dots["r"]])

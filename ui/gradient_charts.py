@@ -47,7 +47,7 @@ def _tick_format(delta: float) -> str:
 
 
 def loss_zoom_chart(
-    zoom: pd.DataFrame, parts: tc.FDParts, true_slope: float, wrt: str
+    zoom: pd.DataFrame, parts: tc.finite_differences.FDParts, true_slope: float, wrt: str
 ) -> alt.LayerChart:
     """The loss along one parameter near p, with the true tangent and the FD line.
 
@@ -151,7 +151,7 @@ def _error_points(sweep: pd.DataFrame, field: str) -> pd.DataFrame:
     data.loc[data["outcome"] == "non-finite", "plot"] = top
     data["series"] = data["scheme"] + ", " + data["dtype"]
     data["marker"] = data["outcome"].map(OUTCOME_NAMES)
-    data["delta_label"] = data["delta"].map(tc.delta_label)
+    data["delta_label"] = data["delta"].map(tc.finite_differences.delta_label)
     return data
 
 
@@ -174,7 +174,11 @@ def error_chart(
     x = alt.X(
         "delta:Q",
         title="δ (log scale)",
-        scale=alt.Scale(type="log", domain=[tc.DELTA_MIN, tc.DELTA_MAX], nice=False),
+        scale=alt.Scale(
+            type="log",
+            domain=[tc.finite_differences.DELTA_MIN, tc.finite_differences.DELTA_MAX],
+            nice=False,
+        ),
         axis=alt.Axis(format="~e", tickCount=10),
     )
     y = alt.Y("plot:Q", title=f"{title} of the estimate (log scale)")
@@ -256,7 +260,10 @@ def error_chart(
     rule_data = pd.DataFrame({"delta": [current["delta"]], "label": ["current δ"]})
     rule = alt.Chart(rule_data).mark_rule(color="#000000", opacity=0.35).encode(x=x)
     layers = [rule, model_line, lines, points, ring, ring_text]
-    if optimum is not None and tc.DELTA_MIN <= optimum <= tc.DELTA_MAX:
+    if (
+        optimum is not None
+        and tc.finite_differences.DELTA_MIN <= optimum <= tc.finite_differences.DELTA_MAX
+    ):
         best = pd.DataFrame({"delta": [optimum], "label": ["predicted bottom"]})
         layers.append(
             alt.Chart(best)

@@ -75,13 +75,15 @@ def prepare(settings: Sequence[Setting]) -> list[str]:
         if not values:
             continue
         if len(values) > 1:
-            notes.append(f"`{s.key}` was given {len(values)} times")
+            notes.append(f"`{s.key}` appears {len(values)} times, so at most one of them is used")
         elif not s.accepts(values[0]):
-            notes.append(f"`{s.key}={values[0][:40]}` is not {s.expected()}")
+            notes.append(
+                f"`{s.key}={values[0][:40]}` is not {s.expected()}, "
+                f"so the default `{s.label(s.default)}` is used"
+            )
     if notes:
         st.warning(
-            "This link carried settings the page cannot use, so it shows the defaults "
-            "for them instead: " + "; ".join(notes) + ".",
+            "This link carried settings the page cannot use as given: " + "; ".join(notes) + ".",
             icon=":material/link_off:",
         )
     return notes
