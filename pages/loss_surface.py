@@ -51,6 +51,7 @@ def view(norm: str, loss: str, delta: float) -> dict:
         "critical_lr": curv.critical_lr,
         "best": (float(best[0]), float(best[1])),
         "best_mse": best_mse,
+        "best_raw": [float(v) for v in tc.optimal_params(*tc.load_readings())],
         "lowest": tc.landscape.lowest_cell(grid),
         "unusable": tc.landscape.unusable_cells(grid["loss"]),
         "x": x.tolist(),
@@ -195,6 +196,7 @@ delta = c3.slider(
     "Huber δ",
     DELTA.bounds[0],
     DELTA.bounds[1],
+    value=DELTA.default,
     step=0.1,
     format="%.1f",
     key="surf_huber_delta",
@@ -213,6 +215,7 @@ w = s1.number_input(
     "w at the current point",
     win.w_bounds[0],
     win.w_bounds[1],
+    value=PW.default,
     step=win.w_step,
     format="%.4f" if win.w_step < 1e-3 else "%.3f",
     key="point_w",
@@ -225,6 +228,7 @@ b = s2.number_input(
     "b at the current point",
     win.b_bounds[0],
     win.b_bounds[1],
+    value=PB.default,
     step=win.b_step,
     format="%.2f",
     key="point_b",
@@ -392,7 +396,7 @@ s_col3.metric(
 if norm != "none":
     st.caption(
         "The minimum moves because the coordinates changed, not the line: mapped back to raw "
-        "units it is always w ≈ 0.5368, b ≈ −17.30."
+        f"units it is always w ≈ {v['best_raw'][0]:.4f}, b ≈ {v['best_raw'][1]:.2f}."
     )
 
 st.header("Loss shape: why the chapter squares the residuals")
