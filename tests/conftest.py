@@ -139,6 +139,29 @@ def wait_for_app(tab) -> None:
     tab.wait_for_selector(READY, timeout=60_000)
 
 
+def metric_text(tab, label: str) -> str:
+    """The value text of the first metric whose label contains ``label``."""
+    metric = tab.locator("[data-testid='stMetric']").filter(has_text=label)
+    return metric.first.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def wait_for_metric(tab, label: str, value: str, equal: bool = True) -> None:
+    """Wait until a metric shows ``value`` (or, with equal=False, anything else).
+
+    Keyboard presses each start a rerun; waiting for the final value (not just any
+    change) keeps the test from reading an intermediate rerun.
+    """
+    tab.wait_for_function(
+        """([label, value, equal]) => [...document.querySelectorAll("[data-testid='stMetric']")]
+            .some(m => m.innerText.includes(label)
+                 && (m.querySelector("[data-testid='stMetricValue']").innerText === value)
+                    === equal)""",
+        arg=[label, value, equal],
+        timeout=30_000,
+    )
+    wait_for_app(tab)
+
+
 def open_page(tab, app_url: str, url_path: str, query: str = "") -> None:
     """Navigate to one page of the app (optionally with a query string) and wait."""
     suffix = f"?{query}" if query else ""

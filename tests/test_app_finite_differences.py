@@ -13,63 +13,15 @@ import re
 import numpy as np
 import pytest
 from conftest import as_number, chart_frames, metric_value, run_page
+from reference import fd_numpy, grad64, mean_x2, mse64
 
 import thermo_core as tc
 
 PAGE = "pages/finite_differences.py"
-T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
-X = [float(np.float32(v)) for v in T_U]
-Y = [float(np.float32(v)) for v in T_C]
 EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
 
 
-# --- independent maths -----------------------------------------------------------------
-
-
-def mse(w: float, b: float) -> float:
-    return sum((w * x + b - y) ** 2 for x, y in zip(X, Y, strict=True)) / len(X)
-
-
-def grad(w: float, b: float) -> tuple[float, float]:
-    """dL/dw = 2·mean((w·x + b - y)·x), dL/db = 2·mean(w·x + b - y), in float64."""
-    r = [w * x + b - y for x, y in zip(X, Y, strict=True)]
-    return 2 * sum(ri * x for ri, x in zip(r, X, strict=True)) / len(X), 2 * sum(r) / len(X)
-
-
-def mean_x2() -> float:
-    return sum(x * x for x in X) / len(X)
-
-
-def ulp(value: float, dtype: str) -> float:
-    v = np.abs(np.array(value, dtype=dtype))
-    return float(np.nextafter(v, np.array(np.inf, dtype=dtype)) - v)
-
-
-def fd_numpy(w: float, b: float, delta: float, scheme: str, dtype: str, k: int):
-    """Finite difference in numpy, all in dtype; returns (estimate, tolerance).
-
-    numpy and torch may add the 11 squares in a different order, so their losses can
-    differ by a few ulps; the tolerance is 8 ulps of the largest loss over the denominator.
-    """
-    dt = np.dtype(dtype)
-    x, y = np.array(X, dtype=dt), np.array(Y, dtype=dt)
-    p, step = np.array([w, b], dtype=dt), np.zeros(2, dtype=dt)
-    step[k] = dt.type(delta)
-
-    def loss(q):
-        return np.mean((q[0] * x + q[1] - y) ** 2, dtype=dt)
-
-    up, mid, down = loss(p + step), loss(p), loss(p - step)
-    if scheme == "central":
-        den = dt.type(2) * step[k]
-        est = (up - down) / den
-    elif scheme == "forward":
-        den, est = step[k], (up - mid) / step[k]
-    else:
-        den, est = step[k], (mid - down) / step[k]
-    big = max(abs(float(up)), abs(float(mid)), abs(float(down)))
-    return float(est), 8 * ulp(big, dtype) / float(den)
+# --- displayed numbers -----------------------------------------------------------------
 
 
 def num(text: str) -> float:
@@ -149,7 +101,7 @@ def check_gradient_table(at, delta, scheme, dtype, w, b):
     shown = gradients(at)
     fd = shown["finite"]
     assert f"({scheme}, δ = {tc.finite_differences.delta_label(delta)}, {dtype})" in fd["label"]
-    exact = grad(w, b)
+    exact = grad64(w, b)
     for k, p in enumerate(("w", "b")):
         # the reference is the float64 closed form
         ref_text = shown["reference"][p][0]
@@ -224,7 +176,7 @@ def test_forward_big_delta_error_is_pure_truncation():
     # forward error = L''·δ/2 exactly: mean(x²)·δ for w, δ for b
     assert num(fd["w"][1]) == pytest.approx(mean_x2() * 1.0, rel=5e-3)
     assert num(fd["b"][1]) == pytest.approx(1.0, rel=5e-3)
-    assert num(fd["w"][0]) == pytest.approx(grad(1.0, 0.0)[0] + mean_x2(), abs=1e-5)
+    assert num(fd["w"][0]) == pytest.approx(grad64(1.0, 0.0)[0] + mean_x2(), abs=1e-5)
 
 
 def test_inside_one_estimate_shows_the_rounded_ingredients():
@@ -236,13 +188,13 @@ def test_inside_one_estimate_shows_the_rounded_ingredients():
     assert float(parts["step the computer really took"]) == 2.0**-23
     l_up, l_mid, l_down = (float(parts[f"L at {s}"]) for s in ("w + δ", "w", "w − δ"))
     for shown, w in ((l_up, 1.0 + 2.0**-23), (l_mid, 1.0), (l_down, float(one - d))):
-        assert shown == pytest.approx(mse(w, 0.0), abs=4 * 2.0**-13)
+        assert shown == pytest.approx(mse64(w, 0.0), abs=4 * 2.0**-13)
         assert shown / 2.0**-13 == round(shown / 2.0**-13)  # a whole number of float32 steps
     assert float(parts["numerator (difference of losses)"]) == l_up - l_down
     est = float(parts["estimate of ∂L/∂w"])
     assert est == pytest.approx((l_up - l_down) / 2e-7, rel=1e-6)
     assert est == num(gradients(at)["finite"]["w"][0])
-    assert abs(est - grad(1.0, 0.0)[0]) / grad(1.0, 0.0)[0] > 0.2  # round-off wrecks it
+    assert abs(est - grad64(1.0, 0.0)[0]) / grad64(1.0, 0.0)[0] > 0.2  # round-off wrecks it
     caption = " ".join(c.value for c in at.caption)
     assert f"{2.0**-13:.3g}" in caption
 
@@ -267,7 +219,7 @@ def test_error_chart_draws_the_measured_v():
     sweep, model, here, bottom = error_frames(at)
     assert len(sweep) == 2 * 2 * 28
     assert set(sweep["scheme"]) == {"forward", "central"}
-    g = grad(1.0, 0.0)[0]
+    g = grad64(1.0, 0.0)[0]
     for row in sweep.itertuples():
         est, tol = fd_numpy(1.0, 0.0, row.delta, row.scheme, row.dtype, 0)
         assert row.estimate == pytest.approx(est, abs=tol)
@@ -294,7 +246,7 @@ def test_error_chart_draws_the_measured_v():
     }
     # the ring marks the current setting; the model is the closed form for central float32
     assert here[["scheme", "dtype", "delta"]].values.tolist() == [["central", "float32", 0.1]]
-    L, curv = mse(1.0, 0.0), 2 * mean_x2()
+    L, curv = mse64(1.0, 0.0), 2 * mean_x2()
     expect = [EPS["float32"] * (L / d + curv * d / 2) / g for d in model["delta"]]
     assert model["rel_error"].tolist() == pytest.approx(expect, rel=1e-9)
     assert bottom and bottom[-1]["delta"].iloc[0] == pytest.approx(math.sqrt(2 * L / curv))
@@ -303,23 +255,23 @@ def test_error_chart_draws_the_measured_v():
 def test_zoom_chart_draws_the_loss_tangent_and_chord():
     at = run_page(PAGE, {"delta": "0.5", "scheme": "forward", "dtype": "float64"})
     lines, samples, dots = chart_frames(at)[0]
-    g = grad(1.0, 0.0)[0]
+    g = grad64(1.0, 0.0)[0]
     exact = lines[lines["curve"] == "loss, exact (float64)"]
     assert exact["offset"].min() == pytest.approx(-1.25) and exact["offset"].max() == 1.25
     for row in exact.iloc[::6].itertuples():
-        assert row.value == pytest.approx(mse(1.0 + row.offset, 0.0) - mse(1.0, 0.0), abs=1e-6)
+        assert row.value == pytest.approx(mse64(1.0 + row.offset, 0.0) - mse64(1.0, 0.0), abs=1e-6)
     tangent = lines[lines["curve"] == "tangent: the true slope"]
     assert tangent["value"].tolist() == pytest.approx([g * t for t in tangent["offset"]])
     chord = lines[lines["curve"] == "finite-difference slope"]
     slope = (chord["value"].iloc[1] - chord["value"].iloc[0]) / 2.5
-    assert slope == pytest.approx((mse(1.5, 0.0) - mse(1.0, 0.0)) / 0.5, rel=1e-9)
+    assert slope == pytest.approx((mse64(1.5, 0.0) - mse64(1.0, 0.0)) / 0.5, rel=1e-9)
     assert dots["offset"].tolist() == pytest.approx([0.0, 0.5])
     assert len(samples) == 61
 
 
 def test_metrics_locate_the_bottom_of_the_v():
     at = run_page(PAGE, {"scheme": "forward", "fd_wrt": "b"})
-    L = mse(1.0, 0.0)
+    L = mse64(1.0, 0.0)
     predicted = 2 * math.sqrt(EPS["float32"] * L / 2.0)
     assert as_number(metric_value(at, "Predicted best δ")) == pytest.approx(predicted, rel=0.05)
     sweep, *_ = error_frames(at)
@@ -339,31 +291,31 @@ def test_spot_the_bug_reproduces_the_notes():
     buggy = as_number(metric_value(at, "a − c / (2δ), the notes' formula"))
     fixed = as_number(metric_value(at, "(a − c) / (2δ), the central difference"))
     assert buggy == pytest.approx(-4462.7925, abs=1e-4)  # the notes' printed value
-    assert buggy == pytest.approx(mse(1.1, 0) - mse(0.9, 0) / 0.2, abs=2e-3)
-    assert fixed == pytest.approx(grad(1.0, 0.0)[0], abs=2e-3)
+    assert buggy == pytest.approx(mse64(1.1, 0) - mse64(0.9, 0) / 0.2, abs=2e-3)
+    assert fixed == pytest.approx(grad64(1.0, 0.0)[0], abs=2e-3)
     steps = step_table(at)
     start, bug, good = zip(*steps.values(), strict=True)
     # the loss is float32's: within a few float32 steps (2^-13 at 1764) of the exact one
-    assert [num(v) for v in start] == pytest.approx([1.0, 0.0, mse(1.0, 0.0)], abs=4 * 2.0**-13)
+    assert [num(v) for v in start] == pytest.approx([1.0, 0.0, mse64(1.0, 0.0)], abs=4 * 2.0**-13)
     w_bug, b_bug, loss_bug = (num(v) for v in bug)
     assert w_bug == pytest.approx(45.6279, abs=1e-4) and b_bug == 242388.0
     assert w_bug == pytest.approx(1.0 - 1e-2 * buggy, abs=1e-4)
-    assert loss_bug == pytest.approx(mse(45.62792205810547, 242388.0), rel=1e-6)
+    assert loss_bug == pytest.approx(mse64(45.62792205810547, 242388.0), rel=1e-6)
     w_fix, b_fix, loss_fix = (num(v) for v in good)
-    assert w_fix == pytest.approx(1.0 - 1e-2 * grad(1.0, 0.0)[0], abs=1e-4)
+    assert w_fix == pytest.approx(1.0 - 1e-2 * grad64(1.0, 0.0)[0], abs=1e-4)
     # float32 holds L ≈ 5e6 in steps of 0.5, so b's slope there is good to a few units
-    assert b_fix == pytest.approx(-1e-2 * grad(w_fix, 0.0)[1], abs=0.1)
-    assert loss_fix == pytest.approx(mse(w_fix, b_fix), rel=1e-5)
+    assert b_fix == pytest.approx(-1e-2 * grad64(w_fix, 0.0)[1], abs=0.1)
+    assert loss_fix == pytest.approx(mse64(w_fix, b_fix), rel=1e-5)
     assert not at.error
 
 
 def test_spot_the_bug_elsewhere_and_when_it_overflows():
     at = run_page(PAGE, {"fd_w": "0.5", "fd_b": "-10", "delta": "0.01"})
     buggy = as_number(metric_value(at, "a − c / (2δ), the notes' formula"))
-    a, c = mse(0.51, -10.0), mse(0.49, -10.0)
+    a, c = mse64(0.51, -10.0), mse64(0.49, -10.0)
     assert buggy == pytest.approx(a - c / 0.02, rel=1e-6)
     fixed = as_number(metric_value(at, "(a − c) / (2δ), the central difference"))
-    assert fixed == pytest.approx(grad(0.5, -10.0)[0], abs=0.05)
+    assert fixed == pytest.approx(grad64(0.5, -10.0)[0], abs=0.05)
     at = run_page(PAGE, {"delta": "1e-08"})
     [error] = at.error
     assert "overflowed float32" in error.value
@@ -410,7 +362,7 @@ def test_presets_set_the_controls_and_show_what_they_promise(label):
     assert settings(at) == (delta, scheme, dtype, 1.0, 0.0, "w")
     assert any(label in i.value for i in at.info)
     fd = gradients(at)["finite"]
-    g = grad(1.0, 0.0)
+    g = grad64(1.0, 0.0)
     rel_w = abs(num(fd["w"][0]) - g[0]) / g[0]
     if label == "The chapter's estimate":
         assert rel_w < 1e-6
@@ -449,9 +401,11 @@ def test_each_widget_drives_the_page():
     lines = chart_frames(at)[0][0]
     exact = lines[lines["curve"] == "loss, exact (float64)"]
     for row in exact.iloc[::10].itertuples():
-        assert row.value == pytest.approx(mse(1.5, -20.0 + row.offset) - mse(1.5, -20.0), abs=1e-7)
+        assert row.value == pytest.approx(
+            mse64(1.5, -20.0 + row.offset) - mse64(1.5, -20.0), abs=1e-7
+        )
     sweep, *_ = error_frames(at)
-    g_b = grad(1.5, -20.0)[1]
+    g_b = grad64(1.5, -20.0)[1]
     assert sweep["rel_error"].tolist() == pytest.approx(
         [abs(e - g_b) / abs(g_b) for e in sweep["estimate"]], rel=1e-6, abs=1e-12
     )

@@ -6,22 +6,21 @@ import math
 
 import pytest
 from conftest import as_number, chart_frames, metric_value, run_page
+from reference import T_C, T_U_BOOK, hessian_eigs64, lstsq64
 
 PAGE = "pages/loss_surface.py"
-T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
-N = len(T_U)
+N = len(T_U_BOOK)
 
 
 def inputs(norm: str) -> list[float]:
     """The normalized inputs, in plain Python (sample std, n − 1)."""
     if norm == "none":
-        return list(T_U)
+        return list(T_U_BOOK)
     if norm == "scale":
-        return [0.1 * u for u in T_U]
-    mean = sum(T_U) / N
-    std = math.sqrt(sum((u - mean) ** 2 for u in T_U) / (N - 1))
-    return [(u - mean) / std for u in T_U]
+        return [0.1 * u for u in T_U_BOOK]
+    mean = sum(T_U_BOOK) / N
+    std = math.sqrt(sum((u - mean) ** 2 for u in T_U_BOOK) / (N - 1))
+    return [(u - mean) / std for u in T_U_BOOK]
 
 
 def penalty(r: float, loss: str, delta: float = 1.0) -> tuple[float, float]:
@@ -44,21 +43,6 @@ def loss_grad(xs, w, b, loss="mse", delta=1.0):
     return value, gw, gb
 
 
-def curvature64(xs):
-    """Eigenvalues of H = 2[[m2, m1], [m1, 1]] in closed form."""
-    m1, m2 = sum(xs) / N, sum(x * x for x in xs) / N
-    root = math.sqrt((m2 - 1) ** 2 + 4 * m1 * m1)
-    return m2 + 1 - root, m2 + 1 + root
-
-
-def least_squares64(xs):
-    mx, my = sum(xs) / N, sum(T_C) / N
-    w = sum((x - mx) * (y - my) for x, y in zip(xs, T_C, strict=True)) / sum(
-        (x - mx) ** 2 for x in xs
-    )
-    return w, my - w * mx
-
-
 def close(shown: str, exact: float, decimals: int) -> bool:
     """The shown text equals ``exact`` up to its rounding (and float32 data, rel 2e-6)."""
     return abs(as_number(shown) - exact) <= 0.5 * 10**-decimals + 2e-6 * abs(exact)
@@ -74,12 +58,12 @@ def check_point(at, norm, w, b, loss="mse", delta=1.0):
 
 def check_curvature(at, norm):
     xs = inputs(norm)
-    lo, hi = curvature64(xs)
+    lo, hi = hessian_eigs64(xs)
     assert close(metric_value(at, "λ_min"), lo, 4)
     assert close(metric_value(at, "λ_max"), hi, 4)
     assert close(metric_value(at, "Condition number κ"), hi / lo, 3)
     assert as_number(metric_value(at, "Critical lr 2/λ_max")) == pytest.approx(2 / hi, rel=6e-4)
-    w, b = least_squares64(xs)
+    w, b = lstsq64(xs)
     assert close(metric_value(at, "Least-squares w*"), w, 4)
     assert close(metric_value(at, "Least-squares b*"), b, 4)
     assert close(metric_value(at, "Lowest MSE"), loss_grad(xs, w, b)[0], 4)
@@ -115,7 +99,7 @@ def test_chart_data_match_independent_computation():
     [marks] = [
         f for f in frames_with(at, "what", "w", "b") if "least-squares minimum" in set(f.what)
     ]
-    w, b = least_squares64(xs)
+    w, b = lstsq64(xs)
     assert marks.w.iloc[0] == pytest.approx(w, rel=1e-5)
     assert marks.b.iloc[0] == pytest.approx(b, rel=1e-5)
     [arrow] = frames_with(at, "w0", "b0", "w1", "b1", "angle")
@@ -141,11 +125,13 @@ def test_chart_data_match_independent_computation():
     steep = eig[eig.direction == "steepest (λ_max)"]
     slope = (steep.b.iloc[1] - steep.b.iloc[0]) / (steep.w.iloc[1] - steep.w.iloc[0])
     m1, m2 = sum(xs) / N, sum(x * x for x in xs) / N
-    _, hi = curvature64(xs)
+    _, hi = hessian_eigs64(xs)
     assert slope == pytest.approx((hi / 2 - m2) / m1, rel=1e-5)  # from (H − λI)v = 0
     # Residual dots on the penalty chart: r = t_p − t_c at the current point
     dots = [f for f in frames_with(at, "r", "penalty", "slope") if len(f) == N]
-    assert dots[0]["r"].tolist() == pytest.approx([u - c for u, c in zip(T_U, T_C, strict=True)])
+    assert dots[0]["r"].tolist() == pytest.approx(
+        [u - c for u, c in zip(T_U_BOOK, T_C, strict=True)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,10 +168,10 @@ def test_loss_shape_switches_surface_gradient_and_penalties(loss):
     assert at.slider(key="surf_huber_delta").disabled == (loss != "huber")
     [grid] = frames_with(at, "w0", "w1", "b0", "b1", "loss")
     row = grid.iloc[1800]
-    assert row["loss"] == pytest.approx(loss_grad(T_U, row["w"], row["b"], loss)[0], rel=1e-5)
+    assert row["loss"] == pytest.approx(loss_grad(T_U_BOOK, row["w"], row["b"], loss)[0], rel=1e-5)
     [marks] = [f for f in frames_with(at, "what", "w", "b") if len(f) == 2]
     lowest = marks[marks.what == "lowest cell of this loss"].iloc[0]
-    assert loss_grad(T_U, lowest.w, lowest.b, loss)[0] == pytest.approx(grid["loss"].min())
+    assert loss_grad(T_U_BOOK, lowest.w, lowest.b, loss)[0] == pytest.approx(grid["loss"].min())
     if loss == "huber":
         at.slider(key="surf_huber_delta").set_value(4.0).run()
         check_point(at, "none", 1.0, 0.0, "huber", 4.0)
@@ -218,9 +204,9 @@ def test_presets_set_the_controls_and_say_what_to_look_for():
     assert at.radio(key="norm").value == "none" and at.radio(key="loss").value == "mse"
     w, b = at.number_input(key="point_w").value, at.number_input(key="point_b").value
     check_point(at, "none", w, b)
-    _, gw, gb = loss_grad(T_U, w, b)
+    _, gw, gb = loss_grad(T_U_BOOK, w, b)
     assert abs(gb) > 10 * abs(gw)  # the arrow points along the valley (≈ b), not across it
-    _, gw0, gb0 = loss_grad(T_U, 1.0, 0.0)
+    _, gw0, gb0 = loss_grad(T_U_BOOK, 1.0, 0.0)
     assert math.hypot(gw0, gb0) / math.hypot(gw, gb) > 500  # and is ~1,000 times shorter
     ratio = f"{math.hypot(gw0, gb0) / math.hypot(gw, gb):,.0f}"
     assert any(ratio in i.value for i in at.info)
@@ -228,7 +214,7 @@ def test_presets_set_the_controls_and_say_what_to_look_for():
     click("L1's kink")
     assert at.radio(key="loss").value == "l1" and at.radio(key="norm").value == "standardize"
     w, b = at.number_input(key="point_w").value, at.number_input(key="point_b").value
-    lsw, lsb = least_squares64(inputs("standardize"))
+    lsw, lsb = lstsq64(inputs("standardize"))
     assert (w, b) == (round(lsw, 2), round(lsb, 2))
     check_point(at, "standardize", w, b, "l1")
 

@@ -5,27 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import metric_text as _metric
 from conftest import open_page, screenshot, wait_for_app
+from conftest import wait_for_metric as _wait_metric
 
 pytestmark = pytest.mark.browser
-
-
-def _metric(page, label: str) -> str:
-    metric = page.locator("[data-testid='stMetric']").filter(has_text=label)
-    return metric.first.locator("[data-testid='stMetricValue']").inner_text()
-
-
-def _wait_metric(page, label: str, value: str, equal: bool = True) -> None:
-    """Wait until the metric shows ``value`` (or, with equal=False, anything else)."""
-    page.wait_for_function(
-        """([label, value, equal]) => [...document.querySelectorAll("[data-testid='stMetric']")]
-            .some(m => m.innerText.includes(label)
-                 && (m.querySelector("[data-testid='stMetricValue']").innerText === value)
-                    === equal)""",
-        arg=[label, value, equal],
-        timeout=30_000,
-    )
-    wait_for_app(page)
 
 
 def test_standardize_turns_the_valley_into_a_bowl(page, app_url):

@@ -3,46 +3,12 @@
 from __future__ import annotations
 
 import math
-import struct
 
 import pytest
 import torch
+from reference import T_C, T_U32, grad64, hessian_eigs64, lstsq64, mean_x2, mse64
 
 import thermo_core as tc
-
-T_U_BOOK = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
-# The readings as float32 stores them (35.7 becomes 35.70000076...): references below use
-# exactly the numbers the library sees, then compute in plain-Python float64.
-T_U = [struct.unpack("f", struct.pack("f", x))[0] for x in T_U_BOOK]
-
-
-# ---- independent plain-Python float64 references ---------------------------------------
-def mse64(w: float, b: float, xs=T_U, ys=T_C) -> float:
-    return sum((w * x + b - y) ** 2 for x, y in zip(xs, ys, strict=True)) / len(xs)
-
-
-def grad64(w: float, b: float, xs=T_U, ys=T_C) -> tuple[float, float]:
-    n = len(xs)
-    r = [w * x + b - y for x, y in zip(xs, ys, strict=True)]
-    return 2 * sum(ri * x for ri, x in zip(r, xs, strict=True)) / n, 2 * sum(r) / n
-
-
-def lstsq64(xs=T_U, ys=T_C) -> tuple[float, float]:
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    w = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
-        (x - mx) ** 2 for x in xs
-    )
-    return w, my - w * mx
-
-
-def hessian_eigs64(xs) -> tuple[float, float]:
-    """Eigenvalues of 2·[[m2, m1], [m1, 1]] in closed form."""
-    n = len(xs)
-    m1, m2 = sum(xs) / n, sum(x * x for x in xs) / n
-    mid, half = m2 + 1, math.sqrt((m2 - 1) ** 2 + 4 * m1 * m1)
-    return mid - half, mid + half
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +20,13 @@ def data():
 def test_readings_in_book_order(data):
     t_u, t_c = data
     assert t_u.dtype == t_c.dtype == torch.float32
-    assert t_u.tolist() == T_U and t_c.tolist() == pytest.approx(T_C)
+    assert t_u.tolist() == T_U32 and t_c.tolist() == pytest.approx(T_C)
 
 
 def test_normalize_modes(data):
     t_u, _ = data
     assert torch.equal(tc.normalize(t_u, "none"), t_u)
-    assert tc.normalize(t_u, "scale").tolist() == pytest.approx([0.1 * x for x in T_U], rel=1e-6)
+    assert tc.normalize(t_u, "scale").tolist() == pytest.approx([0.1 * x for x in T_U32], rel=1e-6)
     z = tc.normalize(t_u, "standardize").double()
     assert float(z.mean()) == pytest.approx(0.0, abs=1e-6)
     assert float(z.std()) == pytest.approx(1.0, abs=1e-6)
@@ -120,7 +86,7 @@ def test_numeric_grad_float64_matches_closed_form(data, scheme):
     t_u, t_c = data
     w, b, d = 0.3, -4.0, 1e-3
     exact = grad64(w, b)
-    curv = (2 * sum(x * x for x in T_U) / len(T_U), 2.0)  # ∂²L/∂w², ∂²L/∂b²
+    curv = (2 * mean_x2(), 2.0)  # ∂²L/∂w², ∂²L/∂b²
     sign = {"central": 0.0, "forward": 1.0, "backward": -1.0}[scheme]
     expected = [e + sign * 0.5 * d * c for e, c in zip(exact, curv, strict=True)]
     est = tc.numeric_grad(t_u, t_c, w, b, d, scheme, torch.float64)
@@ -141,14 +107,14 @@ def test_numeric_grad_rejects_bad_arguments(data):
 def test_other_losses_and_their_gradients(data):
     t_u, t_c = data
     t_p = tc.model(t_u, 0.5, -10.0)
-    r = [0.5 * x - 10.0 - y for x, y in zip(T_U, T_C, strict=True)]
+    r = [0.5 * x - 10.0 - y for x, y in zip(T_U32, T_C, strict=True)]
     assert float(tc.l1_loss(t_p, t_c)) == pytest.approx(sum(abs(v) for v in r) / 11, rel=1e-6)
     hub = sum(0.5 * v * v if abs(v) <= 1 else abs(v) - 0.5 for v in r) / 11
     assert float(tc.huber_loss(t_p, t_c)) == pytest.approx(hub, rel=1e-6)
     g_l1 = tc.autograd_grad(t_u, t_c, 0.5, -10.0, loss="l1")
     sign = [(v > 0) - (v < 0) for v in r]
     assert g_l1.tolist() == pytest.approx(
-        [sum(s * x for s, x in zip(sign, T_U, strict=True)) / 11, sum(sign) / 11], rel=1e-5
+        [sum(s * x for s, x in zip(sign, T_U32, strict=True)) / 11, sum(sign) / 11], rel=1e-5
     )
 
 
@@ -209,7 +175,7 @@ def test_adam_on_raw_inputs_reaches_least_squares(data):
 # ---- training: independent float64 checks ----------------------------------------------
 def test_manual_trajectory_matches_plain_python_float64(data):
     t_u, t_c = data
-    xs = [0.1 * x for x in T_U]
+    xs = [0.1 * x for x in T_U32]
     run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="manual", lr=1e-2, epochs=300)
     w, b = 1.0, 0.0
     for row in run.history.itertuples():
@@ -224,7 +190,7 @@ def test_manual_trajectory_matches_plain_python_float64(data):
 
 def test_sgd_momentum_matches_heavy_ball_in_float64(data):
     t_u, t_c = data
-    xs = [0.1 * x for x in T_U]
+    xs = [0.1 * x for x in T_U32]
     run = tc.train(
         tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2, epochs=200, momentum=0.9
     )
@@ -250,9 +216,9 @@ def test_history_rows_are_consistent(data):
     )
     h = run.history
     assert list(h.columns) == ["epoch", "loss", "w", "b", "grad_w", "grad_b", "val_loss"]
-    xs_t = [0.1 * T_U[i] for i in idx_train.tolist()]
+    xs_t = [0.1 * T_U32[i] for i in idx_train.tolist()]
     ys_t = [T_C[i] for i in idx_train.tolist()]
-    xs_v = [0.1 * T_U[i] for i in idx_val.tolist()]
+    xs_v = [0.1 * T_U32[i] for i in idx_val.tolist()]
     ys_v = [T_C[i] for i in idx_val.tolist()]
     for row in h.iloc[::17].itertuples():
         assert row.loss == pytest.approx(mse64(row.w, row.b, xs_t, ys_t), rel=1e-5)
@@ -337,7 +303,7 @@ def test_loss_grid_values_and_shape(data):
     w, b = lstsq64()
     assert abs(best["w"] - w) <= 0.1 and abs(best["b"] - b) <= 2.0
     l1 = tc.loss_grid(t_u, t_c, (0.5, 0.5), (-10.0, -10.0), steps=2, loss="l1")
-    r = [0.5 * x - 10.0 - y for x, y in zip(T_U, T_C, strict=True)]
+    r = [0.5 * x - 10.0 - y for x, y in zip(T_U32, T_C, strict=True)]
     assert l1["loss"].iloc[0] == pytest.approx(sum(abs(v) for v in r) / 11, rel=1e-12)
 
 

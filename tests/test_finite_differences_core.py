@@ -13,13 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from reference import fd_numpy, grad64, mean_x2, mse64
 
 import thermo_core as tc
 
-T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
-X = [float(np.float32(v)) for v in T_U]  # what the float32 tensors hold
-Y = [float(np.float32(v)) for v in T_C]
 BOOK_GRAD = (4517.2969, 82.6000)  # the chapter's autograd print at w=1, b=0
 EPS32, EPS64 = 2.0**-23, 2.0**-52
 
@@ -27,37 +24,6 @@ EPS32, EPS64 = 2.0**-23, 2.0**-52
 @pytest.fixture(scope="module")
 def data():
     return tc.load_readings()
-
-
-def mse(w: float, b: float) -> float:
-    return sum((w * x + b - y) ** 2 for x, y in zip(X, Y, strict=True)) / len(X)
-
-
-def grad(w: float, b: float) -> tuple[float, float]:
-    """Closed form: dL/dw = 2·mean((w·x + b - y)·x), dL/db = 2·mean(w·x + b - y)."""
-    r = [w * x + b - y for x, y in zip(X, Y, strict=True)]
-    return 2 * sum(ri * x for ri, x in zip(r, X, strict=True)) / len(X), 2 * sum(r) / len(X)
-
-
-def mean_x2() -> float:
-    return sum(x * x for x in X) / len(X)
-
-
-def fd_numpy(w: float, b: float, delta: float, scheme: str, dtype: str, k: int) -> float:
-    """A finite difference done independently in numpy, entirely in ``dtype``."""
-    dt = np.dtype(dtype)
-    x, y = np.array(X, dtype=dt), np.array(Y, dtype=dt)
-    p, step = np.array([w, b], dtype=dt), np.zeros(2, dtype=dt)
-    step[k] = dt.type(delta)
-
-    def loss(q):
-        return np.mean((q[0] * x + q[1] - y) ** 2, dtype=dt)
-
-    if scheme == "central":
-        return float((loss(p + step) - loss(p - step)) / (dt.type(2) * step[k]))
-    if scheme == "forward":
-        return float((loss(p + step) - loss(p)) / step[k])
-    return float((loss(p) - loss(p - step)) / step[k])
 
 
 # --- the chapter's numbers ---------------------------------------------------------------
@@ -72,7 +38,7 @@ def test_three_gradients_match_the_book_at_the_start(data):
     assert analytic == pytest.approx(BOOK_GRAD, abs=1e-3)
     assert central == pytest.approx(BOOK_GRAD, rel=1e-3)
     # and all of them agree with the float64 closed form
-    exact = grad(1.0, 0.0)
+    exact = grad64(1.0, 0.0)
     for g in (analytic, auto, central):
         assert g == pytest.approx(exact, rel=1e-5)
 
@@ -81,7 +47,7 @@ def test_float64_analytic_grad_equals_closed_form(data):
     t_u, t_c = data
     for w, b in [(1.0, 0.0), (0.5, -10.0), (-1.0, 40.0), (0.5368, -17.3)]:
         got = tc.analytic_grad(t_u.double(), t_c.double(), w, b).tolist()
-        assert got == pytest.approx(grad(w, b), rel=1e-12, abs=1e-9)
+        assert got == pytest.approx(grad64(w, b), rel=1e-12, abs=1e-9)
 
 
 def test_the_notes_bracket_bug_and_its_step(data):
@@ -89,13 +55,13 @@ def test_the_notes_bracket_bug_and_its_step(data):
     assert float(tc.buggy_central_difference(t_u, t_c, 1.0, 0.0, 0.1)) == pytest.approx(
         -4462.7925, abs=1e-3
     )
-    a, c = mse(1.1, 0.0), mse(0.9, 0.0)
+    a, c = mse64(1.1, 0.0), mse64(0.9, 0.0)
     assert a - c / 0.2 == pytest.approx(-4462.7925, abs=2e-3)  # plain Python, same slip
     step = tc.buggy_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
     assert step["w_new"] == pytest.approx(45.628, abs=1e-3)
     assert step["b_new"] == pytest.approx(242388.0, rel=1e-6)
-    assert step["loss_before"] == pytest.approx(mse(1.0, 0.0), rel=1e-6)
-    assert step["loss_after"] == pytest.approx(mse(step["w_new"], step["b_new"]), rel=1e-5)
+    assert step["loss_before"] == pytest.approx(mse64(1.0, 0.0), rel=1e-6)
+    assert step["loss_after"] == pytest.approx(mse64(step["w_new"], step["b_new"]), rel=1e-5)
 
 
 def test_bracket_lesson_combines_the_same_two_losses(data):
@@ -103,24 +69,24 @@ def test_bracket_lesson_combines_the_same_two_losses(data):
     for w, b, d in [(1.0, 0.0, 0.1), (0.5, -10.0, 1e-3), (2.0, 40.0, 5.0)]:
         lesson = tc.finite_differences.bracket_lesson(t_u, t_c, w, b, d)
         assert lesson["buggy"] == float(tc.buggy_central_difference(t_u, t_c, w, b, d))
-        assert lesson["a"] == pytest.approx(mse(w + d, b), rel=1e-6)
-        assert lesson["c"] == pytest.approx(mse(w - d, b), rel=1e-6)
+        assert lesson["a"] == pytest.approx(mse64(w + d, b), rel=1e-6)
+        assert lesson["c"] == pytest.approx(mse64(w - d, b), rel=1e-6)
         assert lesson["denominator"] == 2 * d
         # central differences are exact for a quadratic: only float32 rounding is left
-        assert lesson["fixed"] == pytest.approx(grad(w, b)[0], rel=1e-4, abs=0.05)
+        assert lesson["fixed"] == pytest.approx(grad64(w, b)[0], rel=1e-4, abs=0.05)
 
 
 def test_fixed_step_uses_the_true_slope(data):
     t_u, t_c = data
     step = tc.finite_differences.fixed_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
-    gw = grad(1.0, 0.0)[0]
+    gw = grad64(1.0, 0.0)[0]
     assert step["w_new"] == pytest.approx(1.0 - 1e-2 * gw, rel=1e-6)
-    gb = grad(step["w_new"], 0.0)[1]
+    gb = grad64(step["w_new"], 0.0)[1]
     # L is about 5e6 out there, stored in float32 steps of 0.5: a few steps / 0.2 of slack
-    tol = 4 * tc.finite_differences.spacing(mse(step["w_new"], 0.0), "float32") / 0.2
+    tol = 4 * tc.finite_differences.spacing(mse64(step["w_new"], 0.0), "float32") / 0.2
     assert step["grad_b"] == pytest.approx(gb, abs=tol)
     assert step["b_new"] == pytest.approx(-1e-2 * gb, abs=1e-2 * tol)
-    assert step["loss_after"] == pytest.approx(mse(step["w_new"], step["b_new"]), rel=1e-5)
+    assert step["loss_after"] == pytest.approx(mse64(step["w_new"], step["b_new"]), rel=1e-5)
 
 
 # --- truncation and round-off ----------------------------------------------------------
@@ -170,11 +136,11 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
                 t_u, t_c, w, b, list(tc.finite_differences.delta_grid()), tc.SCHEMES, wrt=wrt
             )
             for row in sweep.itertuples():
-                ours = fd_numpy(w, b, row.delta, row.scheme, row.dtype, k)
+                ours, _ = fd_numpy(w, b, row.delta, row.scheme, row.dtype, k)
                 den = row.delta * (2 if row.scheme == "central" else 1)
-                big = max(mse(w + row.delta, b + row.delta), mse(w - row.delta, b - row.delta))
+                big = max(mse64(w + row.delta, b + row.delta), mse64(w - row.delta, b - row.delta))
                 # summation order may differ: allow a few ulps of the largest loss
-                tol = 8 * tc.finite_differences.spacing(max(big, mse(w, b)), row.dtype) / den
+                tol = 8 * tc.finite_differences.spacing(max(big, mse64(w, b)), row.dtype) / den
                 assert abs(row.estimate - ours) <= tol, row
 
 
@@ -183,7 +149,7 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
 
 def test_optimal_delta_closed_forms(data):
     t_u, t_c = data
-    L, curv_w = mse(1.0, 0.0), 2 * mean_x2()
+    L, curv_w = mse64(1.0, 0.0), 2 * mean_x2()
     got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "forward", "float32", "w")
     assert got == pytest.approx(2 * math.sqrt(EPS32 * L / curv_w), rel=1e-6)
     got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "backward", "float64", "b")
@@ -227,7 +193,7 @@ def test_error_model_terms_and_rough_bound(data):
         t_u, t_c, 1.0, 0.0, grid, "central", "float32", "w"
     )
     assert (central["truncation"] == 0).all()
-    L, curv = mse(1.0, 0.0), 2 * mean_x2()
+    L, curv = mse64(1.0, 0.0), 2 * mean_x2()
     expect = [EPS32 * (L / d + curv * d / 2) for d in grid]
     assert central["roundoff"].tolist() == pytest.approx(expect, rel=1e-9)
     # the model is a rough upper bound on what is measured (collapsed points excepted)
@@ -322,7 +288,7 @@ def test_gradient_comparison_against_closed_form(data):
     t_u, t_c = data
     for w, b, dtype in [(1.0, 0.0, "float32"), (0.5, -10.0, "float64")]:
         table = tc.finite_differences.gradient_comparison(t_u, t_c, w, b, 0.1, "central", dtype)
-        exact = grad(w, b)
+        exact = grad64(w, b)
         for row in table.itertuples():
             k = tc.finite_differences.WRT.index(row.wrt)
             tol = 1e-5 if dtype == "float32" else 1e-12
@@ -337,7 +303,7 @@ def test_loss_zoom_is_exact_and_rounded(data):
     zoom = tc.finite_differences.loss_zoom(t_u, t_c, 1.0, 0.0, 1e-7, "float32", "w")
     assert zoom["offset"].iloc[0] == pytest.approx(-2.5e-7) and len(zoom) == 61
     for row in zoom.iloc[::10].itertuples():
-        assert row.exact == pytest.approx(mse(1.0 + row.offset, 0.0) - mse(1.0, 0.0), abs=1e-9)
+        assert row.exact == pytest.approx(mse64(1.0 + row.offset, 0.0) - mse64(1.0, 0.0), abs=1e-9)
     # float32 can only hold L in steps of 2^-13 near 1764: a staircase of few levels
     steps = zoom["rounded"] / 2.0**-13
     assert np.allclose(steps, np.round(steps))

@@ -6,28 +6,16 @@ settings, to the page's displayed precision.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 
 import pytest
 from conftest import as_number, metric_value, run_page
+from reference import run_printed
 
 from ui.gradient_code import PRINTED, pytorch_code
 
 PAGE = "pages/finite_differences.py"
-
-
-def run_script(code: str) -> dict[str, float]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<page snippet>", "exec"), {"__name__": "__main__"})
-    printed = {}
-    for line in out.getvalue().splitlines():
-        name, value = line.split(" = ")
-        printed[name] = float(value)
-    return printed
 
 
 def shown_number(text: str) -> float:
@@ -82,7 +70,7 @@ def test_the_shown_code_prints_the_numbers_the_page_shows(query):
     code = at.code[-1].value
     assert code.startswith("import torch\n")
     assert [ln for ln in code.splitlines() if ln.startswith(("import", "from"))] == ["import torch"]
-    printed = run_script(code)
+    printed = run_printed(code, "<page snippet>")
     assert list(printed) == list(PRINTED)
     shown = page_numbers(at)
     for name in PRINTED:
@@ -101,7 +89,7 @@ def test_the_code_follows_the_settings():
 
 
 def test_the_chapter_script_prints_the_books_numbers():
-    printed = run_script(pytorch_code(1.0, 0.0, 0.1, "central", "float32"))
+    printed = run_printed(pytorch_code(1.0, 0.0, 0.1, "central", "float32"), "<page snippet>")
     assert printed["autograd_dw"] == pytest.approx(4517.2969, abs=1e-4)
     assert printed["autograd_db"] == pytest.approx(82.6, abs=1e-4)
     assert printed["buggy_dw"] == pytest.approx(-4462.7925, abs=1e-4)

@@ -7,20 +7,14 @@ import math
 import pandas as pd
 import pytest
 import torch
+from reference import T_C, T_U_BOOK, hessian_eigs64, mse64
 
 import thermo_core as tc
-
-T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4]
-T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 
 
 def inputs(mode: str):
     t_u, t_c = tc.load_readings()
     return tc.normalize(t_u.double(), mode), t_c.double()
-
-
-def mse64(xs, w, b):
-    return sum((w * x + b - y) ** 2 for x, y in zip(xs, T_C, strict=True)) / len(xs)
 
 
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
@@ -39,7 +33,7 @@ def test_windows_hold_the_start_and_the_minimum_and_are_square(mode):
 
 
 def test_loss_and_grad_match_closed_forms():
-    x = T_U
+    x = T_U_BOOK
     n = len(x)
     for w, b in [(1.0, 0.0), (0.5, -17.0), (-0.3, 5.0)]:
         value, gw, gb = tc.landscape.loss_and_grad(*inputs("none"), w, b)
@@ -78,7 +72,7 @@ def test_surface_frame_values_and_cells(mode):
     xs = x.tolist()
     for i in (0, 17, 60, 120):
         row = frame.iloc[i]
-        assert row["loss"] == pytest.approx(mse64(xs, row["w"], row["b"]), rel=1e-9)
+        assert row["loss"] == pytest.approx(mse64(row["w"], row["b"], xs), rel=1e-9)
         assert row["w1"] - row["w0"] == pytest.approx((win.w_range[1] - win.w_range[0]) / 10)
     assert frame["w0"].min() == pytest.approx(win.w_range[0] - (win.side / 20))
 
@@ -97,10 +91,12 @@ def test_slices_and_tangent():
     x, t_c = inputs("none")
     s = tc.landscape.slice_frame(x, t_c, "w", -3.0, (-1.0, 3.0), steps=5)
     assert s["value"].tolist() == pytest.approx([-1.0, 0.0, 1.0, 2.0, 3.0])
-    assert s["loss"].tolist() == pytest.approx([mse64(T_U, w, -3.0) for w in s["value"]], rel=1e-6)
+    assert s["loss"].tolist() == pytest.approx(
+        [mse64(w, -3.0, T_U_BOOK) for w in s["value"]], rel=1e-6
+    )
     sb = tc.landscape.slice_frame(x, t_c, "b", 0.5, (-10.0, 10.0), steps=3)
     assert sb["loss"].tolist() == pytest.approx(
-        [mse64(T_U, 0.5, b) for b in (-10, 0, 10)], rel=1e-6
+        [mse64(0.5, b, T_U_BOOK) for b in (-10, 0, 10)], rel=1e-6
     )
     t = tc.landscape.tangent_segment(2.0, 10.0, 3.0, 0.5)
     assert t["value"].tolist() == [1.5, 2.5] and t["loss"].tolist() == [8.5, 11.5]
@@ -118,20 +114,12 @@ def test_clip_line_to_box():
     )
 
 
-def hessian_eigen64(xs):
-    """Closed form for the eigenvalues of 2·[[m2, m1], [m1, 1]]."""
-    n = len(xs)
-    m1, m2 = sum(xs) / n, sum(v * v for v in xs) / n
-    root = math.sqrt((m2 - 1) ** 2 + 4 * m1 * m1)
-    return (m2 + 1 - root), (m2 + 1 + root)
-
-
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_eigen_lines_pass_through_the_minimum_along_eigenvectors(mode):
     x, t_c = inputs(mode)
     win = tc.landscape.surface_window(mode)
     lines = tc.landscape.eigen_lines(x, t_c, win)
-    lo, hi = hessian_eigen64(x.tolist())
+    lo, hi = hessian_eigs64(x.tolist())
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     h = tc.hessian(x)
     for name, lam in (("flattest (λ_min)", lo), ("steepest (λ_max)", hi)):
@@ -170,10 +158,10 @@ def test_descent_arrow_points_downhill_and_stays_inside():
 def test_mse_contours_sit_at_their_level(mode):
     x, t_c = inputs(mode)
     best = tc.optimal_params(x, t_c)
-    base = mse64(x.tolist(), float(best[0]), float(best[1]))
+    base = mse64(float(best[0]), float(best[1]), x.tolist())
     frame = tc.landscape.mse_contours(x, t_c, (1.0, 100.0), points=9)
     for _, row in frame.iterrows():
-        assert mse64(x.tolist(), row["w"], row["b"]) == pytest.approx(base + row["delta"], rel=1e-6)
+        assert mse64(row["w"], row["b"], x.tolist()) == pytest.approx(base + row["delta"], rel=1e-6)
 
 
 def test_lowest_cell_and_valley_floor():
@@ -182,7 +170,7 @@ def test_lowest_cell_and_valley_floor():
     x, t_c = inputs("none")
     w = tc.landscape.valley_floor_point(x, t_c, 10.0)
     _, gw, gb = tc.landscape.loss_and_grad(x, t_c, w, 10.0)
-    lo, _ = hessian_eigen64(x.tolist())
+    lo, _ = hessian_eigs64(x.tolist())
     # On the floor the gradient is λ_min times the offset: tiny, and along the valley.
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     assert math.hypot(gw, gb) == pytest.approx(lo * math.hypot(w - w_star, 10.0 - b_star), rel=1e-6)
@@ -200,6 +188,6 @@ def test_penalty_curves_and_residual_penalties():
         assert p == pytest.approx(0.5 * r * r if abs(r) <= 2 else 2 * (abs(r) - 1))
         assert s == pytest.approx(max(-2.0, min(2.0, r)))
     dots = tc.landscape.residual_penalties(*inputs("none"), 1.0, 0.0, "mse")
-    assert dots["r"].tolist() == pytest.approx([u - c for u, c in zip(T_U, T_C, strict=True)])
-    assert dots["penalty"].mean() == pytest.approx(mse64(T_U, 1.0, 0.0), rel=1e-6)
+    assert dots["r"].tolist() == pytest.approx([u - c for u, c in zip(T_U_BOOK, T_C, strict=True)])
+    assert dots["penalty"].mean() == pytest.approx(mse64(1.0, 0.0, T_U_BOOK), rel=1e-6)
     assert dots["slope"].tolist() == pytest.approx([2 * r for r in dots["r"]])

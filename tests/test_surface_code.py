@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 from conftest import as_number, metric_value, run_page
+from reference import run_printed
 
 from ui.surface_code import surface_code
 
@@ -22,17 +20,6 @@ SHOWN = {
     "b_star": ("Least-squares b*", 5e-5),
     "min_mse": ("Lowest MSE", 5e-5),
 }
-
-
-def run_code(code: str) -> dict[str, float]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<surface_code>", "exec"), {})
-    values = {}
-    for line in out.getvalue().splitlines():
-        name, value = line.split(" = ")
-        values[name] = float(value)
-    return values
 
 
 @pytest.mark.parametrize(
@@ -62,7 +49,7 @@ def test_code_prints_the_page_numbers(query, norm, loss, w, b, delta):
     at = run_page("pages/loss_surface.py", query)
     [code] = [c.value for c in at.code]
     assert code.strip() == surface_code(norm, loss, w, b, delta).strip()
-    printed = run_code(code)
+    printed = run_printed(code, "<surface_code>")
     assert set(printed) == {*SHOWN, "critical_lr"}
     for name, (label, tol) in SHOWN.items():
         assert as_number(metric_value(at, label)) == pytest.approx(printed[name], abs=tol), name
