@@ -66,19 +66,16 @@ def at_point(norm: str, loss: str, delta: float, w: float, b: float) -> dict:
     win = tc.landscape.surface_window(norm)
     value, gw, gb = tc.landscape.loss_and_grad(x, t_c, w, b, loss, delta)
     dots = tc.landscape.residual_penalties(x, t_c, w, b, loss, delta)
-    r_max = max(4.0, 2.5 * delta, 1.1 * float(dots["r"].abs().max()))
-    w_half = 0.2 * (win.w_bounds[1] - win.w_bounds[0])
-    b_half = 0.2 * (win.b_bounds[1] - win.b_bounds[0])
     return {
         "loss": value,
         "grad": (gw, gb),
         "arrow": tc.landscape.descent_arrow(w, b, gw, gb, win),
         "w_slice": tc.landscape.slice_frame(x, t_c, "w", b, win.w_bounds, loss, delta),
         "b_slice": tc.landscape.slice_frame(x, t_c, "b", w, win.b_bounds, loss, delta),
-        "w_tangent": tc.landscape.tangent_segment(w, value, gw, w_half),
-        "b_tangent": tc.landscape.tangent_segment(b, value, gb, b_half),
+        "w_tangent": tc.landscape.tangent_segment(w, value, gw, win.tangent_half_width("w")),
+        "b_tangent": tc.landscape.tangent_segment(b, value, gb, win.tangent_half_width("b")),
         "dots": dots,
-        "curves": tc.landscape.penalty_curves(r_max, delta),
+        "curves": tc.landscape.penalty_curves(tc.landscape.penalty_span(dots["r"], delta), delta),
     }
 
 

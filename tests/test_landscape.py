@@ -104,6 +104,18 @@ def test_slices_and_tangent():
         tc.landscape.slice_frame(x, t_c, "z", 0.0, (0.0, 1.0))
 
 
+def test_chart_extents_cover_what_they_show():
+    # Tangent segments span a fifth of the input's range either side of the point.
+    raw = tc.landscape.surface_window("none")
+    assert raw.tangent_half_width("w") == pytest.approx(0.2 * 4.0)
+    assert raw.tangent_half_width("b") == pytest.approx(0.2 * 50.0)
+    # The penalty panels reach past the largest residual and past Huber's bend.
+    r = pd.Series([-30.0, 2.0, 10.0])
+    assert tc.landscape.penalty_span(r, 1.0) == pytest.approx(33.0)
+    assert tc.landscape.penalty_span(pd.Series([0.5]), 1.0) == 4.0
+    assert tc.landscape.penalty_span(pd.Series([0.5]), 20.0) == 50.0
+
+
 def test_clip_line_to_box():
     seg = tc.landscape.clip_line_to_box((0.0, 0.0), (1.0, 1.0), (-1.0, 2.0), (-5.0, 1.0))
     assert seg == ((-1.0, -1.0), (1.0, 1.0))

@@ -44,6 +44,14 @@ class SurfaceWindow:
         """Width of the plotted square, in parameter units."""
         return self.w_range[1] - self.w_range[0]
 
+    def tangent_half_width(self, wrt: str) -> float:
+        """Half the length of a slice's tangent segment: a fifth of that input's span.
+
+        Long enough to read the slope, short enough to stay near the point it touches.
+        """
+        lo, hi = self.w_bounds if wrt == "w" else self.b_bounds
+        return 0.2 * (hi - lo)
+
 
 SURFACE_WINDOWS: dict[str, SurfaceWindow] = {
     # Raw readings: the valley is ~183x longer than wide, nearly parallel to the b axis.
@@ -306,6 +314,11 @@ def penalty_curves(r_max: float, huber_delta: float = 1.0, steps: int = 200) -> 
         for name in LOSSES
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def penalty_span(residuals: pd.Series, huber_delta: float = 1.0) -> float:
+    """How far the penalty panels reach in r: past every residual and Huber's bend, at least 4."""
+    return max(4.0, 2.5 * huber_delta, 1.1 * float(residuals.abs().max()))
 
 
 def residual_penalties(
