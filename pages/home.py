@@ -1,146 +1,157 @@
-"""Home: the story of the thermometer with no units, and a first fit by hand."""
+"""Home: the story of the thermometer with no units, and a first fit by hand.
+
+Sections: the story, the fit by hand (sliders over the chart, scores beside it), the
+reveal of the least-squares line and the unit it implies, and the readings themselves.
+"""
 
 import streamlit as st
 
 import thermo_core as tc
-from ui import charts
-from ui.settings import float_setting, prepare
-from ui.sidebar import render_sidebar
+from thermo_core.numbers import fmt
+from ui import controls, page
+from ui.home import charts
+from ui.home.code import script
+from ui.home.settings import CONTROLS, PRESETS
 
-W = float_setting("w", 1.0, -1.0, 2.0)
-B = float_setting("b", 0.0, -40.0, 40.0)
+STEM = "home"
+REVEALED = "home.reveal"
 
-render_sidebar()
-st.title("The mystery thermometer")
-st.markdown(
-    """
-You are back from a trip with a souvenir: a thermometer whose scale has no unit
-printed on it. You write down its reading, **t_u**, next to what a trusted Celsius
-thermometer says, **t_c**, eleven times. Is there a simple rule that turns one into
-the other? Chapter 5 guesses the simplest one, a straight line, and lets the data
-choose its slope and offset:
-"""
-)
-st.latex(
-    r"t_c \approx w \cdot t_u + b, \qquad \mathrm{MSE}(w, b) = \frac{1}{n}\sum_{i=1}^{n}\bigl(w\,t_{u,i} + b - t_{c,i}\bigr)^2"
-)
 
-t_u, t_c = tc.load_readings()
-xs, ys = t_u.tolist(), t_c.tolist()
+@st.cache_data(max_entries=1)
+def readings() -> tuple[list[float], list[float]]:
+    """The 11 readings as plain lists (float32 values, as the book has them)."""
+    t_u, t_c = tc.load_readings()
+    return t_u.tolist(), t_c.tolist()
 
-left, right = st.columns([1, 2])
-with left:
-    st.subheader("The readings")
-    st.dataframe(charts.readings_frame(xs, ys), hide_index=True, height=422)
-with right:
-    st.subheader("Plotted")
-    st.altair_chart(charts.readings_scatter(xs, ys), width="stretch")
-    st.caption("The points lie close to a straight line: a linear model is worth a try.")
 
-st.header("Fit the line yourself")
-st.markdown(
-    "Move **w** (slope) and **b** (offset). Each red bar is a *residual*, the gap between "
-    "what your line predicts and the Celsius reading. The loss squares those gaps and "
-    "averages them: make it as small as you can. The sliders start where the chapter "
-    "starts training, w = 1 and b = 0."
-)
-prepare([W, B])
-if "home.reveal" not in st.session_state:
-    st.session_state["home.reveal"] = False
-best = tc.optimal_params(t_u, t_c)
+@st.cache_data(max_entries=1)
+def best_fit() -> dict:
+    """The least-squares line and the unit it implies; the same for every learner."""
+    t_u, t_c = tc.load_readings()
+    best = tc.optimal_params(t_u, t_c)
+    factor, offset = tc.conversion_from_fit(best)
+    unit, gap = tc.closest_unit(factor, offset)
+    return {
+        "w": float(best[0]),
+        "b": float(best[1]),
+        "mse": tc.best_mse(t_u, t_c),
+        "factor": factor,
+        "offset": offset,
+        "unit": (unit.name, unit.factor, unit.offset),
+        "gap": gap,
+    }
+
+
+@st.cache_data(max_entries=512)
+def score(w: float, b: float) -> tuple[float, float, float]:
+    """MSE (float32, as training sees it), RMSE and excess over the best line."""
+    t_u, t_c = tc.load_readings()
+    s = tc.score_line(t_u, t_c, w, b)
+    return s.mse, s.rmse, s.excess
 
 
 def _reveal() -> None:
-    st.session_state["home.reveal"] = True
+    st.session_state[REVEALED] = True
 
 
 def _snap() -> None:
-    st.session_state["w"] = round(float(best[0]), 3)
-    st.session_state["b"] = round(float(best[1]), 1)
+    fit = best_fit()
+    st.session_state["w"] = round(fit["w"], 3)
+    st.session_state["b"] = round(fit["b"], 1)
 
 
-controls, picture = st.columns([1, 2], gap="large")
-with controls:
-    w = st.slider(
-        "w (slope)",
-        W.bounds[0],
-        W.bounds[1],
-        value=W.default,
-        step=0.001,
-        format="%.3f",
-        key="w",
-        bind="query-params",
-        help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
+def _section_story() -> None:
+    page.prose(
+        "You are back from a trip with a thermometer whose scale has no unit printed on it. "
+        "Eleven times you write down its reading, **t_u**, next to a trusted Celsius "
+        "reading, **t_c**. The chapter guesses the simplest rule between them, a straight "
+        "line, and lets the data choose its slope **w** and offset **b**:"
     )
-    b = st.slider(
-        "b (offset)",
-        B.bounds[0],
-        B.bounds[1],
-        value=B.default,
-        step=0.1,
-        format="%.1f",
-        key="b",
-        bind="query-params",
-        help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
+    st.latex(
+        r"t_c \approx w\,t_u + b,\qquad \text{loss}=\mathrm{MSE}(w,b)="
+        r"\frac{1}{n}\sum_{i=1}^{n}(w\,t_{u,i}+b-t_{c,i})^2"
     )
-    score = tc.score_line(t_u, t_c, w, b)
-    st.metric(
-        "MSE of your line", f"{score.mse:,.4f}", help="Mean of the squared residuals, in °C²."
+
+
+def _section_fit() -> None:
+    st.subheader("Fit the line yourself")
+    slot = page.preset_buttons(STEM, PRESETS)
+    chart_col, score_col = st.columns([2.2, 1], gap="large")
+    with chart_col:
+        values = controls.draw(CONTROLS)
+        xs, ys = readings()
+        fit = best_fit()
+        best = (fit["w"], fit["b"]) if st.session_state.get(REVEALED) else None
+        st.vega_lite_chart(spec=charts.fit_spec(xs, ys, values.w, values.b, best), width="stretch")
+        st.caption(
+            "Each red bar is a residual: the gap between your line's prediction and the "
+            "Celsius reading. The loss squares those gaps and averages them."
+        )
+    mse, rmse, excess = score(values.w, values.b)
+    with score_col:
+        st.metric("MSE of your line", fmt(mse), help="Mean of the squared residuals, in °C².")
+        st.metric(
+            "Typical miss (RMSE)",
+            f"{fmt(rmse, 2)} °C",
+            help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",
+        )
+        st.metric(
+            "Above the best possible",
+            fmt(excess),
+            help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
+        )
+        st.button(
+            "Reveal the least-squares fit",
+            on_click=_reveal,
+            type="primary",
+            width="stretch",
+            help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
+        )
+    page.preset_box(slot, STEM, PRESETS, values)
+    if st.session_state.get(REVEALED):
+        _section_reveal()
+    page.code_panel(
+        script(values.w, values.b),
+        "Runs on its own with only torch and prints the MSE shown above for your line.",
     )
-    st.metric(
-        "Typical miss (RMSE)",
-        f"{score.rmse:,.2f} °C",
-        help="Square root of the MSE: roughly how far a typical prediction is off, in °C.",
-    )
-    st.metric(
-        "Above the best possible",
-        f"{score.excess:,.4f}",
-        help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
-    )
-    st.button(
-        "Reveal the least-squares fit",
-        on_click=_reveal,
-        type="primary",
-        width="stretch",
-        help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
-    )
+
+
+def _section_reveal() -> None:
+    fit = best_fit()
+    name, factor, offset = fit["unit"]
+    st.subheader("What the best line says")
+    f1, f2, f3 = st.columns(3)
+    f1.metric("Best w", fmt(fit["w"]), help="Least-squares slope, °C per unknown unit.")
+    f2.metric("Best b", fmt(fit["b"], 2), help="Least-squares offset, in °C.")
+    f3.metric("Lowest MSE", fmt(fit["mse"]), help="No straight line does better on these points.")
     st.button(
         "Move my sliders to the fit",
         on_click=_snap,
-        width="stretch",
         help="Set w and b to the least-squares values, rounded to the sliders' steps.",
     )
-
-reveal = st.session_state["home.reveal"]
-with picture:
-    best_line = (float(best[0]), float(best[1])) if reveal else None
-    st.altair_chart(charts.fit_chart(xs, ys, w, b, best_line), width="stretch")
-
-if reveal:
-    factor, offset = tc.conversion_from_fit(best)
-    unit, gap = tc.closest_unit(factor, offset)
-    st.subheader("What the best line says")
-    f1, f2, f3 = st.columns(3)
-    f1.metric("Best w", f"{float(best[0]):.4f}", help="Least-squares slope, °C per unknown unit.")
-    f2.metric("Best b", f"{float(best[1]):.2f}", help="Least-squares offset, in °C.")
-    f3.metric(
-        "Lowest MSE",
-        f"{tc.best_mse(t_u, t_c):.4f}",
-        help="No straight line does better on these points.",
-    )
     st.markdown(
-        f"""
-Turn the line around to read the unknown unit from Celsius:
-t_u = t_c / w − b / w ≈ **{factor:.3f} · t_c + {offset:.2f}**.
+        f"Read backwards, the line turns Celsius into the unknown unit: "
+        f"t_u = t_c / w − b / w ≈ **{fit['factor']:.3f} · t_c + {fit['offset']:.2f}**. "
+        f"The closest scale we know is **{name}** (t = {factor:g} · t_c + {offset:g}); "
+        f"between −10 °C and 40 °C the two differ by {fit['gap']:.1f} degrees on average, "
+        f"the noise of eleven hand-written readings. The thermometer reads **{name}**."
+    )
+    page.prose(
+        "Here the best line has an exact formula because the model is a straight line. "
+        "The next pages show how *gradient descent* finds it step by step, the way every "
+        "neural network is trained."
+    )
 
-Of the temperature scales we know, the closest is **{unit.name}**
-(t = {unit.factor:g} · t_c + {unit.offset:g}); its readings differ from this line by
-{gap:.1f} degrees on average between −10 °C and 40 °C. The thermometer reads
-**{unit.name}**. The small mismatch is the noise in eleven hand-written readings.
-"""
-    )
-    st.success(
-        "Finding the best w and b exactly is easy here because the model is a straight line. "
-        "The rest of this app is about how *gradient descent* finds them step by step, "
-        "the way every neural network is trained."
-    )
+
+def _section_readings() -> None:
+    with page.go_deeper("the eleven readings"):
+        xs, ys = readings()
+        st.dataframe(charts.readings_frame(xs, ys), hide_index=True, width="stretch")
+        st.caption("t_u is the unknown unit, t_c the Celsius reading taken at the same time.")
+
+
+page.start(STEM)
+_section_story()
+_section_fit()
+_section_readings()
+page.finish(STEM)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .checks import check_choice
+
 T_C: tuple[float, ...] = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
 T_U: tuple[float, ...] = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
 
@@ -26,8 +28,7 @@ def load_readings() -> tuple[Tensor, Tensor]:
 
 
 def _check_mode(mode: str) -> None:
-    if mode not in NORMALIZATIONS:
-        raise ValueError(f"unknown normalization {mode!r}; allowed: {', '.join(NORMALIZATIONS)}")
+    check_choice("normalization", mode, NORMALIZATIONS)
 
 
 def normalization_constants(t_u: Tensor, mode: str) -> tuple[float, float]:

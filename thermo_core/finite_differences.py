@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .checks import check_choice
 from .gradients import (
     DTYPES,
     SCHEMES,
@@ -60,8 +61,7 @@ def machine_epsilon(dtype: str) -> float:
 
 
 def _index(wrt: str) -> int:
-    if wrt not in WRT:
-        raise ValueError(f"unknown parameter {wrt!r}; allowed: {', '.join(WRT)}")
+    check_choice("parameter", wrt, WRT)
     return WRT.index(wrt)
 
 
@@ -142,8 +142,7 @@ def fd_parts(
     It does the same tensor operations as :func:`numeric_grad`, so ``estimate`` is
     bit-for-bit its result for ``wrt``.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
+    check_choice("scheme", scheme, SCHEMES)
     if not delta > 0:
         raise ValueError("delta must be positive")
     k, dt = _index(wrt), DTYPES[dtype]
@@ -214,8 +213,7 @@ def fd_error_model(
     numerator is off by up to ε·(|L_1| + |L_2|), which is then divided by the denominator.
     Columns: delta, truncation, roundoff, abs_error, rel_error (relative to |L'|).
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
+    check_choice("scheme", scheme, SCHEMES)
     loss, slope, curv = quadratic_pieces(t_u, t_c, w, b, wrt)
     eps = machine_epsilon(dtype)
     rows = []
@@ -262,7 +260,8 @@ def optimal_delta(
         return math.sqrt(2 * abs(loss) / curv)
     if scheme in ("forward", "backward"):
         return 2 * math.sqrt(machine_epsilon(dtype) * abs(loss) / curv)
-    raise ValueError(f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
+    check_choice("scheme", scheme, SCHEMES)
+    raise AssertionError("unreachable")
 
 
 def label_sweep(sweep: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .checks import check_choice
 from .losses import loss_fn, model, mse_loss
 
 SCHEMES: tuple[str, ...] = ("central", "forward", "backward")
@@ -57,8 +58,7 @@ def numeric_grad(
     forward: (L(p+δ) - L(p))/δ; backward: (L(p) - L(p-δ))/δ;
     central: (L(p+δ) - L(p-δ))/(2δ). Note the brackets: see :func:`buggy_central_difference`.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
+    check_choice("scheme", scheme, SCHEMES)
     if dtype not in DTYPES.values():
         raise ValueError("dtype must be torch.float32 or torch.float64")
     if not delta > 0:
@@ -161,6 +161,5 @@ def loss_evaluations(n_params: int, scheme: str = "central") -> int:
     central: 2P; forward or backward: P + 1 (one shared base point).
     Autograd needs one forward and one backward pass whatever P is.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown scheme {scheme!r}; allowed: {', '.join(SCHEMES)}")
+    check_choice("scheme", scheme, SCHEMES)
     return 2 * n_params if scheme == "central" else n_params + 1

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .checks import check_choice
 from .gradients import analytic_grad
 from .losses import LOSSES, loss_fn, model, mse_loss, penalty, penalty_slope
 from .surface import curvature, loss_grid, optimal_params
@@ -69,14 +70,12 @@ SURFACE_WINDOWS: dict[str, SurfaceWindow] = {
 
 def surface_window(mode: str) -> SurfaceWindow:
     """The plotting window and point-input bounds for a normalization mode."""
-    if mode not in SURFACE_WINDOWS:
-        raise ValueError(f"unknown normalization {mode!r}; allowed: {', '.join(SURFACE_WINDOWS)}")
+    check_choice("normalization", mode, SURFACE_WINDOWS)
     return SURFACE_WINDOWS[mode]
 
 
 def _check_loss(loss: str) -> None:
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
+    check_choice("loss", loss, LOSSES)
 
 
 def loss_and_grad(

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .checks import check_choice
+
 LOSSES: tuple[str, ...] = ("mse", "l1", "huber")
 
 
@@ -45,7 +47,8 @@ def penalty(residual: Tensor, loss: str = "mse", delta: float = 1.0) -> Tensor:
     if loss == "huber":
         a = residual.abs()
         return torch.where(a <= delta, 0.5 * residual**2, delta * (a - 0.5 * delta))
-    raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
+    check_choice("loss", loss, LOSSES)
+    raise AssertionError("unreachable")
 
 
 def penalty_slope(residual: Tensor, loss: str = "mse", delta: float = 1.0) -> Tensor:
@@ -56,7 +59,8 @@ def penalty_slope(residual: Tensor, loss: str = "mse", delta: float = 1.0) -> Te
         return torch.sign(residual)
     if loss == "huber":
         return torch.clamp(residual, -delta, delta)
-    raise ValueError(f"unknown loss {loss!r}; allowed: {', '.join(LOSSES)}")
+    check_choice("loss", loss, LOSSES)
+    raise AssertionError("unreachable")
 
 
 def loss_fn(name: str, delta: float = 1.0) -> Callable[[Tensor, Tensor], Tensor]:
@@ -67,4 +71,5 @@ def loss_fn(name: str, delta: float = 1.0) -> Callable[[Tensor, Tensor], Tensor]
         return l1_loss
     if name == "huber":
         return lambda t_p, t_c: huber_loss(t_p, t_c, delta)
-    raise ValueError(f"unknown loss {name!r}; allowed: {', '.join(LOSSES)}")
+    check_choice("loss", name, LOSSES)
+    raise AssertionError("unreachable")

@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .checks import check_choice
+
 OPTIMIZERS: tuple[str, ...] = (
     "manual",
     "SGD",
@@ -64,8 +66,7 @@ class Run:
 
 
 def _validate(optimizer: str, lr: float, epochs: int) -> None:
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+    check_choice("optimizer", optimizer, OPTIMIZERS)
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:

@@ -1,4 +1,10 @@
-"""The app's pages in teaching order: one list read by the navigation and the sidebar."""
+"""The app's pages in teaching order: one list read by the navigation, the sidebar, the
+next-page links, the guided tour and the tests.
+
+A page's *stem* names it in every layer: ``pages/<stem>.py``, ``ui/<stem>/``,
+``thermo_core/lessons/<stem>.py`` (where it has page-specific maths) and
+``tests/test_<stem>_{core,app,browser}.py``. It is also the page's URL path.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,62 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageInfo:
-    """A page: its file, title, icon and the one line on what a learner takes from it."""
+    """A page: its stem, title, icon, the sidebar line and its one-sentence takeaway."""
 
-    path: str
+    stem: str
     title: str
     icon: str
     learn: str
-    url_path: str
+    takeaway: str
+
+    @property
+    def path(self) -> str:
+        """The page file, relative to the repo root."""
+        return f"pages/{self.stem}.py"
+
+    @property
+    def url_path(self) -> str:
+        """The page's URL path (Home is the default page, served at /home and /)."""
+        return self.stem
 
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
-        "pages/home.py",
+        "home",
         "The mystery thermometer",
         ":material/thermostat:",
         "Fit a line by hand, then let least squares reveal the unit.",
-        "home",
+        "Learning means choosing w and b so a line's squared misses, averaged into one "
+        "number, the loss, are as small as they can be.",
     ),
     PageInfo(
-        "pages/loss_surface.py",
+        "loss_surface",
         "The loss surface",
         ":material/landscape:",
         "See the loss as a landscape over (w, b), and how normalizing turns a thin valley into a bowl.",
-        "loss_surface",
+        "Every (w, b) has a loss; gradient descent walks downhill on that landscape, and "
+        "scaling the inputs decides whether it is a thin valley or a round bowl.",
     ),
     PageInfo(
-        "pages/finite_differences.py",
+        "finite_differences",
         "Finite differences",
         ":material/calculate:",
         "Nudge, chain rule or autograd: when a nudged slope lies, and why autograd wins.",
-        "finite_differences",
+        "Nudging a parameter by δ estimates the gradient, but too large a δ bends the "
+        "answer and too small a δ drowns it in rounding; autograd is exact and cheap.",
     ),
 )
+
+
+def page_info(stem: str) -> PageInfo:
+    """The catalog entry of ``stem``."""
+    for page in PAGES:
+        if page.stem == stem:
+            return page
+    raise KeyError(f"no page {stem!r}; pages: {', '.join(p.stem for p in PAGES)}")
+
+
+def next_page(stem: str) -> PageInfo:
+    """The page after ``stem`` in teaching order; after the last comes Home again."""
+    stems = [p.stem for p in PAGES]
+    return PAGES[(stems.index(stem) + 1) % len(PAGES)]

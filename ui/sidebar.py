@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .catalog import PAGES
+from .catalog import PAGES, PageInfo
+from .presenter import presenting
 
 
-def render_sidebar() -> None:
-    """Set the page layout, then list the pages in teaching order with what each teaches."""
-    st.set_page_config(layout="wide")  # here, not in the entrypoint, where it is lost
+def render_sidebar(current: PageInfo | None = None) -> None:
+    """Set the page layout, then list the pages in teaching order with what each teaches.
+
+    In presenter mode (``?present=1``) the one-line summaries are left out.
+    """
+    st.set_page_config(layout="wide", page_title=current.title if current else None)
+    present = presenting()
     with st.sidebar:
         st.markdown("### Mechanics of Learning")
-        st.caption("Chapter 5 of *Deep Learning with PyTorch*, one idea per page.")
+        if not present:
+            st.caption("Chapter 5 of *Deep Learning with PyTorch*, one idea per page.")
         for number, page in enumerate(PAGES):
             label = page.title if number == 0 else f"{number}. {page.title}"
             st.page_link(page.path, label=label, icon=page.icon)
-            st.caption(page.learn)
+            if not present:
+                st.caption(page.learn)

@@ -1,0 +1,1 @@
+"""Home page pieces: its controls and presets, chart specs and code panel."""

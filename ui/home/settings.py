@@ -1,0 +1,61 @@
+"""Home's controls and presets, declared once."""
+
+from __future__ import annotations
+
+import thermo_core as tc
+from ui.controls import Control, Values
+from ui.page import Preset
+
+_T_U, _T_C = tc.load_readings()
+MEAN_T_C = round(float(_T_C.mean()), 1)
+
+
+def _too_high(v: Values) -> str:
+    """How many predictions lie above their reading, counted at the current line."""
+    above = int((tc.model(_T_U, v.w, v.b) > _T_C).sum())
+    return f"{above} of {len(_T_U)} predictions lie above their reading"
+
+CONTROLS = (
+    Control(
+        "w",
+        "w (slope)",
+        "slider",
+        1.0,
+        bounds=(-1.0, 2.0),
+        step=0.001,
+        fmt="%.3f",
+        help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
+    ),
+    Control(
+        "b",
+        "b (offset)",
+        "slider",
+        0.0,
+        bounds=(-40.0, 40.0),
+        step=0.1,
+        fmt="%.1f",
+        help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
+    ),
+)
+
+PRESETS = (
+    Preset(
+        "The chapter's start",
+        {"w": 1.0, "b": 0.0},
+        lambda v: "w = 1 and b = 0 simply copy the reading as the temperature: "
+        f"{_too_high(v)}, most by tens of degrees. This is where the chapter starts training.",
+    ),
+    Preset(
+        "A flat line",
+        {"w": 0.0, "b": MEAN_T_C},
+        f"With w = 0 the line ignores the thermometer and predicts the average, {MEAN_T_C} °C, "
+        "for every reading: too warm for the cold readings on the left, too cold for the warm "
+        "ones on the right. A slope is missing.",
+    ),
+    Preset(
+        "Slope about right",
+        {"w": 0.55, "b": 0.0},
+        lambda v: f"The slope is close, but the whole line sits too high: {_too_high(v)}. "
+        "Now drag b down and watch the loss fall.",
+    ),
+)

@@ -1,0 +1,114 @@
+"""The shape every page shares: title and takeaway first, "Try this" presets, closed
+"Go deeper" expanders, the executed PyTorch code panel, and a link to the next page.
+
+A page file calls :func:`start` first and :func:`finish` last; in between it draws its
+controls (:mod:`ui.controls`), its key chart and its sections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from .catalog import PageInfo, next_page, page_info
+from .controls import Values, matches
+from .presenter import presenting, style
+from .sidebar import render_sidebar
+
+
+def start(stem: str) -> PageInfo:
+    """Sidebar, title and the one-sentence takeaway of the page ``stem``."""
+    info = page_info(stem)
+    render_sidebar(info)
+    style()
+    st.title(info.title)
+    st.markdown(f"**{info.takeaway}**")
+    return info
+
+
+def prose(text: str) -> None:
+    """Explanatory markdown that presenter mode hides (the speaker says it instead)."""
+    if not presenting():
+        st.markdown(text)
+
+
+def go_deeper(topic: str) -> Any:
+    """A closed expander for depth the first reading can skip."""
+    return st.expander(f"Go deeper: {topic}", expanded=False, icon=":material/school:")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A "Try this" configuration: the control values it sets and what to look for.
+
+    ``look_for`` may be a function of the page's values, so sentences that quote
+    numbers are generated from the numbers.
+    """
+
+    label: str
+    values: Mapping[str, Any]
+    look_for: str | Callable[[Values], str]
+    help: str = field(default="")
+
+    def text(self, values: Values) -> str:
+        """What to look for, for the values now on the page."""
+        return self.look_for(values) if callable(self.look_for) else self.look_for
+
+
+def _apply(stem: str, index: int, preset: Preset) -> None:
+    for key, value in preset.values.items():
+        st.session_state[key] = value
+    st.session_state[f"{stem}.preset"] = index
+
+
+def preset_buttons(stem: str, presets: Sequence[Preset]) -> Any:
+    """Draw the "Try this" buttons; returns a slot where :func:`preset_box` draws."""
+    st.markdown("**Try this**")
+    cols = st.columns(len(presets))
+    for i, (col, preset) in enumerate(zip(cols, presets, strict=True)):
+        col.button(
+            preset.label,
+            key=f"{stem}.preset.{i}",
+            help=preset.help or None,
+            on_click=_apply,
+            args=(stem, i, preset),
+            width="stretch",
+        )
+    return st.empty()
+
+
+def active_preset(stem: str, presets: Sequence[Preset], values: Values) -> Preset | None:
+    """The preset last clicked, while the settings still match it; else None."""
+    chosen = st.session_state.get(f"{stem}.preset")
+    if chosen is None or not 0 <= chosen < len(presets):
+        return None
+    if not matches(values, presets[chosen].values):
+        return None
+    return presets[chosen]
+
+
+def preset_box(slot: Any, stem: str, presets: Sequence[Preset], values: Values) -> None:
+    """Show the chosen preset's "look for" text only while the settings match it."""
+    preset = active_preset(stem, presets, values)
+    if preset is None:
+        slot.empty()
+    else:
+        slot.info(f"**{preset.label}:** {preset.text(values)}", icon=":material/visibility:")
+
+
+def code_panel(code: str, caption: str) -> None:
+    """The "Show the PyTorch code" expander: a script a test runs and compares."""
+    with st.expander("Show the PyTorch code", icon=":material/code:"):
+        st.code(code, language="python")
+        st.caption(caption)
+
+
+def finish(stem: str) -> None:
+    """End the page with a link to the next page in teaching order (the last goes Home)."""
+    nxt = next_page(stem)
+    st.divider()
+    label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"
+    st.page_link(nxt.path, label=label, icon=":material/arrow_forward:")

@@ -1,0 +1,36 @@
+"""Presenter mode (``?present=1``): for a projector, less prose and bigger chart text.
+
+This is TensorFlow Playground's ``hideText`` idea. The flag is kept in session state so
+that it survives moving between pages, and written back to each page's URL so the
+link in the address bar still opens presenter mode; ``present=0`` turns it off.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+KEY = "present"
+_STATE = "_presenter.on"
+
+
+def presenting() -> bool:
+    """Is presenter mode on for this session? Reads and keeps the URL flag."""
+    given = st.query_params.get_all(KEY)
+    if given:
+        st.session_state[_STATE] = given[0] == "1"
+    on = bool(st.session_state.get(_STATE, False))
+    if on and given != ["1"]:
+        st.query_params[KEY] = "1"
+    elif not on and given:
+        del st.query_params[KEY]
+    return on
+
+
+def style() -> None:
+    """Enlarge chart and body text when presenting."""
+    if presenting():
+        st.html(
+            "<style>.vega-embed text{font-size:15px !important}"
+            "[data-testid='stMarkdownContainer'] p{font-size:1.2rem}"
+            "[data-testid='stMetricValue']{font-size:2.4rem}</style>"
+        )

@@ -1,0 +1,56 @@
+"""Vega-Lite specs as plain dicts: built once, filled with a little data per rerun.
+
+Building an Altair chart and validating it against the schema costs tens of
+milliseconds per chart, on every rerun of every session. Pages instead keep a spec
+template (built with Altair once, or written by hand) and only swap in the few rows
+that changed; the tests validate the templates against the schema once.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become None (drawn as gaps, never as 'NaN')."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
+
+
+def with_data(template: Mapping[str, Any], datasets: Mapping[str, Rows]) -> dict:
+    """A copy of ``template`` whose named datasets hold ``datasets`` (rows as dicts)."""
+    spec = dict(template)
+    spec["datasets"] = {**template.get("datasets", {}), **{k: clean(list(v)) for k, v in datasets.items()}}
+    return spec
+
+
+def frozen(chart: alt.TopLevelMixin) -> dict:
+    """An Altair chart as a spec dict, unvalidated (validation happens in the tests)."""
+    return chart.to_dict(validate=False)
+
+
+def show(spec: Mapping[str, Any], where: Any = None, **kwargs: Any) -> Any:
+    """Draw a spec dict stretched to its container (charts never make a phone pan)."""
+    target = where if where is not None else st
+    return target.vega_lite_chart(spec=copy.copy(dict(spec)), width="stretch", **kwargs)
+
+
+def validate(spec: Mapping[str, Any]) -> None:
+    """Check a spec against the Vega-Lite schema Altair ships (for tests); raises if bad."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    validate_jsonschema(dict(spec), load_schema())
