@@ -225,16 +225,20 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
 
 
 def draw(
-    controls: Sequence[Control], slots: Mapping[str, Any] | None = None, notes_slot: Any = None
+    controls: Sequence[Control],
+    slots: Mapping[str, Any] | None = None,
+    notes_slot: Any = None,
+    after: Mapping[str, Any] | None = None,
 ) -> Values:
     """Draw ``controls`` in order, bound to the URL, and return their values.
 
     ``slots`` maps a key to the container (a column, the sidebar) that draws it; others
     are drawn where this is called. Unusable URL values are reported in ``notes_slot``
-    (default: here) as a warning and a plain-text list.
+    (default: here) as a warning and a plain-text list. ``after`` holds values drawn by
+    an earlier call, for controls whose bounds depend on them; they are returned too.
     """
     slots = slots or {}
-    values = Values()
+    values = Values(after or {})
     notes: list[UrlNote] = []
     for control in controls:
         _read_url(control, values, notes)
