@@ -36,6 +36,34 @@ CHROMIUM_ARGS = [
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
+DUPLICATE_STATE_WARNING = "was created with a default value but also had its value set"
+
+
+@pytest.fixture(autouse=True)
+def no_widget_state_warning(monkeypatch):
+    """Fail any test during which Streamlit logs its widget-state duplication warning.
+
+    Widgets take their value from session state only (ui.controls), so a preset or a
+    link setting a value must never produce it. Streamlit shows it once per process,
+    so the once-flag is reset for every test.
+    """
+    from streamlit.elements.lib import policies
+
+    seen: list[str] = []
+    original = policies._LOGGER.warning
+
+    def spy(msg, *args, **kwargs):
+        text = str(msg) % args if args else str(msg)
+        if DUPLICATE_STATE_WARNING in text:
+            seen.append(text)
+        return original(msg, *args, **kwargs)
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False, raising=False)
+    monkeypatch.setattr(policies._LOGGER, "warning", spy)
+    yield seen
+    assert not seen, f"Streamlit logged: {seen}"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -211,8 +239,10 @@ def metric_value(at, label: str) -> str:
 
 
 def as_number(text: str) -> float:
-    """Parse a displayed number like '1,763.8848' or '41.73 °C'."""
-    return float(text.replace(",", "").split()[0])
+    """Parse a displayed number like '1,763.8848', '−17.30' or '41.73 °C'."""
+    from thermo_core.numbers import parse
+
+    return parse(text)
 
 
 def chart_frames(at) -> list[list]:
@@ -226,4 +256,20 @@ def chart_frames(at) -> list[list]:
     for el in at.get("vega_lite_chart"):
         frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in el.proto.datasets]
         out.append(frames)
+    return out
+
+
+def chart_specs(at) -> list[dict]:
+    """Each Vega-Lite chart's spec as sent, with its named datasets put back as row lists."""
+    import json
+
+    import pyarrow as pa
+
+    out = []
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        for d in el.proto.datasets:
+            frame = pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            spec.setdefault("datasets", {})[d.name] = frame.to_dict("records")
+        out.append(spec)
     return out

@@ -72,7 +72,7 @@ def preset_buttons(stem: str, presets: Sequence[Preset]) -> Any:
         col.button(
             preset.label,
             key=f"{stem}.preset.{i}",
-            help=preset.help or None,
+            help=preset.help or "Set the controls to this example, then read what to look for.",
             on_click=_apply,
             args=(stem, i, preset),
             width="stretch",
