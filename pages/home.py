@@ -68,8 +68,8 @@ def _section_story() -> None:
         "line, and lets the data choose its slope **w** and offset **b**:"
     )
     st.latex(
-        r"t_c \approx w\,t_u + b,\qquad \text{loss}=\mathrm{MSE}(w,b)="
-        r"\frac{1}{n}\sum_{i=1}^{n}(w\,t_{u,i}+b-t_{c,i})^2"
+        r"\begin{gathered}t_c \approx w\,t_u + b\\ \text{loss}=\mathrm{MSE}(w,b)="
+        r"\tfrac{1}{n}\textstyle\sum_{i=1}^{n}(w\,t_{u,i}+b-t_{c,i})^2\end{gathered}"
     )
 
 
