@@ -8,7 +8,7 @@ import streamlit as st
 
 import thermo_core as tc
 from thermo_core.numbers import fmt
-from ui import controls, page
+from ui import controls, page, tour
 from ui.home import charts
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
@@ -67,6 +67,14 @@ def _section_story() -> None:
         "reading, **t_c**. The chapter guesses the simplest rule between them, a straight "
         "line, and lets the data choose its slope **w** and offset **b**:"
     )
+    if tour.active_step() is None:
+        st.button(
+            "Start the guided tour",
+            on_click=tour.start,
+            icon=":material/tour:",
+            help="A few short steps through every page: a task on the real controls, a "
+            "check that says when it is done, and a question to answer before the reveal.",
+        )
     st.latex(
         r"\begin{gathered}t_c \approx w\,t_u + b\\ \text{loss}=\mathrm{MSE}(w,b)="
         r"\tfrac{1}{n}\textstyle\sum_{i=1}^{n}(w\,t_{u,i}+b-t_{c,i})^2\end{gathered}"

@@ -23,7 +23,8 @@ def settings(stem: str):
 
 
 def _meaning(c: Control) -> tuple:
-    plain = (lambda x: None if callable(x) else x)
+    def plain(x):
+        return (None if callable(x) else x)
     return (c.kind, c.default, plain(c.bounds), plain(c.step), c.options)
 
 

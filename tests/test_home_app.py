@@ -134,7 +134,7 @@ def test_presets_set_the_sliders_and_their_box_goes_when_settings_change(preset)
 
 
 def test_flat_line_preset_quotes_the_mean_reading():
-    assert MEAN_T_C == pytest.approx(sum(tc.load_readings()[1].tolist()) / 11, abs=0.05)
+    assert pytest.approx(sum(tc.load_readings()[1].tolist()) / 11, abs=0.05) == MEAN_T_C
 
 
 def test_code_panel_prints_the_mse_shown():

@@ -7,26 +7,42 @@ controls (:mod:`ui.controls`), its key chart and its sections.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
+from . import tour
 from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
 from .sidebar import render_sidebar
 
+_run = threading.local()  # per script run (each session's runner thread): the tour's slot
+
 
 def start(stem: str) -> PageInfo:
-    """Sidebar, title and the one-sentence takeaway of the page ``stem``."""
+    """Sidebar, title, the one-sentence takeaway and, during the tour, its panel's place.
+
+    A tour step on another page switches there before anything is drawn.
+    """
     info = page_info(stem)
+    step = tour.follow(stem)
     render_sidebar(info)
     style()
     st.title(info.title)
     st.markdown(f"**{info.takeaway}**")
+    _run.tour_slot = st.container() if step is not None else None
     return info
+
+
+def current_values(stem: str) -> Values:
+    """The page's control values as the widgets hold them now (after they were drawn)."""
+    controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
+    return Values({c.key: st.session_state.get(c.key, c.default) for c in controls})
 
 
 def prose(text: str) -> None:
@@ -107,7 +123,15 @@ def code_panel(code: str, caption: str) -> None:
 
 
 def finish(stem: str) -> None:
-    """End the page with a link to the next page in teaching order (the last goes Home)."""
+    """End the page with a link to the next page in teaching order (the last goes Home).
+
+    The tour panel is filled in last, at the top, so its check sees the values the page
+    has just computed with.
+    """
+    slot = getattr(_run, "tour_slot", None)
+    if slot is not None:
+        with slot:
+            tour.panel(stem, current_values(stem))
     nxt = next_page(stem)
     st.divider()
     label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"

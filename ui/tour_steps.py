@@ -1,0 +1,116 @@
+"""The guided tour of Chapter 5, as data: one :class:`Step` per entry, in teaching order.
+
+Adding a step means adding one entry. ``check`` looks at the page's actual control
+values (the same object the page computes with) and says whether the task is done;
+``solve`` is one set of control values that does the task (the tests set them through
+the widgets and confirm the check flips). Answers quote numbers computed here, so the
+tour can never drift from the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+import thermo_core as tc
+from thermo_core.numbers import fmt
+
+TOUR = "chapter5"
+"""The tour's name in links: ``?tour=chapter5&step=3``."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: where, what to read, what to do, how it is checked, what to predict."""
+
+    page: str
+    title: str
+    text: str
+    task: str
+    check: Callable[[Mapping[str, Any]], bool]
+    solve: Mapping[str, Any]
+    question: str
+    choices: tuple[str, ...]
+    answer: int
+    explain: str
+
+
+def _readings() -> tuple[torch.Tensor, torch.Tensor]:
+    return tc.load_readings()
+
+
+def _mse(v: Mapping[str, Any]) -> float:
+    t_u, t_c = _readings()
+    return float(tc.mse_loss(tc.model(t_u, float(v["w"]), float(v["b"])), t_c))
+
+
+def _fd_rel_error(delta: float, w: float, b: float) -> float:
+    t_u, t_c = _readings()
+    est = float(tc.numeric_grad(t_u, t_c, w, b, delta=delta, scheme="central")[0])
+    exact = float(tc.analytic_grad(t_u.double(), t_c.double(), w, b)[0])
+    return abs(est - exact) / abs(exact)
+
+
+def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
+    if v.get("scheme") != "central" or v.get("dtype") != "float32":
+        return False
+    w, b = float(v.get("fd_w", 1.0)), float(v.get("fd_b", 0.0))
+    return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
+
+
+_COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
+         for m in tc.NORMALIZATIONS}
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "home",
+        "Fit by hand",
+        "The model is a line t_c ≈ w·t_u + b, and the loss is the mean of the squared misses.",
+        "Move the sliders until the MSE of your line is below 10.",
+        lambda v: _mse(v) < 10,
+        {"w": 0.537, "b": -17.3},
+        "Before you reveal the fit: which scale does the mystery thermometer read?",
+        ("Kelvin", "Fahrenheit", "Réaumur"),
+        1,
+        "Fahrenheit: read backwards, the best line is t_u ≈ 1.8·t_c + 32.",
+    ),
+    Step(
+        "loss_surface",
+        "The landscape",
+        "Each (w, b) has a loss. On raw readings the low ground is a long, thin valley.",
+        "Switch the input normalization to standardize.",
+        lambda v: v.get("norm") == "standardize",
+        {"norm": "standardize"},
+        "What happens to the condition number (steepest over flattest curvature)?",
+        ("It stays about the same", "It drops to about 1", "It grows tenfold"),
+        1,
+        f"It drops from {fmt(_COND['none'], 0)} on raw readings to "
+        f"{fmt(_COND['standardize'], 2)}: the valley becomes a round bowl.",
+    ),
+    Step(
+        "finite_differences",
+        "Nudging too little",
+        "A finite difference estimates the slope from the loss at p ± δ.",
+        "Keep central differences in float32 and find a δ where the estimate of ∂L/∂w is "
+        "worse than at δ = 0.1.",
+        _worse_than_tenth,
+        {"delta": 1e-5, "scheme": "central", "dtype": "float32"},
+        "Why does a tiny δ make float32's estimate worse, not better?",
+        (
+            "The loss is not smooth enough",
+            "Rounding in L(p ± δ) is divided by a tiny 2δ",
+            "The chain rule breaks down",
+        ),
+        1,
+        "float32 keeps about 7 significant digits of a loss near 1,764, so each L(p ± δ) "
+        "carries a rounding error of about 1e-4; dividing by 2δ blows it up.",
+    ),
+)
+
+
+def step_pages() -> list[str]:
+    """The page of every step, for the catalog check."""
+    return [s.page for s in STEPS]
