@@ -311,8 +311,8 @@ def descend_many(
 
     All R runs advance together as an [R, 2] parameter tensor with the closed-form gradient,
     so a 60-rate sweep costs about one Python loop of ``epochs`` steps, not 60. Each run
-    follows the same arithmetic as ``train(optimizer="manual")`` (the sums may be added in
-    another order, so agreement is to float32 rounding). Runs are not stopped at divergence:
+    follows the same update as ``train(optimizer="manual")``; the sums are formed in another
+    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are not stopped at divergence:
     their losses simply stay inf or nan.
     """
     rates = [float(v) for v in lrs]
@@ -321,24 +321,26 @@ def descend_many(
     for v in rates:
         _validate("manual", v, epochs)
     x, y = t_u.detach(), t_c.detach()
-    n = x.numel()
-    design_t = torch.stack([x, torch.ones_like(x)], dim=0)  # [2, n]
-    grad_map_t = (2.0 / n) * design_t.T.contiguous()  # [n, 2]
-    neg_y = -y
-    lr_col = torch.tensor(rates, dtype=x.dtype).unsqueeze(1)
-    count = len(rates)
+    n, count = x.numel(), len(rates)
+    x_row, y_row = x.unsqueeze(0), y.unsqueeze(0)
+    # d(MSE)/d(w, b) = (2/n)·Σ r·(x, 1): one [R, 2, n] product summed over the readings.
+    grad_map = ((2.0 / n) * torch.stack([x, torch.ones_like(x)])).unsqueeze(0)
+    neg_lr = -torch.tensor(rates, dtype=x.dtype).unsqueeze(1)
     # Row k holds the parameters before epoch k+1; each step writes straight into the next
-    # row (out=), so the loop is four tensor operations and no copies.
+    # row (out=). Only elementwise ops and sums: tiny matrix products would go through the
+    # BLAS, whose threads stall badly on a busy machine.
     param_hist = torch.empty(epochs + 1, count, 2, dtype=x.dtype)
     param_hist[0, :, 0], param_hist[0, :, 1] = float(init[0]), float(init[1])
     rows = param_hist.unbind(0)
     resid = torch.empty(count, n, dtype=x.dtype)
+    prod = torch.empty(count, 2, n, dtype=x.dtype)
     g = torch.empty(count, 2, dtype=x.dtype)
     with torch.no_grad():
         for i in range(epochs):
-            torch.addmm(neg_y, rows[i], design_t, out=resid)
-            torch.mm(resid, grad_map_t, out=g)
-            torch.sub(rows[i], torch.mul(lr_col, g, out=g), out=rows[i + 1])
+            p = rows[i]
+            torch.addcmul(p[:, 1:] - y_row, p[:, :1], x_row, out=resid)
+            torch.sum(torch.mul(resid.unsqueeze(1), grad_map, out=prod), 2, out=g)
+            torch.addcmul(p, neg_lr, g, out=rows[i + 1])
         losses = batch_mse(param_hist[:epochs].reshape(-1, 2), x, y).reshape(epochs, count)
     p = rows[epochs].clone()
     bad = ~torch.isfinite(losses)
