@@ -251,14 +251,18 @@ def _edge_point(
     """Where the segment from p (inside) towards q (outside or not finite) crosses the box."""
     if not (math.isfinite(q[0]) and math.isfinite(q[1])):
         return p
-    t_out = 1.0
-    for start, end, (lo, hi) in ((p[0], q[0], w_range), (p[1], q[1], b_range)):
+    t_out, hit = 1.0, None
+    for axis, (start, end, (lo, hi)) in enumerate(((p[0], q[0], w_range), (p[1], q[1], b_range))):
         d = end - start
-        if d > 0 and end > hi:
-            t_out = min(t_out, (hi - start) / d)
-        elif d < 0 and end < lo:
-            t_out = min(t_out, (lo - start) / d)
-    return p[0] + t_out * (q[0] - p[0]), p[1] + t_out * (q[1] - p[1])
+        if d > 0 and end > hi and (hi - start) / d < t_out:
+            t_out, hit = (hi - start) / d, (axis, hi)
+        elif d < 0 and end < lo and (lo - start) / d < t_out:
+            t_out, hit = (lo - start) / d, (axis, lo)
+    point = [p[0] + t_out * (q[0] - p[0]), p[1] + t_out * (q[1] - p[1])]
+    if hit is not None:
+        point[hit[0]] = hit[1]  # exactly on the edge, whatever the rounding of t_out
+    ew, eb = point
+    return min(max(ew, w_range[0]), w_range[1]), min(max(eb, b_range[0]), b_range[1])
 
 
 def clip_path(
