@@ -131,7 +131,8 @@ class OptimizerResult:
     final_loss: ``run.final_loss`` (the last epoch's loss). reached_at: first epoch whose
     loss is within 1% of the least-squares loss, or None ("never"). raw_params: final
     [w, b] mapped back to raw units. distance: Euclidean distance from raw_params to the
-    raw least-squares [w, b] (inf if not finite). seconds: wall time of the run. states:
+    raw least-squares [w, b] (for a diverged run: from the parameters whose loss overflowed;
+    inf if they are not finite). seconds: wall time of the run. states:
     ``run.states`` plus ``implied_w``/``implied_b``, the step the state implies (NaN where
     no formula is given here: NAdam, RAdam, Adadelta, LBFGS).
     """
