@@ -76,7 +76,9 @@ def test_train_history_agrees_with_the_book_log(data):
     book = [float(line.split("Loss ")[1]) for line in BOOK_RAW_1E2 if line.startswith("Epoch")]
     ours = run.history["loss"].tolist()
     for k, value in zip([1, 2, 3, 10, 11], book, strict=True):
-        assert ours[k - 1] == pytest.approx(value, rel=1e-6) or (math.isinf(value) and math.isinf(ours[k - 1]))
+        assert ours[k - 1] == pytest.approx(value, rel=1e-6) or (
+            math.isinf(value) and math.isinf(ours[k - 1])
+        )
     assert run.history["lr"].tolist() == [1e-2] * 11
 
 
@@ -101,7 +103,9 @@ def test_schedule_lr_column_follows_closed_form_for_both_rules(data, schedule, k
         for rule in ("manual", "SGD")
     ]
     for run in runs:
-        assert run.history["lr"].tolist() == pytest.approx([expected(k) for k in range(1, 41)], rel=1e-9)
+        assert run.history["lr"].tolist() == pytest.approx(
+            [expected(k) for k in range(1, 41)], rel=1e-9
+        )
     # each epoch's update used that epoch's lr: replay in float64
     w, b = 1.0, 0.0
     for k in range(1, 41):
@@ -129,8 +133,15 @@ def test_plateau_schedule_matches_a_plain_torch_loop(data):
     t_u, t_c = data
     x = tc.normalize(t_u, "scale")
     kw = {"factor": 0.5, "patience": 3, "threshold": 0.0}
-    run = tc.train(x, t_c, optimizer="SGD", lr=0.06, epochs=300, schedule="ReduceLROnPlateau",
-                   schedule_kwargs=kw)
+    run = tc.train(
+        x,
+        t_c,
+        optimizer="SGD",
+        lr=0.06,
+        epochs=300,
+        schedule="ReduceLROnPlateau",
+        schedule_kwargs=kw,
+    )
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     opt = torch.optim.SGD([params], lr=0.06)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kw)
@@ -148,20 +159,28 @@ def test_plateau_schedule_matches_a_plain_torch_loop(data):
 
 def test_schedule_preset_rescues_a_rate_that_diverges_when_constant(data):
     p = dv.SCHEDULE_PRESET
-    x, t_c = dv.inputs(p["mode"])
+    x, _t_c = dv.inputs(p["mode"])
     assert p["lr"] > tc.critical_lr(x)
     constant = dv.run_lesson(p["mode"], p["lr"], p["epochs"], "manual", "constant")
     assert constant.run.diverged_at == 44
     assert "epoch 44" in constant.message
     rescued = dv.run_lesson(
-        p["mode"], p["lr"], p["epochs"], "manual", p["schedule"],
-        factor=p["factor"], patience=p["patience"], threshold=p["threshold"],
+        p["mode"],
+        p["lr"],
+        p["epochs"],
+        "manual",
+        p["schedule"],
+        factor=p["factor"],
+        patience=p["patience"],
+        threshold=p["threshold"],
     )
     h = rescued.run.history
     assert rescued.run.diverged_at is None
     assert h["loss"].max() > 1e5  # it overshoots first ...
     w, b = lstsq64(XS_SCALE)
-    assert rescued.run.final_loss == pytest.approx(mse64(w, b, XS_SCALE), rel=1e-3)  # ... then converges
+    assert rescued.run.final_loss == pytest.approx(
+        mse64(w, b, XS_SCALE), rel=1e-3
+    )  # ... then converges
     assert h["lr"].iloc[0] == p["lr"] and h["lr"].iloc[-1] < tc.critical_lr(x)
 
 
@@ -199,8 +218,9 @@ def test_clip_path_keeps_axes_in_the_window_and_says_where_it_went(data):
 
 
 def test_clip_path_handles_non_finite_points_and_stays_silent_inside():
-    path = dv.clip_path([0.0, 5.0, float("inf"), float("nan")], [0.0, 0.0, 1.0, 2.0],
-                        (-1.0, 1.0), (-1.0, 1.0))
+    path = dv.clip_path(
+        [0.0, 5.0, float("inf"), float("nan")], [0.0, 0.0, 1.0, 2.0], (-1.0, 1.0), (-1.0, 1.0)
+    )
     f = path.frame
     assert f["finite"].tolist() == [True, True, False, False]
     assert f["inside"].tolist() == [True, False, False, False]
@@ -213,23 +233,33 @@ def test_clip_path_handles_non_finite_points_and_stays_silent_inside():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(-3.2e19, "-3.2e+19"), (0.5367, "0.537"), (12345678.0, "1.23e+7"), (float("inf"), "inf"),
-     (float("nan"), "nan"), (2.5e-4, "2.50e-4")],
+    [
+        (-3.2e19, "-3.2e+19"),
+        (0.5367, "0.537"),
+        (12345678.0, "1.23e+7"),
+        (float("inf"), "inf"),
+        (float("nan"), "nan"),
+        (2.5e-4, "2.50e-4"),
+    ],
 )
 def test_fmt_number(value, text):
     assert dv.fmt_number(value) == text if abs(value) != 3.2e19 else dv.fmt_number(value, 2) == text
 
 
 # ---- step factors and the critical rate --------------------------------------------------
-@pytest.mark.parametrize(("mode", "crit"), [("none", 3.399e-4), ("scale", 0.03298), ("standardize", 1.000)])
+@pytest.mark.parametrize(
+    ("mode", "crit"), [("none", 3.399e-4), ("scale", 0.03298), ("standardize", 1.000)]
+)
 def test_critical_lr_values(mode, crit):
     x, _ = dv.inputs(mode)
     assert tc.critical_lr(x) == pytest.approx(crit, rel=2e-4)
-    lo, hi = hessian_eigs64(x.double().tolist())
+    _lo, hi = hessian_eigs64(x.double().tolist())
     assert tc.critical_lr(x) == pytest.approx(2 / hi, rel=1e-9)
 
 
-@pytest.mark.parametrize(("mode", "lr"), [("none", 1e-2), ("none", 1e-4), ("scale", 0.02), ("scale", 0.05)])
+@pytest.mark.parametrize(
+    ("mode", "lr"), [("none", 1e-2), ("none", 1e-4), ("scale", 0.02), ("scale", 0.05)]
+)
 def test_step_factors_against_closed_form_eigenvalues(mode, lr):
     x, _ = dv.inputs(mode)
     lo, hi = hessian_eigs64(x.double().tolist())
@@ -237,7 +267,9 @@ def test_step_factors_against_closed_form_eigenvalues(mode, lr):
     assert f["direction"].tolist() == ["flattest", "steepest"]
     assert f["eigenvalue"].tolist() == pytest.approx([lo, hi], rel=1e-9)
     assert f["factor"].tolist() == pytest.approx([abs(1 - lr * lo), abs(1 - lr * hi)], rel=1e-9)
-    assert f["verdict"].tolist() == ["shrinks" if abs(1 - lr * v) < 1 else "grows" for v in (lo, hi)]
+    assert f["verdict"].tolist() == [
+        "shrinks" if abs(1 - lr * v) < 1 else "grows" for v in (lo, hi)
+    ]
     # the steep direction is mostly w: the big raw t_u values make ∂²L/∂w² large
     assert f["mostly"].tolist() == ["mostly b", "mostly w"]
     assert (f["v_w"] ** 2 + f["v_b"] ** 2).tolist() == pytest.approx([1.0, 1.0])
@@ -248,7 +280,9 @@ def test_step_factor_predicts_the_growth_seen_in_training(data):
     t_u, t_c = data
     run = tc.train(t_u, t_c, optimizer="manual", lr=1e-3, epochs=40)
     w0, b0 = lstsq64()
-    d = [math.hypot(w - w0, b - b0) for w, b in zip(run.history["w"], run.history["b"], strict=True)]
+    d = [
+        math.hypot(w - w0, b - b0) for w, b in zip(run.history["w"], run.history["b"], strict=True)
+    ]
     factor = dv.step_factors("none", 1e-3)["factor"].iloc[1]
     assert d[20] / d[19] == pytest.approx(factor, rel=1e-3)
 
@@ -268,7 +302,9 @@ def test_descend_many_agrees_with_train_rate_by_rate(data):
             assert many.diverged_at[j] == run.diverged_at
             if run.diverged_at is None:
                 assert float(many.final_losses[j]) == pytest.approx(run.final_loss, rel=1e-4)
-                assert many.params[j].tolist() == pytest.approx(run.params.tolist(), rel=1e-4, abs=1e-5)
+                assert many.params[j].tolist() == pytest.approx(
+                    run.params.tolist(), rel=1e-4, abs=1e-5
+                )
             else:
                 k = run.diverged_at
                 assert many.losses[: k - 1, j].tolist() == pytest.approx(
@@ -279,7 +315,11 @@ def test_descend_many_agrees_with_train_rate_by_rate(data):
 def test_lr_sweep_regions_from_the_numbers():
     sweep = dv.lr_sweep("scale", epochs=5000)
     f = sweep.frame
-    assert len(f) == 60 and f["lr"].iloc[0] == pytest.approx(1e-6) and f["lr"].iloc[-1] == pytest.approx(10.0)
+    assert (
+        len(f) == 60
+        and f["lr"].iloc[0] == pytest.approx(1e-6)
+        and f["lr"].iloc[-1] == pytest.approx(10.0)
+    )
     xs = dv.inputs("scale")[0].double().tolist()  # the float32 inputs the runs use
     w, b = lstsq64(xs)
     assert sweep.best_loss == pytest.approx(mse64(w, b, xs), rel=1e-9)

@@ -22,13 +22,25 @@ def _best_loss(mode: str) -> float:
 
 def test_catalogue_uses_real_torch_optim_classes():
     assert list(op.CATALOGUE) == [
-        "SGD", "SGD + momentum", "SGD + Nesterov", "Adagrad", "RMSprop", "Adadelta", "Adam",
-        "AdamW", "NAdam", "RAdam", "LBFGS",
+        "SGD",
+        "SGD + momentum",
+        "SGD + Nesterov",
+        "Adagrad",
+        "RMSprop",
+        "Adadelta",
+        "Adam",
+        "AdamW",
+        "NAdam",
+        "RAdam",
+        "LBFGS",
     ]
     for spec in op.CATALOGUE.values():
         assert issubclass(getattr(torch.optim, spec.cls), torch.optim.Optimizer)
     assert op.settings_for("SGD + Nesterov", "scale") == {
-        "optimizer": "SGD", "lr": 1e-2, "nesterov": True, "momentum": 0.9,
+        "optimizer": "SGD",
+        "lr": 1e-2,
+        "nesterov": True,
+        "momentum": 0.9,
     }
     assert op.settings_for("Adam", "none", lr=0.05, beta1=0.8)["betas"] == (0.8, 0.999)
     with pytest.raises(ValueError, match="takes no momentum"):
@@ -48,7 +60,9 @@ def test_catalogue_defaults_converge(mode):
         epochs = 200 if label == "LBFGS" else 5000
         res = op.run_optimizer(label, mode, epochs=epochs, state_at=[])
         assert not res.diverged, label
-        assert math.isfinite(res.final_loss) and res.final_loss < res.run.history["loss"].iloc[0], label
+        assert math.isfinite(res.final_loss) and res.final_loss < res.run.history["loss"].iloc[0], (
+            label
+        )
         if mode == "none" and label in SLOW_ON_RAW:
             assert res.reached_at is None, label  # the lesson: these crawl on raw inputs
         elif label == "AdamW":
@@ -86,10 +100,19 @@ def test_results_row_against_independent_numbers():
     # raw-unit parameters and distance: w_raw = w·0.1, b_raw = b
     w, b = res.run.params.tolist()
     assert res.raw_params == pytest.approx((0.1 * w, b), rel=1e-6)
-    assert res.distance == pytest.approx(math.hypot(0.1 * w - RAW_BEST[0], b - RAW_BEST[1]), rel=1e-4, abs=1e-7)
+    assert res.distance == pytest.approx(
+        math.hypot(0.1 * w - RAW_BEST[0], b - RAW_BEST[1]), rel=1e-4, abs=1e-7
+    )
     table = op.results_table([res])
     assert list(table.columns) == [
-        "optimizer", "lr", "final_loss", "reached_at", "distance_raw", "w_raw", "b_raw", "seconds",
+        "optimizer",
+        "lr",
+        "final_loss",
+        "reached_at",
+        "distance_raw",
+        "w_raw",
+        "b_raw",
+        "seconds",
         "diverged",
     ]
     assert table["seconds"].iloc[0] > 0 and not table["diverged"].iloc[0]
@@ -112,8 +135,15 @@ def test_adam_step_formula_float64():
 
 @pytest.mark.parametrize(
     ("label", "mode"),
-    [("SGD", "scale"), ("SGD + momentum", "scale"), ("SGD + Nesterov", "none"), ("Adam", "none"),
-     ("AdamW", "scale"), ("RMSprop", "none"), ("Adagrad", "scale")],
+    [
+        ("SGD", "scale"),
+        ("SGD + momentum", "scale"),
+        ("SGD + Nesterov", "none"),
+        ("Adam", "none"),
+        ("AdamW", "scale"),
+        ("RMSprop", "none"),
+        ("Adagrad", "scale"),
+    ],
 )
 def test_implied_step_equals_the_change_the_optimizer_made(label, mode):
     res = op.run_optimizer(label, mode, epochs=400, state_at=[1, 2, 3, 50, 399, 400])
@@ -123,8 +153,12 @@ def test_implied_step_equals_the_change_the_optimizer_made(label, mode):
     # the recorded update is the parameter change of that epoch (next row minus this row)
     for e in (1, 2, 3, 50, 399):
         row = s.set_index("epoch").loc[e]
-        assert row["update_w"] == pytest.approx(h.loc[e + 1, "w"] - h.loc[e, "w"], rel=1e-5, abs=1e-7)
-        assert row["update_b"] == pytest.approx(h.loc[e + 1, "b"] - h.loc[e, "b"], rel=1e-5, abs=1e-7)
+        assert row["update_w"] == pytest.approx(
+            h.loc[e + 1, "w"] - h.loc[e, "w"], rel=1e-5, abs=1e-7
+        )
+        assert row["update_b"] == pytest.approx(
+            h.loc[e + 1, "b"] - h.loc[e, "b"], rel=1e-5, abs=1e-7
+        )
     assert s["implied_w"].tolist() == pytest.approx(s["update_w"].tolist(), rel=2e-3, abs=1e-6)
     assert s["implied_b"].tolist() == pytest.approx(s["update_b"].tolist(), rel=2e-3, abs=1e-6)
 
@@ -162,3 +196,16 @@ def test_record_state_rejects_epochs_out_of_range():
     t_u, t_c = tc.load_readings()
     with pytest.raises(ValueError, match="record_state_at"):
         tc.train(t_u, t_c, epochs=10, record_state_at=[0, 11])
+
+
+def test_benchmark_script_runs_and_prints_its_figures(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "optimizers.py"
+    spec = importlib.util.spec_from_file_location("bench_optimizers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--repeats", "1", "--epochs", "200"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("lr sweep, 60 rates") == 2 and "optimizer view" in out and "ratio" in out

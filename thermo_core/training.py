@@ -201,7 +201,9 @@ def train(
     sched = None
     if schedule is not None:
         # "manual" has no optimizer: a stand-in SGD (never given a gradient) carries the lr.
-        driver = opt if opt is not None else torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+        driver = (
+            opt if opt is not None else torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+        )
         sched = _make_scheduler(schedule, driver, epochs, schedule_kwargs)
         group = driver.param_groups[0]
         if opt is None and sched is not None:
@@ -209,7 +211,9 @@ def train(
     elif schedule_kwargs:
         raise ValueError("schedule_kwargs needs a schedule")
     plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
-    lr_hist = torch.full((epochs,), float(lr), dtype=torch.float64) if schedule is not None else None
+    lr_hist = (
+        torch.full((epochs,), float(lr), dtype=torch.float64) if schedule is not None else None
+    )
     record = {int(e) for e in record_state_at} if record_state_at is not None else set()
     if any(e < 1 or e > epochs for e in record):
         raise ValueError(f"record_state_at epochs must lie in 1..{epochs}")
@@ -276,7 +280,6 @@ def train(
     if record_state_at is not None:
         states = pd.DataFrame([row for row in state_rows if row["epoch"] <= last])
     return Run(final, history, diverged_at, optimizer, float(lr), settings, states)
-
 
 
 @dataclass

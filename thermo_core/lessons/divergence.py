@@ -113,7 +113,13 @@ def run_lesson(
     x, t_c = inputs(mode)
     kw = schedule_kwargs(schedule, **schedule_settings)
     run = train(
-        x, t_c, optimizer=rule, lr=lr, epochs=epochs, init=(w0, b0), schedule=schedule,
+        x,
+        t_c,
+        optimizer=rule,
+        lr=lr,
+        epochs=epochs,
+        init=(w0, b0),
+        schedule=schedule,
         schedule_kwargs=kw,
     )
     crit = critical_lr(x)
@@ -208,7 +214,7 @@ def book_log(
         grad = torch.stack([_seq_sum(dloss_dtp * t_u), _seq_sum(dloss_dtp * 1.0)])
         params = params - lr * grad
         if epoch in shown:
-            lines.append("Epoch %d, Loss %f" % (epoch, float(loss)))
+            lines.append(f"Epoch {epoch}, Loss {float(loss):f}")  # the book: "Epoch %d, Loss %f"
             if print_params:
                 lines.append(f"    Params: {params}")
                 lines.append(f"    Grad:   {grad}")
@@ -245,7 +251,9 @@ class ClippedPath:
 
 
 def _edge_point(
-    p: tuple[float, float], q: tuple[float, float], w_range: tuple[float, float],
+    p: tuple[float, float],
+    q: tuple[float, float],
+    w_range: tuple[float, float],
     b_range: tuple[float, float],
 ) -> tuple[float, float]:
     """Where the segment from p (inside) towards q (outside or not finite) crosses the box."""
@@ -308,8 +316,15 @@ def clip_path(
             prev_inside_pt = (wv, bv)
         was_inside = inside
         rows.append(
-            {"epoch": int(k), "w": wv, "b": bv, "w_plot": wp, "b_plot": bp, "inside": inside,
-             "finite": finite}
+            {
+                "epoch": int(k),
+                "w": wv,
+                "b": bv,
+                "w_plot": wp,
+                "b_plot": bp,
+                "inside": inside,
+                "finite": finite,
+            }
         )
     for e in exits:
         e.setdefault("w_to", e["w_edge"])
@@ -351,9 +366,18 @@ def step_factors(mode: str, lr: float) -> pd.DataFrame:
         verdict = "shrinks" if factor < 1 else ("grows" if factor > 1 else "stays")
         mostly = "mostly w" if abs(vw) >= abs(vb) else "mostly b"
         rows.append(
-            {"direction": name, "eigenvalue": lam, "v_w": vw, "v_b": vb, "mostly": mostly,
-             "share": max(vw * vw, vb * vb), "factor": factor, "flips": raw < 0,
-             "verdict": verdict, "critical_lr": 2.0 / lam}
+            {
+                "direction": name,
+                "eigenvalue": lam,
+                "v_w": vw,
+                "v_b": vb,
+                "mostly": mostly,
+                "share": max(vw * vw, vb * vb),
+                "factor": factor,
+                "flips": raw < 0,
+                "verdict": verdict,
+                "critical_lr": 2.0 / lam,
+            }
         )
     return pd.DataFrame(rows)
 
@@ -421,8 +445,14 @@ def lr_sweep(
         else:
             region = "too slow"
         rows.append(
-            {"lr": lr, "final_loss": final, "diverged_at": div, "overflowed": div is not None,
-             "plot_loss": final if finite else None, "region": region}
+            {
+                "lr": lr,
+                "final_loss": final,
+                "diverged_at": div,
+                "overflowed": div is not None,
+                "plot_loss": final if finite else None,
+                "region": region,
+            }
         )
     frame = pd.DataFrame(rows)
     bounds: dict[str, tuple[float, float] | None] = {}
@@ -449,7 +479,9 @@ def thin_indices(n: int, max_points: int = 500, keep: Sequence[int] = ()) -> lis
     return sorted(chosen)
 
 
-def thin_history(history: pd.DataFrame, max_points: int = 500, diverged_at: int | None = None) -> pd.DataFrame:
+def thin_history(
+    history: pd.DataFrame, max_points: int = 500, diverged_at: int | None = None
+) -> pd.DataFrame:
     """The history rows to send to a chart: first, last, the divergence epoch, evenly spaced.
 
     Compute on every epoch, draw this. Keeps the ``epoch`` column, so scrubbing stays exact.

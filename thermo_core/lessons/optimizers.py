@@ -52,27 +52,65 @@ def _per_mode(raw: float, normalized: float) -> dict[str, float]:
 CATALOGUE: dict[str, OptimizerSpec] = {
     spec.label: spec
     for spec in (
-        OptimizerSpec("SGD", "SGD", {}, _per_mode(1e-4, 2e-2),
-                      note="Raw inputs: any lr that does not diverge (< 3.4e-4) is far too slow."),
-        OptimizerSpec("SGD + momentum", "SGD", {}, _per_mode(2e-4, 1e-2),
-                      momentum=_per_mode(0.99, 0.9)),
-        OptimizerSpec("SGD + Nesterov", "SGD", {"nesterov": True}, _per_mode(2e-4, 1e-2),
-                      momentum=_per_mode(0.99, 0.9)),
+        OptimizerSpec(
+            "SGD",
+            "SGD",
+            {},
+            _per_mode(1e-4, 2e-2),
+            note="Raw inputs: any lr that does not diverge (< 3.4e-4) is far too slow.",
+        ),
+        OptimizerSpec(
+            "SGD + momentum", "SGD", {}, _per_mode(2e-4, 1e-2), momentum=_per_mode(0.99, 0.9)
+        ),
+        OptimizerSpec(
+            "SGD + Nesterov",
+            "SGD",
+            {"nesterov": True},
+            _per_mode(2e-4, 1e-2),
+            momentum=_per_mode(0.99, 0.9),
+        ),
         OptimizerSpec("Adagrad", "Adagrad", {}, _per_mode(3.0, 3.0)),
-        OptimizerSpec("RMSprop", "RMSprop", {}, _per_mode(1e-2, 1e-2),
-                      note="Raw inputs: ends about 3% above the best loss after 5000 epochs."),
-        OptimizerSpec("Adadelta", "Adadelta", {}, _per_mode(1.0, 0.3),
-                      note="Raw inputs: still far from the minimum after 5000 epochs."),
+        OptimizerSpec(
+            "RMSprop",
+            "RMSprop",
+            {},
+            _per_mode(1e-2, 1e-2),
+            note="Raw inputs: ends about 3% above the best loss after 5000 epochs.",
+        ),
+        OptimizerSpec(
+            "Adadelta",
+            "Adadelta",
+            {},
+            _per_mode(1.0, 0.3),
+            note="Raw inputs: still far from the minimum after 5000 epochs.",
+        ),
         OptimizerSpec("Adam", "Adam", {}, _per_mode(0.1, 0.1), betas=(0.9, 0.999)),
-        OptimizerSpec("AdamW", "AdamW", {}, _per_mode(0.1, 0.1), betas=(0.9, 0.999),
-                      note="weight_decay 0.01 (torch's default) pulls w, b towards 0: it "
-                      "settles slightly off the least-squares fit."),
+        OptimizerSpec(
+            "AdamW",
+            "AdamW",
+            {},
+            _per_mode(0.1, 0.1),
+            betas=(0.9, 0.999),
+            note="weight_decay 0.01 (torch's default) pulls w, b towards 0: it "
+            "settles slightly off the least-squares fit.",
+        ),
         OptimizerSpec("NAdam", "NAdam", {}, _per_mode(0.03, 0.1), betas=(0.9, 0.999)),
-        OptimizerSpec("RAdam", "RAdam", {}, _per_mode(3e-4, 0.1), betas=(0.9, 0.999),
-                      note="Raw inputs: its first steps are plain momentum steps, which "
-                      "diverge at larger rates; at 3e-4 it is stable but slow."),
-        OptimizerSpec("LBFGS", "LBFGS", {}, _per_mode(1.0, 1.0),
-                      note="One epoch is one step(closure), which evaluates the loss up to 20 times."),
+        OptimizerSpec(
+            "RAdam",
+            "RAdam",
+            {},
+            _per_mode(3e-4, 0.1),
+            betas=(0.9, 0.999),
+            note="Raw inputs: its first steps are plain momentum steps, which "
+            "diverge at larger rates; at 3e-4 it is stable but slow.",
+        ),
+        OptimizerSpec(
+            "LBFGS",
+            "LBFGS",
+            {},
+            _per_mode(1.0, 1.0),
+            note="One epoch is one step(closure), which evaluates the loss up to 20 times.",
+        ),
     )
 }
 """Label -> spec, in the order the page lists them."""
@@ -190,8 +228,16 @@ def run_optimizer(
         distance = math.inf
     states = implied_steps(run.states, run.history, kw) if run.states is not None else None
     return OptimizerResult(
-        label, mode, kw, run, run.final_loss, reached, (float(raw[0]), float(raw[1])),
-        distance, seconds, states,
+        label,
+        mode,
+        kw,
+        run,
+        run.final_loss,
+        reached,
+        (float(raw[0]), float(raw[1])),
+        distance,
+        seconds,
+        states,
     )
 
 
@@ -224,8 +270,13 @@ def results_table(results: Sequence[OptimizerResult]) -> pd.DataFrame:
 
 
 def adam_step(
-    exp_avg: float, exp_avg_sq: float, step: int, lr: float, beta1: float = 0.9,
-    beta2: float = 0.999, eps: float = 1e-8,
+    exp_avg: float,
+    exp_avg_sq: float,
+    step: int,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
 ) -> float:
     """Adam's step for one parameter: lr·m̂/(√v̂ + eps), with m̂, v̂ the bias-corrected averages.
 
