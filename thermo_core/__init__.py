@@ -8,7 +8,9 @@ Use it from a notebook as ``import thermo_core as tc``::
 
 The names listed in ``__all__`` are the stable API. The submodules ``landscape`` (loss
 surface page) and ``finite_differences`` (finite-difference page) hold the pages' more
-specialised helpers; reach them as ``tc.landscape.surface_window`` and the like.
+specialised helpers; reach them as ``tc.landscape.surface_window`` and the like. The
+``lessons`` package holds page-specific helpers (``thermo_core.lessons.divergence``,
+``thermo_core.lessons.optimizers``), built on the general modules only.
 """
 
 from . import finite_differences, landscape
@@ -35,7 +37,16 @@ from .gradients import (
 )
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
-from .training import OPTIMIZERS, Run, batch_mse, train
+from .training import (
+    OPTIMIZERS,
+    SCHEDULE_DEFAULTS,
+    SCHEDULES,
+    ManyRuns,
+    Run,
+    batch_mse,
+    descend_many,
+    train,
+)
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
 
 __all__ = [
@@ -44,9 +55,12 @@ __all__ = [
     "LOSSES",
     "NORMALIZATIONS",
     "OPTIMIZERS",
+    "SCHEDULES",
+    "SCHEDULE_DEFAULTS",
     "SCHEMES",
     "Curvature",
     "LineScore",
+    "ManyRuns",
     "Run",
     "Unit",
     "analytic_grad",
@@ -59,6 +73,7 @@ __all__ = [
     "conversion_from_fit",
     "critical_lr",
     "curvature",
+    "descend_many",
     "fd_error_sweep",
     "finite_differences",
     "from_raw_params",

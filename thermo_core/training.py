@@ -10,6 +10,7 @@ recorded trajectory at once, which is also how divergence is found.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -38,6 +39,24 @@ OPTIMIZERS: tuple[str, ...] = (
 _FUSED = frozenset({"Adam", "AdamW", "Adagrad"})
 """Optimizers whose fused CPU kernel is used by default: same update, less overhead."""
 
+SCHEDULES: tuple[str, ...] = (
+    "constant",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "ReduceLROnPlateau",
+)
+"""Learning-rate schedules ``train`` accepts: "constant" or a torch.optim.lr_scheduler class."""
+
+SCHEDULE_DEFAULTS: dict[str, dict[str, float | int]] = {
+    "constant": {},
+    "StepLR": {"step_size": 100, "gamma": 0.5},
+    "ExponentialLR": {"gamma": 0.99},
+    "CosineAnnealingLR": {"eta_min": 0.0},  # T_max defaults to the number of epochs
+    "ReduceLROnPlateau": {"factor": 0.5, "patience": 10},
+}
+"""Settings used for a schedule unless ``schedule_kwargs`` overrides them."""
+
 _CHUNK = 512
 """Epochs between divergence checks; a diverged run wastes at most this many steps."""
 
@@ -50,6 +69,11 @@ class Run:
     history: one row per epoch; ``loss``, ``grad_w`` and ``grad_b`` are taken at the
     parameters ``w``, ``b`` *before* that epoch's update, as the chapter prints them.
     diverged_at: first epoch whose loss is not finite, else None.
+    With a ``schedule`` the history has an ``lr`` column: the rate used for that epoch's update.
+    states: with ``record_state_at``, one row per recorded epoch k (after the k-th update):
+    ``epoch``, ``lr``, ``update_w``/``update_b`` (the change the k-th step made to w, b) and
+    every 2-element tensor in ``optimizer.state`` as ``<key>_w``/``<key>_b`` (e.g.
+    ``exp_avg_w``), plus ``step`` where the optimizer counts steps. Else None.
     """
 
     params: Tensor
@@ -58,6 +82,7 @@ class Run:
     optimizer: str = "SGD"
     lr: float = 1e-2
     settings: dict = field(default_factory=dict)
+    states: pd.DataFrame | None = None
 
     @property
     def final_loss(self) -> float:
@@ -84,6 +109,36 @@ def _make_optimizer(name: str, param: Tensor, lr: float, kwargs: dict) -> torch.
         raise ValueError(f"bad settings for {name}: {exc}") from exc
 
 
+def _make_scheduler(
+    name: str, opt: torch.optim.Optimizer, epochs: int, kwargs: dict | None
+) -> torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau | None:
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; allowed: {', '.join(SCHEDULES)}")
+    kw = {**SCHEDULE_DEFAULTS[name], **(kwargs or {})}
+    if name == "constant":
+        if kw:
+            raise ValueError(f"'constant' takes no schedule settings, got {sorted(kw)}")
+        return None
+    if name == "CosineAnnealingLR":
+        kw.setdefault("T_max", epochs)
+    try:
+        return getattr(torch.optim.lr_scheduler, name)(opt, **kw)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ValueError(f"bad settings for {name}: {exc}") from exc
+
+
+def _state_row(epoch: int, lr: float, update: Tensor, state: dict) -> dict[str, float]:
+    row = {"epoch": epoch, "lr": lr, "update_w": float(update[0]), "update_b": float(update[1])}
+    for key, value in state.items():
+        if not isinstance(value, Tensor):
+            continue
+        if value.numel() == 2:
+            row[f"{key}_w"], row[f"{key}_b"] = float(value[0]), float(value[1])
+        elif value.numel() == 1 and key == "step":
+            row["step"] = float(value)
+    return row
+
+
 def batch_mse(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
     """MSE for many parameter pairs at once: params [k, 2] -> losses [k].
 
@@ -107,6 +162,9 @@ def train(
     epochs: int = 5000,
     init: tuple[float, float] = (1.0, 0.0),
     val: tuple[Tensor, Tensor] | None = None,
+    schedule: str | None = None,
+    schedule_kwargs: dict | None = None,
+    record_state_at: Iterable[int] | None = None,
     **optimizer_kwargs,
 ) -> Run:
     """Fit t_c ≈ w·t_u + b by minimising the MSE, recording every epoch.
@@ -117,6 +175,13 @@ def train(
     nesterov=True). One epoch is one full-batch step (for LBFGS, one ``step(closure)``).
     val: optional (val_t_u, val_t_c); adds a ``val_loss`` column computed under no_grad.
     Training stops at the first epoch whose loss is not finite (``Run.diverged_at``).
+    schedule: None (no scheduler, no ``lr`` column: the original behaviour) or a name in
+    ``SCHEDULES``; the real torch.optim.lr_scheduler class steps once per epoch after the
+    update (ReduceLROnPlateau is given that epoch's loss). For "manual" the scheduler drives
+    an otherwise unused SGD optimizer whose lr the hand-written update reads every epoch.
+    schedule_kwargs: overrides ``SCHEDULE_DEFAULTS`` (e.g. {"step_size": 20, "gamma": 0.5}).
+    record_state_at: epochs (1-based) after whose update ``optimizer.state`` is copied into
+    ``Run.states``. Only these epochs are copied, so a long run stays cheap.
     """
     _validate(optimizer, lr, epochs)
     if optimizer == "manual" and optimizer_kwargs:
@@ -134,6 +199,27 @@ def train(
     p = torch.tensor([float(init[0]), float(init[1])], dtype=x.dtype, requires_grad=True)
 
     opt = None if optimizer == "manual" else _make_optimizer(optimizer, p, lr, optimizer_kwargs)
+    sched = None
+    if schedule is not None:
+        # "manual" has no optimizer: a stand-in SGD (never given a gradient) carries the lr.
+        driver = (
+            opt if opt is not None else torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+        )
+        sched = _make_scheduler(schedule, driver, epochs, schedule_kwargs)
+        group = driver.param_groups[0]
+        if opt is None and sched is not None:
+            driver.step()  # a no-op step, so the scheduler does not warn about the call order
+    elif schedule_kwargs:
+        raise ValueError("schedule_kwargs needs a schedule")
+    plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    lr_hist = (
+        torch.full((epochs,), float(lr), dtype=torch.float64) if schedule is not None else None
+    )
+    record = {int(e) for e in record_state_at} if record_state_at is not None else set()
+    if any(e < 1 or e > epochs for e in record):
+        raise ValueError(f"record_state_at epochs must lie in 1..{epochs}")
+    state_rows: list[dict[str, float]] = []
+    lr_now = float(lr)
     closure = None
     if optimizer == "LBFGS":
 
@@ -149,13 +235,22 @@ def train(
         while done < epochs and diverged_at is None:
             stop = min(done + _CHUNK, epochs)
             for i in range(done, stop):
+                if sched is not None:
+                    lr_now = group["lr"]
+                    lr_hist[i] = lr_now
                 param_rows[i].copy_(p)
-                g = torch.mv(grad_map, torch.addmv(neg_y, design, p), out=grad_rows[i])
+                r = torch.addmv(neg_y, design, p)
+                g = torch.mv(grad_map, r, out=grad_rows[i])
                 if opt is None:
-                    p = p - lr * g
+                    p = p - lr_now * g
                 else:
                     p.grad = g
                     opt.step(closure)
+                if sched is not None:
+                    sched.step(float((r * r).mean())) if plateau else sched.step()
+                if record and i + 1 in record:
+                    state = opt.state[p] if opt is not None else {}
+                    state_rows.append(_state_row(i + 1, lr_now, p - param_rows[i], state))
             losses[done:stop] = batch_mse(param_hist[done:stop], x, y)
             bad = _first_bad(losses[done:stop])
             if bad is not None:
@@ -172,9 +267,87 @@ def train(
         "grad_w": grad_hist[:last, 0].numpy(),
         "grad_b": grad_hist[:last, 1].numpy(),
     }
+    if lr_hist is not None:
+        columns["lr"] = lr_hist[:last].numpy()
     if val is not None:
         with torch.no_grad():
             columns["val_loss"] = batch_mse(param_hist[:last], val[0], val[1]).numpy()
     history = pd.DataFrame(columns)
     settings = {"init": tuple(init), "epochs": epochs, **optimizer_kwargs}
-    return Run(final, history, diverged_at, optimizer, float(lr), settings)
+    if schedule is not None:
+        settings["schedule"] = schedule
+        settings["schedule_kwargs"] = dict(schedule_kwargs or {})
+    states = None
+    if record_state_at is not None:
+        states = pd.DataFrame([row for row in state_rows if row["epoch"] <= last])
+    return Run(final, history, diverged_at, optimizer, float(lr), settings, states)
+
+
+@dataclass
+class ManyRuns:
+    """The result of :func:`descend_many`: plain gradient descent at many learning rates at once.
+
+    lrs: [R] the rates, float64. losses: [epochs, R] the loss before each epoch's update (as in
+    ``Run.history``; inf/nan once a run has blown up). params: [R, 2] after the last update.
+    diverged_at: per rate, the first epoch whose loss is not finite, else None.
+    """
+
+    lrs: Tensor
+    losses: Tensor
+    params: Tensor
+    diverged_at: list[int | None]
+
+    @property
+    def final_losses(self) -> Tensor:
+        """[R] the loss in the last epoch of each run, like ``Run.final_loss``."""
+        return self.losses[-1]
+
+
+def descend_many(
+    t_u: Tensor,
+    t_c: Tensor,
+    lrs: Sequence[float],
+    *,
+    epochs: int = 5000,
+    init: tuple[float, float] = (1.0, 0.0),
+) -> ManyRuns:
+    """Run the chapter's ``params - lr * grad`` for every rate in ``lrs`` as one tensor computation.
+
+    All R runs advance together as an [R, 2] parameter tensor with the closed-form gradient,
+    so a 60-rate sweep costs about one Python loop of ``epochs`` steps, not 60. Each run
+    follows the same update as ``train(optimizer="manual")``; the sums are formed in another
+    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are not stopped at divergence:
+    their losses simply stay inf or nan.
+    """
+    rates = [float(v) for v in lrs]
+    if not rates:
+        raise ValueError("lrs must hold at least one learning rate")
+    for v in rates:
+        _validate("manual", v, epochs)
+    x, y = t_u.detach(), t_c.detach()
+    n, count = x.numel(), len(rates)
+    x_row, y_row = x.unsqueeze(0), y.unsqueeze(0)
+    # d(MSE)/d(w, b) = (2/n)·Σ r·(x, 1): one [R, 2, n] product summed over the readings.
+    grad_map = ((2.0 / n) * torch.stack([x, torch.ones_like(x)])).unsqueeze(0)
+    neg_lr = -torch.tensor(rates, dtype=x.dtype).unsqueeze(1)
+    # Row k holds the parameters before epoch k+1; each step writes straight into the next
+    # row (out=). Only elementwise ops and sums: tiny matrix products would go through the
+    # BLAS, whose threads stall badly on a busy machine.
+    param_hist = torch.empty(epochs + 1, count, 2, dtype=x.dtype)
+    param_hist[0, :, 0], param_hist[0, :, 1] = float(init[0]), float(init[1])
+    rows = param_hist.unbind(0)
+    resid = torch.empty(count, n, dtype=x.dtype)
+    prod = torch.empty(count, 2, n, dtype=x.dtype)
+    g = torch.empty(count, 2, dtype=x.dtype)
+    with torch.no_grad():
+        for i in range(epochs):
+            p = rows[i]
+            torch.addcmul(p[:, 1:] - y_row, p[:, :1], x_row, out=resid)
+            torch.sum(torch.mul(resid.unsqueeze(1), grad_map, out=prod), 2, out=g)
+            torch.addcmul(p, neg_lr, g, out=rows[i + 1])
+        losses = batch_mse(param_hist[:epochs].reshape(-1, 2), x, y).reshape(epochs, count)
+    p = rows[epochs].clone()
+    bad = ~torch.isfinite(losses)
+    first = torch.where(bad.any(0), bad.int().argmax(0) + 1, 0).tolist()
+    diverged = [int(e) if e else None for e in first]
+    return ManyRuns(torch.tensor(rates, dtype=torch.float64), losses, p, diverged)

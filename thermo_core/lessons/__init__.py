@@ -1,0 +1,7 @@
+"""Page-specific lesson helpers; import only from the general modules.
+
+Each module here serves one page (``divergence``, ``optimizers``) and builds on
+``thermo_core``'s general modules (data, losses, gradients, surface, training) only,
+never on another page's helpers and never on streamlit. Arguments are plain numbers and
+strings so a page can cache the calls with ``st.cache_data``.
+"""

@@ -1,0 +1,492 @@
+"""The "Divergence at high learning rates" page: the chapter's loop, pushed past its limit.
+
+Everything a page shows is computed here from plain numbers: the run itself (with an
+optional lr schedule), the book's own printed log, the path clipped to the plot window,
+the per-direction step factors |1 - lr·λ|, a batched learning-rate sweep and a thinned
+history for drawing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from ..data import load_readings, normalize
+from ..surface import critical_lr, curvature, optimal_params
+from ..training import SCHEDULES, Run, descend_many, train
+
+RULES: tuple[str, ...] = ("manual", "SGD")
+"""Update rules: the chapter's ``params = params - lr * grad``, or torch.optim.SGD."""
+
+BOOK_PRINT_EPOCHS: tuple[int, ...] = (1, 2, 3, 10, 11, 99, 100, 4000, 5000)
+"""Epochs the book's ``training_loop`` prints; it prints "..." after 3, 11 and 100."""
+
+BOOK_ELLIPSIS_EPOCHS: tuple[int, ...] = (4, 12, 101)
+
+SCHEDULE_PRESET: dict = {
+    "mode": "scale",
+    "lr": 0.06,
+    "epochs": 5000,
+    "schedule": "ReduceLROnPlateau",
+    "factor": 0.5,
+    "patience": 3,
+    "threshold": 0.0,
+}
+"""Start at lr 0.06 on 0.1·t_u (1.8x the critical 0.033): as a constant it diverges at epoch
+44; halved whenever the loss fails to beat its best for 4 epochs, it peaks near 8e5 and then
+converges to the least-squares loss (2.9277 vs 2.92765 after 5000 epochs)."""
+
+SWEEP_RANGE: tuple[float, float] = (1e-6, 10.0)
+
+
+def inputs(mode: str) -> tuple[Tensor, Tensor]:
+    """(x, t_c): the chapter's readings with t_u normalized by ``mode``, float32."""
+    t_u, t_c = load_readings()
+    return normalize(t_u, mode), t_c
+
+
+def schedule_kwargs(
+    schedule: str,
+    *,
+    step_size: int | None = None,
+    gamma: float | None = None,
+    t_max: int | None = None,
+    eta_min: float | None = None,
+    factor: float | None = None,
+    patience: int | None = None,
+    threshold: float | None = None,
+) -> dict:
+    """The torch scheduler's keyword arguments from plain numbers; None keeps the default.
+
+    Only the settings that ``schedule`` takes are kept, so a page can pass all its widgets.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
+    given = {
+        "StepLR": {"step_size": step_size, "gamma": gamma},
+        "ExponentialLR": {"gamma": gamma},
+        "CosineAnnealingLR": {"T_max": t_max, "eta_min": eta_min},
+        "ReduceLROnPlateau": {"factor": factor, "patience": patience, "threshold": threshold},
+        "constant": {},
+    }[schedule]
+    return {k: v for k, v in given.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class DivergenceRun:
+    """One run of the page: the tc.Run plus what the page says about it.
+
+    critical_lr: 2/λ_max for these inputs. message: the run's outcome in one sentence,
+    generated from the numbers (e.g. "The loss became inf at epoch 11 (lr 0.01 is 29x the
+    critical rate 0.00034).").
+    """
+
+    run: Run
+    mode: str
+    critical_lr: float
+    message: str
+
+
+def run_lesson(
+    mode: str = "none",
+    lr: float = 1e-2,
+    epochs: int = 5000,
+    rule: str = "manual",
+    schedule: str = "constant",
+    w0: float = 1.0,
+    b0: float = 0.0,
+    **schedule_settings: float | int | None,
+) -> DivergenceRun:
+    """Train with the page's controls (plain values, so st.cache_data can key on them).
+
+    rule: "manual" or "SGD". schedule_settings: see :func:`schedule_kwargs`. The history
+    always has an ``lr`` column.
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown update rule {rule!r}; allowed: {', '.join(RULES)}")
+    x, t_c = inputs(mode)
+    kw = schedule_kwargs(schedule, **schedule_settings)
+    run = train(
+        x,
+        t_c,
+        optimizer=rule,
+        lr=lr,
+        epochs=epochs,
+        init=(w0, b0),
+        schedule=schedule,
+        schedule_kwargs=kw,
+    )
+    crit = critical_lr(x)
+    return DivergenceRun(run, mode, crit, outcome_sentence(run, crit))
+
+
+def fmt_number(value: float, digits: int = 3) -> str:
+    """A number for prose: scientific notation above 1e7 (or below 1e-3), else plain.
+
+    inf and nan are spelled out; e.g. -3.2e19 -> "-3.2e+19", 0.5367 -> "0.537".
+    """
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
+        return f"{value:.{max(digits - 1, 0)}e}".replace("e+0", "e+").replace("e-0", "e-")
+    return f"{value:.{digits}g}"
+
+
+def outcome_sentence(run: Run, crit: float) -> str:
+    """One sentence on how the run ended, from its numbers."""
+    ratio = run.lr / crit
+    rel = f"lr {fmt_number(run.lr)} is {fmt_number(ratio, 2)}x the critical rate {fmt_number(crit)}"
+    if run.diverged_at is not None:
+        value = run.history["loss"].iloc[-1]
+        return f"The loss became {fmt_number(float(value))} at epoch {run.diverged_at} ({rel})."
+    h = run.history
+    return (
+        f"No overflow in {len(h)} epochs: the loss went from {fmt_number(float(h['loss'].iloc[0]))}"
+        f" to {fmt_number(float(h['loss'].iloc[-1]))} ({rel})."
+    )
+
+
+# ---- the book's own log ----------------------------------------------------------------
+@dataclass(frozen=True)
+class BookLog:
+    """What the book's ``training_loop`` prints, and what it returns.
+
+    lines: the printed lines. "Epoch k, Loss L" is the loss *before* the k-th update;
+    "Params" is the result *of* the k-th update; "Grad" the gradient it used.
+    params: the returned parameters. stopped_at: the epoch the loop broke at (loss not
+    finite), else None.
+    """
+
+    lines: tuple[str, ...]
+    params: Tensor
+    stopped_at: int | None
+
+
+def _seq_sum(values: Tensor) -> Tensor:
+    """Add left to right in float32, as the PyTorch the book ran on did for 11 numbers.
+
+    Today's vectorised ``sum`` adds in another order and changes the 7th digit (and
+    ``cumsum`` accumulates in float64), so the float32 additions are done one by one here.
+    """
+    total = np.float32(0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for v in values.numpy():
+            total = np.float32(total + v)
+    return torch.tensor(total)
+
+
+def book_log(
+    mode: str = "none",
+    lr: float = 1e-2,
+    epochs: int = 100,
+    w0: float = 1.0,
+    b0: float = 0.0,
+    print_params: bool = True,
+    print_epochs: Sequence[int] = BOOK_PRINT_EPOCHS,
+    ellipsis_epochs: Sequence[int] = BOOK_ELLIPSIS_EPOCHS,
+) -> BookLog:
+    """Run the book's chapter-5 ``training_loop`` verbatim (float32, its own grad_fn).
+
+    Same operations as the book, with sums added left to right, so the printed digits are the
+    book's:
+    ``grad = stack([(2(t_p - t_c)/n · t_u).sum(), (2(t_p - t_c)/n).sum()])``,
+    ``params = params - lr * grad``, a print at ``print_epochs``, "..." after them, and a
+    break once the loss is not finite.
+    """
+    t_u, t_c = inputs(mode)
+    params = torch.tensor([float(w0), float(b0)])
+    shown, dots = set(print_epochs), set(ellipsis_epochs)
+    lines: list[str] = []
+    stopped = None
+    for epoch in range(1, epochs + 1):
+        w, b = params
+        t_p = w * t_u + b
+        loss = _seq_sum((t_p - t_c) ** 2) / t_p.size(0)
+        dloss_dtp = 2 * (t_p - t_c) / t_p.size(0)
+        grad = torch.stack([_seq_sum(dloss_dtp * t_u), _seq_sum(dloss_dtp * 1.0)])
+        params = params - lr * grad
+        if epoch in shown:
+            lines.append(f"Epoch {epoch}, Loss {float(loss):f}")  # the book: "Epoch %d, Loss %f"
+            if print_params:
+                lines.append(f"    Params: {params}")
+                lines.append(f"    Grad:   {grad}")
+        if epoch in dots:
+            lines.append("...")
+        if not torch.isfinite(loss).all():
+            stopped = epoch
+            break
+    return BookLog(tuple(lines), params, stopped)
+
+
+EPOCH_MEANING = (
+    "“Epoch k” in the log is the loss measured before the k-th update; the Params printed "
+    "under it are what that update produced, and Grad is the gradient it used."
+)
+
+
+# ---- the path on the surface ------------------------------------------------------------
+@dataclass(frozen=True)
+class ClippedPath:
+    """A trajectory made safe to draw inside a fixed window.
+
+    frame: one row per epoch: epoch, w, b (true values, may be huge or not finite),
+    w_plot, b_plot (clamped into the window), inside (bool), finite (bool).
+    exits: one row per time the path leaves the window: epoch (first point outside),
+    w_edge, b_edge (where the segment crosses the edge), w_to, b_to (the last finite
+    point of that excursion). sentence: e.g. "left the plot at epoch 4, heading to
+    w ≈ -3.2e+19, b ≈ -5.8e+17", or "" when the path stays inside.
+    """
+
+    frame: pd.DataFrame
+    exits: pd.DataFrame
+    sentence: str
+
+
+def _edge_point(
+    p: tuple[float, float],
+    q: tuple[float, float],
+    w_range: tuple[float, float],
+    b_range: tuple[float, float],
+) -> tuple[float, float]:
+    """Where the segment from p (inside) towards q (outside or not finite) crosses the box."""
+    if not (math.isfinite(q[0]) and math.isfinite(q[1])):
+        return p
+    t_out, hit = 1.0, None
+    for axis, (start, end, (lo, hi)) in enumerate(((p[0], q[0], w_range), (p[1], q[1], b_range))):
+        d = end - start
+        if d > 0 and end > hi and (hi - start) / d < t_out:
+            t_out, hit = (hi - start) / d, (axis, hi)
+        elif d < 0 and end < lo and (lo - start) / d < t_out:
+            t_out, hit = (lo - start) / d, (axis, lo)
+    point = [p[0] + t_out * (q[0] - p[0]), p[1] + t_out * (q[1] - p[1])]
+    if hit is not None:
+        point[hit[0]] = hit[1]  # exactly on the edge, whatever the rounding of t_out
+    ew, eb = point
+    return min(max(ew, w_range[0]), w_range[1]), min(max(eb, b_range[0]), b_range[1])
+
+
+def clip_path(
+    w: Sequence[float],
+    b: Sequence[float],
+    w_range: tuple[float, float],
+    b_range: tuple[float, float],
+    epochs: Sequence[int] | None = None,
+) -> ClippedPath:
+    """Clip a (w, b) path to the window ``w_range`` × ``b_range`` (e.g. from surface_window).
+
+    Points outside are clamped onto the window's edge and flagged, so they never stretch
+    the axes; non-finite points are flagged and clamped to the edge they run off to (nan
+    stays where the last finite point was).
+    """
+    ws = [float(v) for v in w]
+    bs = [float(v) for v in b]
+    eps = list(epochs) if epochs is not None else list(range(1, len(ws) + 1))
+    rows, exits = [], []
+    last_finite: tuple[float, float] | None = None
+    prev_inside_pt: tuple[float, float] | None = None
+    was_inside = True
+    for k, wv, bv in zip(eps, ws, bs, strict=True):
+        finite = math.isfinite(wv) and math.isfinite(bv)
+        inside = finite and w_range[0] <= wv <= w_range[1] and b_range[0] <= bv <= b_range[1]
+        if finite:
+            wp, bp = min(max(wv, w_range[0]), w_range[1]), min(max(bv, b_range[0]), b_range[1])
+            last_finite = (wv, bv)
+        elif last_finite is not None and not (math.isnan(wv) or math.isnan(bv)):
+            wp = min(max(wv, w_range[0]), w_range[1])
+            bp = min(max(bv, b_range[0]), b_range[1])
+        else:
+            ref = last_finite or (sum(w_range) / 2, sum(b_range) / 2)
+            wp = min(max(ref[0], w_range[0]), w_range[1])
+            bp = min(max(ref[1], b_range[0]), b_range[1])
+        if was_inside and not inside:
+            start = prev_inside_pt if prev_inside_pt is not None else (wp, bp)
+            ew, eb = _edge_point(start, (wv, bv), w_range, b_range)
+            exits.append({"epoch": int(k), "w_edge": ew, "b_edge": eb})
+        if not inside and exits and finite:
+            exits[-1]["w_to"], exits[-1]["b_to"] = wv, bv
+        if inside:
+            prev_inside_pt = (wv, bv)
+        was_inside = inside
+        rows.append(
+            {
+                "epoch": int(k),
+                "w": wv,
+                "b": bv,
+                "w_plot": wp,
+                "b_plot": bp,
+                "inside": inside,
+                "finite": finite,
+            }
+        )
+    for e in exits:
+        e.setdefault("w_to", e["w_edge"])
+        e.setdefault("b_to", e["b_edge"])
+    exit_frame = pd.DataFrame(exits, columns=["epoch", "w_edge", "b_edge", "w_to", "b_to"])
+    sentence = ""
+    if exits:
+        first = exits[0]
+        sentence = (
+            f"left the plot at epoch {first['epoch']}, heading to "
+            f"w ≈ {fmt_number(first['w_to'], 2)}, b ≈ {fmt_number(first['b_to'], 2)}"
+        )
+        if len(exits) > 1:
+            sentence += f" (and left it {len(exits) - 1} more time{'s' if len(exits) > 2 else ''})"
+    return ClippedPath(pd.DataFrame(rows), exit_frame, sentence)
+
+
+# ---- per-direction step factors ------------------------------------------------------------
+def step_factors(mode: str, lr: float) -> pd.DataFrame:
+    """For each Hessian eigen-direction, how one step of plain GD scales the distance to the minimum.
+
+    Along eigenvector v_i (eigenvalue λ_i) the offset from the minimum is multiplied by
+    (1 - lr·λ_i) every step. Columns: direction ("flattest"/"steepest"), eigenvalue,
+    v_w, v_b, mostly ("mostly w"/"mostly b", the eigenvector's larger component), share
+    (that component's share of the direction, v²), factor (|1 - lr·λ|), flips (1 - lr·λ < 0:
+    the step overshoots to the other side), verdict ("shrinks"/"grows"/"stays"),
+    critical_lr (2/λ_i, the lr at which this direction stops shrinking).
+    """
+    x, _ = inputs(mode)
+    curv = curvature(x)
+    rows = []
+    for i, name in enumerate(("flattest", "steepest")):
+        lam = float(curv.eigenvalues[i])
+        vw, vb = float(curv.eigenvectors[0, i]), float(curv.eigenvectors[1, i])
+        if vw < 0 or (vw == 0 and vb < 0):
+            vw, vb = -vw, -vb  # the sign of an eigenvector is arbitrary: make w's part >= 0
+        raw = 1.0 - lr * lam
+        factor = abs(raw)
+        verdict = "shrinks" if factor < 1 else ("grows" if factor > 1 else "stays")
+        mostly = "mostly w" if abs(vw) >= abs(vb) else "mostly b"
+        rows.append(
+            {
+                "direction": name,
+                "eigenvalue": lam,
+                "v_w": vw,
+                "v_b": vb,
+                "mostly": mostly,
+                "share": max(vw * vw, vb * vb),
+                "factor": factor,
+                "flips": raw < 0,
+                "verdict": verdict,
+                "critical_lr": 2.0 / lam,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---- learning-rate sweep -----------------------------------------------------------------
+REGIONS: tuple[str, ...] = ("too slow", "good", "diverging")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Final loss against learning rate, all rates trained at once.
+
+    frame columns: lr, final_loss (the last epoch's loss; inf/nan if it blew up),
+    diverged_at (first non-finite epoch or None, as ``Run.diverged_at``), overflowed
+    (bool), plot_loss (final_loss where finite, else None, for a log axis), region.
+    Regions: "diverging" = final loss not finite or above the starting loss;
+    "good" = within ``good_within`` of the least-squares loss; "too slow" = the rest.
+    critical_lr: 2/λ_max. best_loss: the least-squares loss. bounds: per region the
+    (smallest, largest) lr in it, or None when no rate falls in it.
+    """
+
+    frame: pd.DataFrame
+    critical_lr: float
+    best_loss: float
+    good_within: float
+    bounds: dict[str, tuple[float, float] | None]
+
+
+def log_spaced(lo: float, hi: float, count: int) -> list[float]:
+    """``count`` rates evenly spaced in log10 from lo to hi, both included."""
+    if count < 2 or not (0 < lo < hi) or not math.isfinite(hi):
+        raise ValueError("need count >= 2 and 0 < lo < hi")
+    a, b = math.log10(lo), math.log10(hi)
+    return [10 ** (a + (b - a) * i / (count - 1)) for i in range(count)]
+
+
+def lr_sweep(
+    mode: str = "none",
+    epochs: int = 5000,
+    lr_min: float = SWEEP_RANGE[0],
+    lr_max: float = SWEEP_RANGE[1],
+    count: int = 60,
+    w0: float = 1.0,
+    b0: float = 0.0,
+    good_within: float = 0.01,
+) -> Sweep:
+    """Final loss of the chapter's manual update at ``count`` log-spaced rates (one batched run).
+
+    Uses :func:`thermo_core.training.descend_many`, so it costs about one single run.
+    """
+    x, t_c = inputs(mode)
+    rates = log_spaced(lr_min, lr_max, count)
+    many = descend_many(x, t_c, rates, epochs=epochs, init=(w0, b0))
+    best = optimal_params(x, t_c)
+    x64, y64 = x.double(), t_c.double()
+    best_loss = float(((best[0] * x64 + best[1] - y64) ** 2).mean())
+    start_loss = float(many.losses[0, 0])
+    rows = []
+    for lr, final, div in zip(rates, many.final_losses.tolist(), many.diverged_at, strict=True):
+        finite = math.isfinite(final)
+        if not finite or final > start_loss:
+            region = "diverging"
+        elif final <= best_loss * (1 + good_within):
+            region = "good"
+        else:
+            region = "too slow"
+        rows.append(
+            {
+                "lr": lr,
+                "final_loss": final,
+                "diverged_at": div,
+                "overflowed": div is not None,
+                "plot_loss": final if finite else None,
+                "region": region,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    bounds: dict[str, tuple[float, float] | None] = {}
+    for name in REGIONS:
+        part = frame.loc[frame["region"] == name, "lr"]
+        bounds[name] = (float(part.min()), float(part.max())) if len(part) else None
+    return Sweep(frame, critical_lr(x), best_loss, good_within, bounds)
+
+
+# ---- thinning long histories for drawing --------------------------------------------------
+def thin_indices(n: int, max_points: int = 500, keep: Sequence[int] = ()) -> list[int]:
+    """Row positions to draw from n rows: first, last, every position in ``keep``, evenly spaced.
+
+    At most about ``max_points`` (+ len(keep)); all rows when n is small. Positions are 0-based.
+    """
+    if n <= 0:
+        return []
+    if n <= max_points:
+        return list(range(n))
+    step = (n - 1) / (max_points - 1)
+    chosen = {round(i * step) for i in range(max_points)}
+    chosen.update({0, n - 1})
+    chosen.update(k for k in keep if 0 <= k < n)
+    return sorted(chosen)
+
+
+def thin_history(
+    history: pd.DataFrame, max_points: int = 500, diverged_at: int | None = None
+) -> pd.DataFrame:
+    """The history rows to send to a chart: first, last, the divergence epoch, evenly spaced.
+
+    Compute on every epoch, draw this. Keeps the ``epoch`` column, so scrubbing stays exact.
+    """
+    keep = []
+    if diverged_at is not None:
+        keep = [diverged_at - 2, diverged_at - 1]  # the last finite epoch and the first bad one
+    return history.iloc[thin_indices(len(history), max_points, keep)].reset_index(drop=True)
