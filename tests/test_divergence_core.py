@@ -11,6 +11,7 @@ from reference import T_C, T_U32, grad64, hessian_eigs64, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.numbers import fmt
 
 # The book's printed output (dlwpt-code p1ch5/1_parameter_estimation.ipynb, In [17] and In [21]).
 BOOK_RAW_1E2 = [
@@ -209,10 +210,10 @@ def test_clip_path_keeps_axes_in_the_window_and_says_where_it_went(data):
     assert (f["inside"] == (f["w"].between(*win.w_range) & f["b"].between(*win.b_range))).all()
     w_last, b_last = run.history["w"].iloc[-1], run.history["b"].iloc[-1]
     assert path.sentence == (
-        f"left the plot at epoch {first_out}, heading to w ≈ {dv.fmt_number(w_last, 2)}, "
-        f"b ≈ {dv.fmt_number(b_last, 2)}"
+        f"left the plot at epoch {first_out}, heading to w ≈ {fmt(w_last, sig=2, trim=True)}, "
+        f"b ≈ {fmt(b_last, sig=2, trim=True)}"
     )
-    assert "e+17" in path.sentence  # scientific notation for huge numbers
+    assert "e17" in path.sentence  # scientific notation for huge numbers
     edge = path.exits.iloc[0]
     assert edge["w_edge"] in win.w_range or edge["b_edge"] in win.b_range
 
@@ -234,16 +235,17 @@ def test_clip_path_handles_non_finite_points_and_stays_silent_inside():
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (-3.2e19, "-3.2e+19"),
+        (-3.2e19, "−3.2e19"),
         (0.5367, "0.537"),
-        (12345678.0, "1.23e+7"),
-        (float("inf"), "inf"),
-        (float("nan"), "nan"),
-        (2.5e-4, "2.50e-4"),
+        (12345678.0, "1.23e7"),
+        (float("inf"), "∞"),
+        (float("nan"), "not a number"),
+        (2.5e-4, "0.00025"),
+        (0.01, "0.01"),
     ],
 )
-def test_fmt_number(value, text):
-    assert dv.fmt_number(value) == text if abs(value) != 3.2e19 else dv.fmt_number(value, 2) == text
+def test_prose_numbers_use_the_one_formatter(value, text):
+    assert fmt(value, sig=3 if abs(value) != 3.2e19 else 2, trim=True) == text
 
 
 # ---- step factors and the critical rate --------------------------------------------------

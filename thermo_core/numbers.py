@@ -15,12 +15,25 @@ SCI_BELOW = 1e-4
 """Non-zero magnitudes below this print in scientific notation."""
 
 
-def fmt(x: float, digits: int = 4, *, sig: int | None = None, thousands: bool = True) -> str:
+def fmt(
+    x: float, digits: int = 4, *, sig: int | None = None, thousands: bool = True, trim: bool = False
+) -> str:
     """``x`` as text: ``digits`` decimals in plain notation, scientific outside [1e-4, 1e7).
 
-    ``sig`` (significant digits) replaces ``digits`` when given. −0 prints as 0. NaN prints
-    as "not a number" and ±inf as "∞"/"−∞", so a sentence can explain them.
+    ``sig`` (significant digits) replaces ``digits`` when given; ``trim`` drops trailing
+    zeros (for prose). −0 prints as 0. NaN prints as "not a number" and ±inf as "∞"/"−∞",
+    so a sentence can explain them.
     """
+    text = _fmt(x, digits, sig, thousands)
+    if (trim and text[-1:].isdigit()) or (trim and "e" in text):
+        head, _, exp = text.partition("e")
+        if "." in head:
+            head = head.rstrip("0").rstrip(".")
+        text = head + ("e" + exp if exp else "")
+    return text
+
+
+def _fmt(x: float, digits: int, sig: int | None, thousands: bool) -> str:
     x = float(x)
     if math.isnan(x):
         return "not a number"

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from ..data import load_readings, normalize
+from ..numbers import fmt
 from ..surface import critical_lr, curvature, optimal_params
 from ..training import SCHEDULES, Run, descend_many, train
 
@@ -126,31 +127,17 @@ def run_lesson(
     return DivergenceRun(run, mode, crit, outcome_sentence(run, crit))
 
 
-def fmt_number(value: float, digits: int = 3) -> str:
-    """A number for prose: scientific notation above 1e7 (or below 1e-3), else plain.
-
-    inf and nan are spelled out; e.g. -3.2e19 -> "-3.2e+19", 0.5367 -> "0.537".
-    """
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
-        return f"{value:.{max(digits - 1, 0)}e}".replace("e+0", "e+").replace("e-0", "e-")
-    return f"{value:.{digits}g}"
-
-
 def outcome_sentence(run: Run, crit: float) -> str:
     """One sentence on how the run ended, from its numbers."""
     ratio = run.lr / crit
-    rel = f"lr {fmt_number(run.lr)} is {fmt_number(ratio, 2)}x the critical rate {fmt_number(crit)}"
+    rel = f"lr {fmt(run.lr, sig=3, trim=True)} is {fmt(ratio, sig=2, trim=True)}x the critical rate {fmt(crit, sig=3, trim=True)}"
     if run.diverged_at is not None:
         value = run.history["loss"].iloc[-1]
-        return f"The loss became {fmt_number(float(value))} at epoch {run.diverged_at} ({rel})."
+        return f"The loss became {fmt(float(value), sig=3, trim=True)} at epoch {run.diverged_at} ({rel})."
     h = run.history
     return (
-        f"No overflow in {len(h)} epochs: the loss went from {fmt_number(float(h['loss'].iloc[0]))}"
-        f" to {fmt_number(float(h['loss'].iloc[-1]))} ({rel})."
+        f"No overflow in {len(h)} epochs: the loss went from {fmt(float(h['loss'].iloc[0]), sig=3, trim=True)}"
+        f" to {fmt(float(h['loss'].iloc[-1]), sig=3, trim=True)} ({rel})."
     )
 
 
@@ -335,7 +322,7 @@ def clip_path(
         first = exits[0]
         sentence = (
             f"left the plot at epoch {first['epoch']}, heading to "
-            f"w ≈ {fmt_number(first['w_to'], 2)}, b ≈ {fmt_number(first['b_to'], 2)}"
+            f"w ≈ {fmt(first['w_to'], sig=2, trim=True)}, b ≈ {fmt(first['b_to'], sig=2, trim=True)}"
         )
         if len(exits) > 1:
             sentence += f" (and left it {len(exits) - 1} more time{'s' if len(exits) > 2 else ''})"
