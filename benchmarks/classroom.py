@@ -21,7 +21,18 @@ Measured:
 - red boxes: st.error alerts and warning-style exceptions (counted, not errors);
 - server CPU s per run: utime+stime of the server's process tree from /proc over the load
   window, divided by the script runs the students saw finish;
-- server RSS peak: VmRSS of the process tree sampled every 0.25 s (and the root's VmHWM).
+- server RSS peak: VmRSS of the process tree sampled every 0.25 s (and the root's VmHWM);
+- also: data received per run (what the server sends), the harness's own CPU, and
+  "cores busy" (server CPU s / wall s): near 1.0 means the server (one process, one GIL)
+  was the bottleneck; well below 1.0 under load means other work on the machine starved it.
+
+Students wait for their run to finish before thinking again (as a person does), so a slow
+server gets fewer changes; compare "script runs" too. Widgets are discovered from the last
+run's deltas: sliders, select sliders, number inputs, radios, selectboxes, checkboxes and
+toggles, pills/segmented controls, buttons (form widgets are submitted with their form's
+button; a widget inside st.fragment reruns its fragment). Bound widgets (bind=
+"query-params") update the query string the way the browser does, and the client keeps
+Streamlit's message cache (cached_message_hashes / ref_hash) as the browser does.
 
 With a baseline (default 2ed6a8c, main before this round), the same load runs against a
 ``git archive`` of that revision in a temp dir, alternating with the tree under test for
@@ -431,6 +442,8 @@ def _rows(r: LoadResult) -> list[tuple[str, tuple[float, ...], str]]:
          (float(len(t.rerun)), float(t.presets_clicked), float(len(t.page_switch))), ""),
         ("data received per run", (r.kb_per_run,), "KB"),
         ("server CPU total / harness CPU", (r.cpu_seconds, r.harness_cpu_seconds), "s"),
+        ("server cores busy (CPU s / wall s)",
+         (r.cpu_seconds / r.wall_seconds if r.wall_seconds else float("nan"),), ""),
     ]
 
 
@@ -438,6 +451,8 @@ def _fmt(vals: tuple[float, ...], unit: str) -> str:
     def one(v: float) -> str:
         if v != v:
             return "-"
+        if unit == "" and v != int(v):
+            return f"{v:.2f}"
         if unit in ("", "MB", "KB") or abs(v) >= 100:
             return f"{v:.0f}"
         return f"{v:.3f}" if abs(v) < 1 else f"{v:.2f}"
@@ -461,17 +476,17 @@ def report(results: list[LoadResult], out=sys.stdout) -> None:
         print(f"\n== N = {n} students, {cfg.duration:.0f} s, arrival over {cfg.ramp:.0f} s, "
               f"think mean {cfg.think:.1f} s, seed {cfg.seed}, pages: {', '.join(rs[0].pages)}",
               file=out)
-        header = f"{'':38}" + "".join(f"{r.label:>24}" for r in rs)
+        header = f"{'':38}" + "".join(f"{r.label:>26}" for r in rs)
         base = next((r for r in rs if r.label.startswith("baseline")), None)
         cur = next((r for r in rs if not r.label.startswith("baseline")), None)
         if base and cur:
-            header += f"{'ratio cur/base':>18}"
+            header += f"{'ratio cur/base':>24}"
         print(header, file=out)
         rows = [_rows(r) for r in rs]
         for i, (name, _, unit) in enumerate(rows[0]):
-            line = f"{name:38}" + "".join(f"{_fmt(rr[i][1], unit):>24}" for rr in rows)
+            line = f"{name:38}" + "".join(f"{_fmt(rr[i][1], unit):>26}" for rr in rows)
             if base and cur:
-                line += f"{_ratio(_rows(cur)[i][1], _rows(base)[i][1]):>18}"
+                line += f"{_ratio(_rows(cur)[i][1], _rows(base)[i][1]):>24}"
             print(line, file=out)
         for r in rs:
             if r.tally.errors:
