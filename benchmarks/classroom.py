@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/classroom.py [--sessions 10,30,60] [--duration 120] [--baseline 2ed6a8c]
       python benchmarks/classroom.py --sessions 5 --duration 20 --no-baseline
+      python benchmarks/classroom.py --rev main --sessions 30   # a revision instead of the tree
 
 For each N a fresh server is started (headless, 127.0.0.1, a free port, no file watcher)
 in the app directory, warmed up by one visit to every page (the teacher opening the app),
@@ -520,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", default=DEFAULT_BASELINE,
                     help=f"git revision to compare with (default {DEFAULT_BASELINE})")
     ap.add_argument("--no-baseline", action="store_true", help="load only --app-dir")
+    ap.add_argument("--rev", help="load a git archive of this revision (e.g. main) instead of "
+                    "--app-dir's working tree")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     sessions = [int(x) for x in args.sessions.split(",") if x.strip()]
@@ -531,10 +534,14 @@ def main(argv: list[str] | None = None) -> int:
     results: list[LoadResult] = []
     with contextlib.ExitStack() as stack:
         trees = [(app_dir, "current")]
-        if not args.no_baseline:
+        if args.rev or not args.no_baseline:
             repo = Path(subprocess.run(
                 ["git", "-C", str(app_dir), "rev-parse", "--show-toplevel"],
                 capture_output=True, text=True, check=True, timeout=30).stdout.strip())
+        if args.rev:
+            rev_dir, short = stack.enter_context(archived_tree(repo, args.rev))
+            trees = [(rev_dir, f"current {args.rev} {short}")]
+        if not args.no_baseline:
             base_dir, short = stack.enter_context(archived_tree(repo, args.baseline))
             trees.insert(0, (base_dir, f"baseline {short}"))
         for n in sessions:
