@@ -168,7 +168,9 @@ def make_model(
         return LinearModel(shift, scale, init)
     if kind == "poly":
         if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= MAX_DEGREE:
-            raise ValueError(f"degree must be a whole number from 1 to {MAX_DEGREE}, got {degree!r}")
+            raise ValueError(
+                f"degree must be a whole number from 1 to {MAX_DEGREE}, got {degree!r}"
+            )
         return PolyModel(degree, shift, scale)
     if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= MAX_HIDDEN:
         raise ValueError(f"hidden must be a whole number from 1 to {MAX_HIDDEN}, got {hidden!r}")
@@ -210,9 +212,7 @@ class ModelRun(Run):
 
 def _validate(optimizer: str, lr: float, epochs: int) -> None:
     if optimizer not in MODEL_OPTIMIZERS:
-        raise ValueError(
-            f"unknown optimizer {optimizer!r}; allowed: {', '.join(MODEL_OPTIMIZERS)}"
-        )
+        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(MODEL_OPTIMIZERS)}")
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:

@@ -1,0 +1,1 @@
+"""page-specific lesson helpers; import only from the general modules."""
