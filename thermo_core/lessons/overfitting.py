@@ -159,7 +159,8 @@ def experiment(
     see :func:`split_indices`. extra/noise/data_seed: add that many simulated Fahrenheit
     readings (``tc.synthetic_readings``) to the *training* set; the validation points stay
     the same, so runs with and without extra data are compared on the same yardstick.
-    holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``) scored every epoch.
+    holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, same ``noise``) scored
+    every epoch; they never influence training, so they judge the validation loss.
     The defaults are the book's split preset.
     """
     run, points, tr, va = _run(
