@@ -6,12 +6,13 @@ Use it from a notebook as ``import thermo_core as tc``::
     run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2)
     run.params, run.history.tail()
 
-The names listed in ``__all__`` are the stable API. The submodules ``landscape`` (loss
-surface page) and ``finite_differences`` (finite-difference page) hold the pages' more
-specialised helpers; reach them as ``tc.landscape.surface_window`` and the like.
+The names listed in ``__all__`` are the stable API. Page-specific helpers live in
+``thermo_core.lessons.<page stem>``: ``tc.lessons.loss_surface`` (also reachable under its
+old name ``tc.landscape``) and ``finite_differences`` (finite-difference page); reach them
+as ``tc.landscape.surface_window`` and the like.
 """
 
-from . import finite_differences, landscape
+from . import finite_differences, lessons
 from .data import (
     NORMALIZATIONS,
     from_raw_params,
@@ -33,6 +34,7 @@ from .gradients import (
     loss_evaluations,
     numeric_grad,
 )
+from .lessons import loss_surface as landscape
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
 from .training import OPTIMIZERS, Run, batch_mse, train
@@ -66,6 +68,7 @@ __all__ = [
     "huber_loss",
     "l1_loss",
     "landscape",
+    "lessons",
     "load_readings",
     "loss_evaluations",
     "loss_fn",
