@@ -48,7 +48,7 @@ def view(norm: str, loss: str, delta: float) -> dict:
     }
     if loss == "mse":
         datasets["contours"] = charts.arrow_bytes(ls.mse_contours(x, t_c, CONTOUR_LEVELS, 121))
-    cell = (grid["w"].iloc[60] - grid["w"].iloc[0], grid["b"].iloc[1] - grid["b"].iloc[0])
+    cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)  # 60 × 60 cell centres
     template = charts.surface_template(win.w_range, win.b_range, cell, loss == "mse", loss != "mse")
     return {
         "surface": {**template, "datasets": datasets},
@@ -114,7 +114,7 @@ def _section_controls() -> controls.Values:
 def _section_landscape(values: controls.Values) -> None:
     norm, loss, delta = values.norm, values.loss, float(values.surf_huber_delta)
     box = st.empty()
-    left, right = st.columns([1.15, 1], gap="medium")
+    left, right = st.columns([1, 1], gap="medium")
     with right:
         c1, c2 = st.columns(2)
         values = controls.draw(POINT, slots={"point_w": c1, "point_b": c2}, after=values)
@@ -163,11 +163,13 @@ def _caption_surface(v: dict, p: dict, loss: str, name: str) -> None:
              if loss == "mse" else
              f" The yellow diamond is the lowest grid cell of the {name} (w ≈ "
              f"{fmt(v['lowest'][0], 3)}, b ≈ {fmt(v['lowest'][1], 2)}).")
+    win = ls.surface_window(st.session_state["norm"])
     st.caption(
         "**Click the surface to move the point.** Colours show the loss on a log scale "
-        "(dark = low). w and b have different units, but the window spans as much of w as "
-        "of b, so both axes have the same scale. The white diamond is the least-squares "
-        f"minimum; dashed lines are the MSE Hessian's eigen-directions. {arrow}{extra}"
+        f"(dark = low). w and b have different units, but the window spans {fmt(win.side, 0)} "
+        "of each, so both axes have the same scale. The white diamond is the least-squares "
+        "minimum; the dashed lines are the MSE Hessian's eigen-directions, orange the "
+        f"flattest and teal the steepest. {arrow}{extra}"
     )
 
 

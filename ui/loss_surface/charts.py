@@ -19,8 +19,10 @@ from streamlit import dataframe_util
 
 from ui.vega import frozen, with_data
 
-SURFACE_HEIGHT = 400
-"""Height of the heatmap's plot area in pixels (its width follows the column)."""
+SURFACE_HEIGHT = 500
+"""Height of the heatmap chart in pixels, axis and colour legend included: on a 1400 px
+screen its plot area is about as tall as its column is wide, so the square window looks
+square (its width follows the column)."""
 PICK = "pick"
 """Name of the heatmap's click selection (Streamlit reports it under this name)."""
 LOSS_TITLES = {"mse": "MSE: r²", "l1": "L1: |r|", "huber": "Huber"}
@@ -61,11 +63,11 @@ def surface_template(
     (cached per settings) and arrow, point (per point). Clicking a cell selects its
     centre (selection ``pick``), which the page turns into the new point.
     """
+    hw, hb = float(cell[0]) / 2, float(cell[1]) / 2  # plain floats: their repr goes into Vega
     xs, ys = _scale(*w_range), _scale(*b_range)
     wq, bq = alt.X("w:Q", title="w", scale=xs), alt.Y("b:Q", title="b", scale=ys)
     grid = alt.Chart(alt.NamedData("grid")).transform_calculate(
-        w0=f"datum.w - {cell[0] / 2!r}", w1=f"datum.w + {cell[0] / 2!r}",
-        b0=f"datum.b - {cell[1] / 2!r}", b1=f"datum.b + {cell[1] / 2!r}",
+        w0=f"datum.w - {hw!r}", w1=f"datum.w + {hw!r}", b0=f"datum.b - {hb!r}", b1=f"datum.b + {hb!r}",
     )
     edges = {"x": alt.X("w0:Q", title="w", scale=xs), "x2": "w1:Q",
              "y": alt.Y("b0:Q", title="b", scale=ys), "y2": "b1:Q"}
@@ -78,7 +80,8 @@ def surface_template(
             **edges,
             color=alt.Color(
                 "loss:Q", title="loss (log scale)", scale=alt.Scale(type="log", scheme="viridis"),
-                legend=alt.Legend(orient="bottom", gradientLength=220, direction="horizontal"),
+                legend=alt.Legend(orient="bottom", gradientLength=200, direction="horizontal",
+                                 titleOrient="left"),
             ),
             tooltip=[alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".3f"),
                      alt.Tooltip("loss:Q", format=",.4g")],
@@ -103,7 +106,7 @@ def surface_template(
             x=wq, y=bq,
             color=alt.Color("direction:N", title="MSE Hessian axes",
                             scale=alt.Scale(domain=list(EIGEN_NAMES), range=["#ff7f0e", "#17becf"]),
-                            legend=alt.Legend(orient="bottom", direction="vertical")),
+                            legend=None),  # named in the caption: legends beside it pan a phone
             tooltip=["direction:N", alt.Tooltip("eigenvalue:Q", format=",.4f")],
         )
     )
@@ -115,7 +118,7 @@ def surface_template(
             x=wq, y=bq,
             fill=alt.Fill("what:N", title=None,
                           scale=alt.Scale(domain=marks, range=["white", "#ffdd57"][: len(marks)]),
-                          legend=alt.Legend(orient="bottom", direction="vertical")),
+                          legend=None),
             tooltip=["what:N", alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f")],
         )
     )
@@ -216,7 +219,8 @@ def penalty_template(column: str, selected: str) -> dict:
         .mark_line()
         .encode(
             x=x, y=y, detail="piece:N",
-            color=alt.Color("name:N", title=None, scale=alt.Scale(domain=names),
+            color=alt.Color("name:N", title=None,
+                            scale=alt.Scale(domain=names, range=["#1f77b4", "#ff7f0e", "#2ca02c"]),
                             legend=alt.Legend(orient="bottom")),
             strokeWidth=alt.condition(f"datum.loss == '{selected}'", alt.value(3.5),
                                       alt.value(1.2)),
