@@ -136,7 +136,7 @@ def surface_template(
     )
     chart = (
         alt.layer(*layers)
-        .properties(height=SURFACE_HEIGHT)
+        .properties(height=SURFACE_HEIGHT, usermeta={"embedOptions": {"renderer": "canvas"}})
         .resolve_scale(color="independent", fill="independent")
     )
     return frozen(chart)
