@@ -86,7 +86,7 @@ def apptest(stem: str, key: str | None, repeats: int) -> tuple[str, float]:
     from ui.controls import defaults
 
     values = defaults(importlib.import_module(f"ui.{stem}.settings").CONTROLS)
-    (lo, hi), step, _ = control.resolve(values)
+    (_, hi), step, _ = control.resolve(values)
     start = widget.value
     targets = [min(hi, start + step) if i % 2 == 0 else start for i in range(repeats + 1)]
     times = []

@@ -14,7 +14,14 @@ from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.loss_surface import charts, text
 from ui.loss_surface.code import script
-from ui.loss_surface.settings import DELTA, LOSS_NAMES, POINT, PRESETS, SETTINGS
+from ui.loss_surface.settings import (
+    DELTA,
+    LOSS_NAMES,
+    POINT,
+    PRESETS,
+    SETTINGS,
+    picked_point,
+)
 from ui.vega import show
 
 STEM = "loss_surface"
@@ -91,11 +98,9 @@ def at_point(norm: str, loss: str, delta: float, w: float, b: float) -> dict:
 
 def _pick() -> None:
     """A click on the heatmap: move the point to that cell's centre, on the inputs' steps."""
-    chosen = st.session_state[PICK_KEY].selection.get(charts.PICK) or []
-    if chosen and "w" in chosen[0] and "b" in chosen[0]:
-        win = ls.surface_window(st.session_state["norm"])
-        st.session_state["point_w"], st.session_state["point_b"] = win.snap(
-            chosen[0]["w"], chosen[0]["b"])
+    point = picked_point(st.session_state[PICK_KEY], st.session_state["norm"])
+    if point is not None:
+        st.session_state["point_w"], st.session_state["point_b"] = point
 
 
 def _section_controls() -> controls.Values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 from ui.controls import Control, Values
+from ui.loss_surface.charts import PICK
 from ui.page import Preset
 
 NORM_LABELS = {"none": "none (raw t_u)", "scale": "scale (0.1 · t_u)", "standardize": "standardize"}
@@ -24,6 +26,17 @@ def _window(v: Values) -> ls.SurfaceWindow:
 def reset_point() -> None:
     """A new normalization means new coordinates: go back to the chapter's start."""
     st.session_state["point_w"], st.session_state["point_b"] = ls.SURFACE_START
+
+
+def picked_point(state: Any, norm: str) -> tuple[float, float] | None:
+    """The point a click on the heatmap chose (the cell's centre on the inputs' steps), if any.
+
+    ``state`` is the chart's selection state as Streamlit keeps it in session state.
+    """
+    chosen = (state.get("selection") or {}).get(PICK) or []
+    if not chosen or "w" not in chosen[0] or "b" not in chosen[0]:
+        return None
+    return ls.surface_window(norm).snap(float(chosen[0]["w"]), float(chosen[0]["b"]))
 
 
 SETTINGS = (
@@ -97,6 +110,7 @@ PRESETS = (
         "proportions: a dark hairline almost parallel to the b axis. At the chapter's start the "
         "red arrow points almost straight along −w, across the valley, not at the white diamond "
         f"(the minimum). Condition number ≈ {fmt(FACTS['cond']['none'], 0)}.",
+        help="Raw readings, MSE, the chapter's start (w = 1, b = 0).",
     ),
     Preset(
         "Standardize: a round bowl",
@@ -104,6 +118,7 @@ PRESETS = (
         "Now the contours are almost circles and the arrow points nearly at the minimum. The "
         f"condition number drops to {fmt(FACTS['cond']['standardize'], 2)}, and the critical "
         f"learning rate rises to {fmt(FACTS['lr']['standardize'], sig=3)}.",
+        help="Standardized readings, MSE, the chapter's start (w = 1, b = 0).",
     ),
     Preset(
         "Walk the valley floor",
@@ -113,6 +128,7 @@ PRESETS = (
         f"towards the minimum, but compare |∇L|: it is about {fmt(FACTS['shrink'], 0)} times "
         "smaller than at the start. With a learning rate below 2/λ_max, gradient descent creeps "
         "along this floor for thousands of steps.",
+        help="Raw readings, MSE, a point on the valley floor at b = 10.",
     ),
     Preset(
         "L1's kink",
@@ -121,5 +137,6 @@ PRESETS = (
         "The penalty |r| has a corner at r = 0 where its slope jumps from −1 to +1. The surface "
         "gets creases, the slices get kinks, and the L1 minimum (yellow diamond) is not the "
         "least-squares one (white diamond).",
+        help="Standardized readings, L1 loss, the point at the least-squares minimum.",
     ),
 )
