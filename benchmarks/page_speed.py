@@ -174,13 +174,9 @@ def browser(stem: str, key: str, repeats: int, timeline: bool = False) -> tuple[
                 kbs.append(sum(received[before:]) / 1000)
             chromium.close()
         return statistics.median(kbs), statistics.median(redraws)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    finally:  # our own server, nothing to save: stop it at once
+        server.kill()
+        server.wait()
 
 
 def main() -> None:

@@ -138,8 +138,15 @@ def loss_and_grad(
         value = mse_loss(model(x64, w, b), y64)
         g = analytic_grad(x64, y64, w, b)
         return float(value), float(g[0]), float(g[1])
-    params = torch.tensor([float(w), float(b)], dtype=torch.float64, requires_grad=True)
-    value = loss_fn(loss, huber_delta)(model(x64, params[0], params[1]), y64)
+    return _autograd(x64, y64, w, b, loss, huber_delta)
+
+
+def _autograd(
+    x: Tensor, t_c: Tensor, w: float, b: float, loss: str, huber_delta: float
+) -> tuple[float, float, float]:
+    """(loss, dL/dw, dL/db) by autograd, in the dtype of ``x``."""
+    params = torch.tensor([float(w), float(b)], dtype=x.dtype, requires_grad=True)
+    value = loss_fn(loss, huber_delta)(model(x, params[0], params[1]), t_c)
     value.backward()
     assert params.grad is not None
     return float(value.detach()), float(params.grad[0]), float(params.grad[1])
@@ -155,12 +162,7 @@ def float32_loss_and_grad(
     prints 1763.8848 and 4517.2969 where float64 gives 1763.8846 and 4517.2966).
     """
     _check_loss(loss)
-    x32, y32 = x.float(), t_c.float()
-    params = torch.tensor([float(w), float(b)], dtype=torch.float32, requires_grad=True)
-    value = loss_fn(loss, huber_delta)(model(x32, params[0], params[1]), y32)
-    value.backward()
-    assert params.grad is not None
-    return float(value.detach()), float(params.grad[0]), float(params.grad[1])
+    return _autograd(x.float(), t_c.float(), w, b, loss, huber_delta)
 
 
 def surface_frame(
