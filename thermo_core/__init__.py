@@ -9,9 +9,13 @@ Use it from a notebook as ``import thermo_core as tc``::
 The names listed in ``__all__`` are the stable API. The submodules ``landscape`` (loss
 surface page) and ``finite_differences`` (finite-difference page) hold the pages' more
 specialised helpers; reach them as ``tc.landscape.surface_window`` and the like.
+``finite_differences`` lives in ``thermo_core/lessons/`` with the other page maths; it
+stays importable as ``tc.finite_differences`` and ``thermo_core.finite_differences``.
 """
 
-from . import finite_differences, landscape
+import sys as _sys
+
+from . import landscape
 from .data import (
     NORMALIZATIONS,
     from_raw_params,
@@ -33,10 +37,14 @@ from .gradients import (
     loss_evaluations,
     numeric_grad,
 )
+from .lessons import finite_differences
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
 from .training import OPTIMIZERS, Run, batch_mse, train
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
+
+# The old module path keeps working: ``import thermo_core.finite_differences``.
+_sys.modules[f"{__name__}.finite_differences"] = finite_differences
 
 __all__ = [
     "DTYPES",

@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .checks import check_choice
-from .gradients import (
+from ..checks import check_choice
+from ..gradients import (
     DTYPES,
     SCHEMES,
     analytic_grad,
@@ -26,8 +26,8 @@ from .gradients import (
     loss_evaluations,
     numeric_grad,
 )
-from .losses import model, mse_loss
-from .surface import hessian
+from ..losses import model, mse_loss
+from ..surface import hessian
 
 DELTA_MIN = 1e-8
 DELTA_MAX = 10.0

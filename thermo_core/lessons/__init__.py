@@ -1,0 +1,1 @@
+"""Page-specific maths: one module per page stem, importing only thermo_core's general modules."""
