@@ -1,20 +1,26 @@
-"""Altair charts for the "Finite differences" page.
+"""Charts for the "Finite differences" page, as spec templates built once.
 
-Two pictures: a zoom on the loss around the current point (the tangent, the
-finite-difference line and the loss as the dtype rounds it), and the error of the
-estimate against δ on log-log axes. Points a log axis cannot draw (an error of exactly
-0, or inf) are clamped to the edge of the plot and given their own marker.
+Two pictures: the error of the estimate against δ on log-log axes (the V, the page's key
+chart), and a zoom on the loss around the current point (the tangent, the
+finite-difference line and the loss as the dtype rounds it). Each is built with Altair
+once at import and converted without validation (:func:`ui.vega.frozen`); a rerun only
+fills in a few hundred rows (:func:`ui.vega.with_data`). Points a log axis cannot draw (an
+error of exactly 0, or inf) are clamped to the edge of the plot and given their own marker.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 
 import thermo_core as tc
+from thermo_core.numbers import fmt
+from ui.vega import frozen, with_data
 
+FD = tc.finite_differences
 SCHEME_COLORS = {"forward": "#d62728", "central": "#1f77b4", "backward": "#ff7f0e"}
 DTYPE_DASH = {"float64": [1, 0], "float32": [6, 3]}
 OUTCOME_SHAPES = {
@@ -29,34 +35,213 @@ OUTCOME_NAMES = {
     "collapsed": "collapsed to 0",
     "non-finite": "inf or nan (at top)",
 }
-OUTCOME_SIZES = {"estimate": 40, "exact": 150, "collapsed": 150, "non-finite": 150}
+OUTCOME_SIZES = {"estimate": 30, "exact": 120, "collapsed": 120, "non-finite": 120}
 ERROR_FLOOR = 1e-17
 """Where an exact hit (error 0) is drawn: below any non-zero float64 relative error."""
 
+ROUNDED = "loss as the dtype rounds it"
 CURVE_STYLE = {
     "loss, exact (float64)": ("#9e9e9e", [1, 0]),
-    "loss as float32 computes it": ("#2ca02c", [1, 0]),
-    "loss as float64 computes it": ("#2ca02c", [1, 0]),
+    ROUNDED: ("#2ca02c", [1, 0]),
     "tangent: the true slope": ("#000000", [5, 4]),
     "finite-difference slope": ("#d62728", [1, 0]),
 }
+_BOTTOM = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220)
 
 
-def _tick_format(delta: float) -> str:
-    return "~g" if delta >= 1e-3 else ".1~e"
+# ---- the V: error against δ ------------------------------------------------------------
 
 
-def loss_zoom_chart(
-    zoom: pd.DataFrame, parts: tc.finite_differences.FDParts, true_slope: float, wrt: str
-) -> alt.LayerChart:
+def _error_template() -> dict:
+    x = alt.X(
+        "delta:Q",
+        title="δ (log scale)",
+        scale=alt.Scale(type="log", domain=[FD.DELTA_MIN, FD.DELTA_MAX], nice=False),
+        axis=alt.Axis(format="~e", values=[10.0**k for k in range(-12, 5, 2)]),
+    )
+    y = alt.Y("plot:Q", title="error of the estimate (log)").scale(type="log").axis(format="~e")
+    schemes = list(tc.SCHEMES)
+    color = alt.Color(
+        "scheme:N",
+        title=None,
+        scale=alt.Scale(domain=schemes, range=[SCHEME_COLORS[s] for s in schemes]),
+        legend=_BOTTOM,
+    )
+    dash = alt.StrokeDash(
+        "dtype:N",
+        title=None,
+        scale=alt.Scale(domain=list(DTYPE_DASH), range=list(DTYPE_DASH.values())),
+        legend=_BOTTOM,
+    )
+    shapes = list(OUTCOME_NAMES.values())
+    tooltip = [
+        "scheme:N",
+        "dtype:N",
+        alt.Tooltip("delta_label:N", title="δ"),
+        alt.Tooltip("estimate_text:N", title="estimate"),
+        alt.Tooltip("error_text:N", title="error"),
+        alt.Tooltip("marker:N", title="point"),
+    ]
+    sweep = alt.Chart(alt.NamedData("sweep"))
+    lines = sweep.mark_line(strokeWidth=2, opacity=0.85).encode(
+        x=x, y=y, color=color, strokeDash=dash, detail="series:N"
+    )
+    points = sweep.mark_point(filled=True, opacity=0.95).encode(
+        x=x,
+        y=y,
+        color=color,
+        shape=alt.Shape(
+            "marker:N",
+            title=None,
+            scale=alt.Scale(domain=shapes, range=list(OUTCOME_SHAPES.values())),
+            legend=_BOTTOM,
+        ),
+        size=alt.Size(
+            "marker:N",
+            scale=alt.Scale(domain=shapes, range=list(OUTCOME_SIZES.values())),
+            legend=None,
+        ),
+        tooltip=tooltip,
+    )
+    model_line = (
+        alt.Chart(alt.NamedData("model"))
+        .mark_line(color="#7f7f7f", strokeWidth=1.5, strokeDash=[2, 2])
+        .encode(x=x, y=y)
+    )
+    here = alt.Chart(alt.NamedData("here"))
+    ring = here.mark_point(
+        size=380, shape="circle", filled=False, strokeWidth=3, color="#000000"
+    ).encode(x=x, y=y, tooltip=tooltip)
+    ring_text = here.mark_text(align="left", dx=12, dy=-12, fontWeight="bold").encode(
+        x=x, y=y, text="label:N"
+    )
+    rule = here.mark_rule(color="#000000", opacity=0.3).encode(x=x)
+    best = alt.Chart(alt.NamedData("best"))
+    best_rule = best.mark_rule(color="#7f7f7f", strokeDash=[6, 3], strokeWidth=1.5).encode(x=x)
+    best_text = best.mark_text(
+        align="right", baseline="top", dx=-4, y=4, color="#555555", fontSize=11
+    ).encode(x=x, text="label:N")
+    chart = alt.layer(rule, model_line, lines, points, ring, ring_text, best_rule, best_text)
+    return frozen(chart.properties(height=330))
+
+
+ERROR_TEMPLATE = _error_template()
+
+
+def sweep_rows(sweep: pd.DataFrame, field: str) -> list[dict]:
+    """Chart rows for a labelled sweep (:func:`thermo_core.finite_differences.label_sweep`).
+
+    ``plot`` is ``field`` where a log axis can draw it, the floor for exact hits and
+    collapsed-to-0 estimates drawn at their true error of 1, the top for inf or nan.
+    """
+    values = sweep[field].tolist()
+    finite = [math.isfinite(v) and v > 0 for v in values]
+    top = max([v for v, ok in zip(values, finite, strict=True) if ok] + [1.0]) * 10
+    rows = []
+    for row, value, ok in zip(sweep.itertuples(), values, finite, strict=True):
+        plot = value if ok else ERROR_FLOOR
+        if row.outcome == "non-finite":
+            plot = top
+        rows.append(
+            {
+                "scheme": row.scheme,
+                "dtype": row.dtype,
+                "series": f"{row.scheme}, {row.dtype}",
+                "delta": row.delta,
+                "delta_label": FD.delta_label(row.delta),
+                "plot": plot,
+                "outcome": row.outcome,
+                "marker": OUTCOME_NAMES[row.outcome],
+                "estimate": row.estimate,
+                "estimate_text": fmt(row.estimate, 6),
+                "error_text": fmt(value, sig=3),
+            }
+        )
+    return rows
+
+
+def error_spec(
+    rows: Sequence[Mapping],
+    model: pd.DataFrame,
+    current: Mapping,
+    optimum: float,
+    field: str,
+) -> dict:
+    """The V for the schemes in ``rows``, the error model as a grey guide, and a ring at
+    ``current`` (scheme, dtype, delta); the predicted bottom ``optimum`` as a rule when it
+    lies inside the grid."""
+    here = [
+        {**r, "label": "you are here"}
+        for r in rows
+        if (r["scheme"], r["dtype"], r["delta"]) == (current["scheme"], current["dtype"], current["delta"])
+    ]
+    guide = [
+        {"delta": d, "plot": v}
+        for d, v in zip(model["delta"], model[field], strict=True)
+        if math.isfinite(v) and v > 0
+    ]
+    inside = FD.DELTA_MIN <= optimum <= FD.DELTA_MAX
+    best = [{"delta": optimum, "label": "predicted bottom"}] if inside else []
+    spec = with_data(ERROR_TEMPLATE, {"sweep": rows, "model": guide, "here": here, "best": best})
+    title = "relative error" if field == "rel_error" else "absolute error"
+    layers = [dict(layer) for layer in ERROR_TEMPLATE["layer"]]
+    for layer in layers:
+        enc = layer.get("encoding", {})
+        if "y" in enc:
+            layer["encoding"] = {**enc, "y": {**enc["y"], "title": f"{title} (log scale)"}}
+    spec["layer"] = layers
+    return spec
+
+
+# ---- the zoom: inside one estimate -------------------------------------------------------
+
+
+def _zoom_template() -> dict:
+    names = list(CURVE_STYLE)
+    x = alt.X("offset:Q", title="t, the nudge (loss taken at p + t)").axis(
+        format="~g", labelOverlap=True, tickCount=5
+    )
+    y = alt.Y("value:Q", title="L − L(p)", scale=alt.Scale(zero=False))
+    color = alt.Color(
+        "curve:N",
+        title=None,
+        scale=alt.Scale(domain=names, range=[CURVE_STYLE[n][0] for n in names]),
+        legend=_BOTTOM,
+    )
+    dash = alt.StrokeDash(
+        "curve:N",
+        scale=alt.Scale(domain=names, range=[CURVE_STYLE[n][1] for n in names]),
+        legend=None,
+    )
+    curves = (
+        alt.Chart(alt.NamedData("lines"))
+        .mark_line(strokeWidth=2, clip=True)
+        .encode(x=x, y=y, color=color, strokeDash=dash)
+    )
+    samples = (
+        alt.Chart(alt.NamedData("samples"))
+        .mark_circle(size=16, color=CURVE_STYLE[ROUNDED][0])
+        .encode(x=x, y=y)
+    )
+    dots = (
+        alt.Chart(alt.NamedData("dots"))
+        .mark_point(size=150, filled=True, color="#d62728", stroke="white", strokeWidth=1.5)
+        .encode(x=x, y=y, tooltip=["what:N", alt.Tooltip("offset:Q", format=".4~e")])
+    )
+    return frozen(alt.layer(curves, samples, dots).properties(height=300))
+
+
+ZOOM_TEMPLATE = _zoom_template()
+
+
+def zoom_spec(zoom: Mapping[str, Sequence[float]], parts: FD.FDParts, true_slope: float) -> dict:
     """The loss along one parameter near p, with the true tangent and the FD line.
 
-    ``zoom`` comes from :func:`thermo_core.loss_zoom` and ``parts`` from
-    :func:`thermo_core.fd_parts`. The FD line has the slope the formula reports. For
-    central it goes through the midpoint of its two evaluations, otherwise through p.
+    ``zoom`` holds the columns of :func:`thermo_core.finite_differences.loss_zoom` as lists
+    and ``parts`` comes from ``fd_parts``. The FD line has the slope the formula reports:
+    through the midpoint of its two evaluations for central, otherwise through p.
     """
-    rounded_name = f"loss as {parts.dtype} computes it"
-    xs = zoom["offset"].tolist()
+    xs = list(zoom["offset"])
     lo, hi = min(xs), max(xs)
     x_up, y_up = parts.up - parts.param, parts.loss_up - parts.loss_mid
     x_down, y_down = parts.down - parts.param, parts.loss_down - parts.loss_mid
@@ -68,211 +253,15 @@ def loss_zoom_chart(
     else:
         anchor, evals = (0.0, 0.0), [(x_down, y_down), (0.0, 0.0)]
     slope = parts.estimate if math.isfinite(parts.estimate) else 0.0
-    lines = pd.concat(
-        [
-            pd.DataFrame({"offset": xs, "value": zoom["exact"], "curve": "loss, exact (float64)"}),
-            pd.DataFrame({"offset": xs, "value": zoom["rounded"], "curve": rounded_name}),
-            pd.DataFrame(
-                {
-                    "offset": [lo, hi],
-                    "value": [true_slope * lo, true_slope * hi],
-                    "curve": "tangent: the true slope",
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "offset": [lo, hi],
-                    "value": [anchor[1] + slope * (x - anchor[0]) for x in (lo, hi)],
-                    "curve": "finite-difference slope",
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    names = ["loss, exact (float64)", rounded_name, "tangent: the true slope"]
-    names.append("finite-difference slope")
-    color = alt.Color(
-        "curve:N",
-        title=None,
-        scale=alt.Scale(domain=names, range=[CURVE_STYLE[n][0] for n in names]),
-        legend=alt.Legend(orient="top", columns=2),
-    )
-    dash = alt.StrokeDash(
-        "curve:N",
-        scale=alt.Scale(domain=names, range=[CURVE_STYLE[n][1] for n in names]),
-        legend=None,
-    )
-    fmt = _tick_format(parts.delta)
-    x = alt.X("offset:Q", title=f"t, the offset from {wrt} (loss taken at {wrt} + t)")
-    x = x.axis(format=fmt, labelOverlap=True)
-    y = alt.Y("value:Q", title="L − L(p)", scale=alt.Scale(zero=False))
-    base = alt.Chart(lines).encode(x=x, y=y, color=color, strokeDash=dash)
-    curves = base.mark_line(strokeWidth=2, clip=True).encode(
-        tooltip=[
-            "curve:N",
-            alt.Tooltip("offset:Q", format=".3~e"),
-            alt.Tooltip("value:Q", format=".6~g"),
-        ]
-    )
-    samples = (
-        alt.Chart(lines[lines["curve"] == rounded_name])
-        .mark_circle(size=18, color=CURVE_STYLE[rounded_name][0])
-        .encode(x=x, y=y)
-    )
-    points = pd.DataFrame(
-        {
-            "offset": [e[0] for e in evals],
-            "value": [e[1] for e in evals],
-            "what": "where the formula evaluates the loss",
-        }
-    )
-    dots = (
-        alt.Chart(points)
-        .mark_point(size=160, filled=True, color="#d62728", stroke="white", strokeWidth=1.5)
-        .encode(
-            x=x,
-            y=y,
-            tooltip=[
-                "what:N",
-                alt.Tooltip("offset:Q", format=".4~e"),
-                alt.Tooltip("value:Q", format=".6~g"),
-            ],
-        )
-    )
-    return alt.layer(curves, samples, dots).properties(height=340)
-
-
-def _error_points(sweep: pd.DataFrame, field: str) -> pd.DataFrame:
-    """Sweep rows with a ``plot`` value a log axis can draw, plus readable labels."""
-    data = sweep.copy()
-    finite = data[field].map(lambda v: math.isfinite(v) and v > 0)
-    top = max([*data.loc[finite, field].tolist(), 1.0]) * 10
-    data["plot"] = data[field].where(finite, other=ERROR_FLOOR)
-    data.loc[data["outcome"] == "non-finite", "plot"] = top
-    data["series"] = data["scheme"] + ", " + data["dtype"]
-    data["marker"] = data["outcome"].map(OUTCOME_NAMES)
-    data["delta_label"] = data["delta"].map(tc.finite_differences.delta_label)
-    return data
-
-
-def error_chart(
-    sweep: pd.DataFrame,
-    model: pd.DataFrame,
-    current: dict,
-    optimum: float | None,
-    field: str = "rel_error",
-) -> alt.LayerChart:
-    """Error of the FD estimate against δ, log-log, one line per scheme and dtype.
-
-    ``sweep`` is :func:`thermo_core.label_sweep` output. ``model`` is
-    :func:`thermo_core.fd_error_model` for the current scheme and dtype, drawn as a
-    thin grey guide. ``current`` holds scheme, dtype and delta, and the chart marks that
-    point. ``optimum`` is the predicted bottom of the V, drawn as a vertical rule when given.
-    """
-    data = _error_points(sweep, field)
-    title = "relative error" if field == "rel_error" else "absolute error"
-    x = alt.X(
-        "delta:Q",
-        title="δ (log scale)",
-        scale=alt.Scale(
-            type="log",
-            domain=[tc.finite_differences.DELTA_MIN, tc.finite_differences.DELTA_MAX],
-            nice=False,
+    rounded = [{"offset": t, "value": v, "curve": ROUNDED} for t, v in zip(xs, zoom["rounded"], strict=True)]
+    lines = [
+        *({"offset": t, "value": v, "curve": "loss, exact (float64)"} for t, v in zip(xs, zoom["exact"], strict=True)),
+        *rounded,
+        *({"offset": t, "value": true_slope * t, "curve": "tangent: the true slope"} for t in (lo, hi)),
+        *(
+            {"offset": t, "value": anchor[1] + slope * (t - anchor[0]), "curve": "finite-difference slope"}
+            for t in (lo, hi)
         ),
-        axis=alt.Axis(format="~e", tickCount=10),
-    )
-    y = alt.Y("plot:Q", title=f"{title} of the estimate (log scale)")
-    y = y.scale(type="log").axis(format="~e")
-    schemes = [s for s in tc.SCHEMES if s in set(data["scheme"])]
-    color = alt.Color(
-        "scheme:N",
-        title="scheme",
-        scale=alt.Scale(domain=schemes, range=[SCHEME_COLORS[s] for s in schemes]),
-    )
-    dash = alt.StrokeDash(
-        "dtype:N",
-        title="dtype",
-        scale=alt.Scale(domain=list(DTYPE_DASH), range=list(DTYPE_DASH.values())),
-    )
-    tooltip = [
-        "scheme:N",
-        "dtype:N",
-        alt.Tooltip("delta_label:N", title="δ"),
-        alt.Tooltip("estimate:Q", format=",.6f"),
-        alt.Tooltip("abs_error:Q", format=".3~e"),
-        alt.Tooltip("rel_error:Q", format=".3~e"),
-        alt.Tooltip("marker:N", title="point"),
     ]
-    lines = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2, opacity=0.85)
-        .encode(x=x, y=y, color=color, strokeDash=dash, detail="series:N")
-    )
-    shapes = list(OUTCOME_NAMES.values())
-    points = (
-        alt.Chart(data)
-        .mark_point(filled=True, opacity=0.95)
-        .encode(
-            x=x,
-            y=y,
-            color=color,
-            shape=alt.Shape(
-                "marker:N",
-                title="marker",
-                scale=alt.Scale(domain=shapes, range=list(OUTCOME_SHAPES.values())),
-                legend=alt.Legend(labelLimit=260),
-            ),
-            size=alt.Size(
-                "marker:N",
-                title="marker",
-                scale=alt.Scale(domain=shapes, range=list(OUTCOME_SIZES.values())),
-                legend=alt.Legend(labelLimit=260),
-            ),
-            tooltip=tooltip,
-        )
-    )
-    guide = model.assign(plot=model[field], what="error model, current scheme and dtype")
-    guide = guide[guide["plot"].map(lambda v: math.isfinite(v) and v > 0)]
-    model_line = (
-        alt.Chart(guide)
-        .mark_line(color="#7f7f7f", strokeWidth=1.5, strokeDash=[2, 2])
-        .encode(
-            x=x,
-            y=y,
-            tooltip=["what:N", alt.Tooltip("delta:Q", format=".1~e"), alt.Tooltip("plot:Q")],
-        )
-    )
-    here = data[
-        (data["scheme"] == current["scheme"])
-        & (data["dtype"] == current["dtype"])
-        & (data["delta"] == current["delta"])
-    ].assign(label="you are here")
-    ring = (
-        alt.Chart(here)
-        .mark_point(size=420, shape="circle", filled=False, strokeWidth=3, color="#000000")
-        .encode(x=x, y=y, tooltip=tooltip)
-    )
-    ring_text = (
-        alt.Chart(here)
-        .mark_text(align="left", dx=14, dy=-12, fontWeight="bold")
-        .encode(x=x, y=y, text="label:N")
-    )
-    rule_data = pd.DataFrame({"delta": [current["delta"]], "label": ["current δ"]})
-    rule = alt.Chart(rule_data).mark_rule(color="#000000", opacity=0.35).encode(x=x)
-    layers = [rule, model_line, lines, points, ring, ring_text]
-    if (
-        optimum is not None
-        and tc.finite_differences.DELTA_MIN <= optimum <= tc.finite_differences.DELTA_MAX
-    ):
-        best = pd.DataFrame({"delta": [optimum], "label": ["predicted bottom"]})
-        layers.append(
-            alt.Chart(best)
-            .mark_rule(color="#7f7f7f", strokeDash=[6, 3], strokeWidth=1.5)
-            .encode(x=x, tooltip=["label:N", alt.Tooltip("delta:Q", format=".2~e")])
-        )
-        layers.append(
-            alt.Chart(best)
-            .mark_text(align="right", baseline="top", dx=-4, y=4, color="#555555", fontSize=11)
-            .encode(x=x, text="label:N")
-        )
-    return alt.layer(*layers).properties(height=420).resolve_scale(color="shared")
+    dots = [{"offset": t, "value": v, "what": "where the formula evaluates the loss"} for t, v in evals]
+    return with_data(ZOOM_TEMPLATE, {"lines": lines, "samples": rounded, "dots": dots})
