@@ -361,7 +361,9 @@ def notes_step(
     ``brackets=False`` is the notes' slip a - c/(2δ); in float32 it is bit-for-bit
     :func:`thermo_core.buggy_descent_step`. Keys: grad_w, w_new, grad_b, b_new, loss_before,
     loss_after, and loss_after_exact (the float64 loss at the new point, which says how
-    big a loss that overflowed to ∞ really was).
+    big a loss that overflowed to ∞ really was) and squares_exact (the float64 sum of the
+    squared misses there: the mean overflows as soon as this sum passes the dtype's largest
+    number, even when the mean itself would fit).
     """
     dt = DTYPES[dtype]
 
@@ -389,6 +391,7 @@ def notes_step(
         "loss_before": loss(w, b),
         "loss_after": loss(w_new, b_new),
         "loss_after_exact": exact,
+        "squares_exact": exact * len(t_u),
     }
 
 
