@@ -300,7 +300,7 @@ def test_overflow_of_the_buggy_step_is_a_warning_not_an_error():
             # the sum of squares it quotes is the float64 one at that point, and too big
             quoted = num(re.search(r"add up to about (\S+),", warning.value).group(1))
             assert quoted == pytest.approx(11 * mse64(w_new, b_new), rel=2e-3)
-            assert quoted > np.finfo(np.float32).max
+            assert quoted > float(np.finfo(np.float32).max)
         else:
             assert "its slope for b passes float32's largest number" in warning.value
 
