@@ -107,11 +107,9 @@ def _section_lesson() -> controls.Values:
         "**chain rule** (by hand, or by **autograd**'s `loss.backward()`) gives it exactly."
     )
     slot = page.preset_buttons(STEM, PRESETS)
-    c1, c2, c3 = st.columns([3, 1, 1])
-    values = controls.draw(CONTROLS[:3], slots={"delta": c1, "scheme": c2, "dtype": c3})
-    main = st.container()
-    left, right = main.columns([3, 2], gap="medium")
-    values = controls.draw(CONTROLS[3:4], slots={"fd_wrt": left}, after=values)
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+    values = controls.draw(CONTROLS[:4], slots={"delta": c1, "scheme": c2, "dtype": c3, "fd_wrt": c4})
+    left, right = st.columns([3, 2], gap="medium")
     with page.go_deeper("take the gradient at another point (w, b)"):
         values = controls.draw(CONTROLS[4:], after=values)
     page.preset_box(slot, STEM, PRESETS, values)

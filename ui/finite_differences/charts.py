@@ -47,6 +47,7 @@ CURVE_STYLE = {
     "finite-difference slope": ("#d62728", [1, 0]),
 }
 _BOTTOM = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220)
+"""Legends go under the plot, two entries a row, so a phone never clips them."""
 
 
 # ---- the V: error against δ ------------------------------------------------------------
@@ -71,7 +72,7 @@ def _error_template() -> dict:
         "dtype:N",
         title=None,
         scale=alt.Scale(domain=list(DTYPE_DASH), range=list(DTYPE_DASH.values())),
-        legend=_BOTTOM,
+        legend=None,  # the caption says solid is float64 and dashed float32
     )
     shapes = list(OUTCOME_NAMES.values())
     tooltip = [
@@ -94,7 +95,7 @@ def _error_template() -> dict:
             "marker:N",
             title=None,
             scale=alt.Scale(domain=shapes, range=list(OUTCOME_SHAPES.values())),
-            legend=_BOTTOM,
+            legend=None,  # the caption names the markers; one short legend fits a phone
         ),
         size=alt.Size(
             "marker:N",
@@ -189,6 +190,11 @@ def error_spec(
         enc = layer.get("encoding", {})
         if "y" in enc:
             layer["encoding"] = {**enc, "y": {**enc["y"], "title": f"{title} (log scale)"}}
+        if "color" in layer["encoding"] and "scale" in layer["encoding"]["color"]:
+            shown = [s for s in tc.SCHEMES if any(r["scheme"] == s for r in rows)]
+            colour = {**layer["encoding"]["color"]}
+            colour["scale"] = {"domain": shown, "range": [SCHEME_COLORS[s] for s in shown]}
+            layer["encoding"] = {**layer["encoding"], "color": colour}
     spec["layer"] = layers
     return spec
 

@@ -46,12 +46,11 @@ CONTROLS = (
     ),
     Control(
         "fd_wrt",
-        "Chart the partial derivative with respect to",
+        "Chart the error of",
         "radio",
         "w",
         options=FD.WRT,
         labels={"w": "∂L/∂w", "b": "∂L/∂b"},
-        horizontal=True,
         help="Which parameter is nudged on the error chart and in the zoom.",
     ),
     Control(
