@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import metric_value, run_page
+from conftest import run_page
 from reference import fd_numpy, grad64, mean_x2, mse64, run_printed
 
 import thermo_core as tc
@@ -210,7 +210,7 @@ def test_error_chart_draws_every_v_with_its_bottom():
         bottom = errs.min()
         assert errs[0] > 1e3 * bottom and errs[-1] > 1e3 * bottom, (scheme, dtype)
         low = np.flatnonzero(errs == bottom)
-        assert 0 < low[0] and low[-1] < len(errs) - 1
+        assert low[0] > 0 and low[-1] < len(errs) - 1
     # float64 forward bottoms near 1e-8; float64 central rises again only past δ = 100
     f64 = sweep[(sweep["dtype"] == "float64") & (sweep["scheme"] == "forward")]
     assert 1e-9 <= f64.loc[f64["plot"].idxmin(), "delta"] <= 1e-7
@@ -279,7 +279,7 @@ def test_collapse_is_explained_on_the_page():
 
 def test_fixed_step_says_the_estimate_collapsed():
     at = run_page(PAGE, {"delta": "1e-07"})
-    start, _, fixed = zip(*step_table(at).values(), strict=True)
+    *_, fixed = zip(*step_table(at).values(), strict=True)
     assert num(fixed[1]) == 0.0  # b did not move ...
     assert any("leaves b where it was" in i.value and "collapsed to 0" in i.value for i in at.info)
     assert not any("leaves w" in i.value for i in at.info)

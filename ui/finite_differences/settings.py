@@ -139,30 +139,14 @@ def _forward(v: Values) -> str:
     )
 
 
-_AT_START = {"fd_w": 1.0, "fd_b": 0.0, "fd_wrt": "w"}
-PRESETS = (
-    Preset(
-        "The chapter's estimate",
-        {**_AT_START, "delta": "0.1", "scheme": "central", "dtype": "float32"},
-        _chapter,
-        help="central, δ = 0.1, float32 at w = 1, b = 0: the chapter's numbers.",
-    ),
-    Preset(
-        "Tiny δ in float32",
-        {**_AT_START, "delta": "1e-07", "scheme": "central", "dtype": "float32"},
-        _tiny,
-        help="central, δ = 1e-07, float32: round-off takes over.",
-    ),
-    Preset(
-        "Same δ in float64",
-        {**_AT_START, "delta": "1e-07", "scheme": "central", "dtype": "float64"},
-        _float64,
-        help="central, δ = 1e-07, float64: the same nudge with 16 digits.",
-    ),
-    Preset(
-        "Forward with a big δ",
-        {**_AT_START, "delta": "1", "scheme": "forward", "dtype": "float64"},
-        _forward,
-        help="forward, δ = 1, float64: pure truncation error.",
-    ),
+PRESETS = tuple(
+    Preset(label, {"fd_w": 1.0, "fd_b": 0.0, "fd_wrt": "w", "delta": delta, "scheme": scheme,
+                   "dtype": dtype}, look_for, help=f"{scheme}, δ = {delta}, {dtype}: {hint}")
+    for label, delta, scheme, dtype, look_for, hint in (
+        ("The chapter's estimate", "0.1", "central", "float32", _chapter, "the chapter's numbers."),
+        ("Tiny δ in float32", "1e-07", "central", "float32", _tiny, "round-off takes over."),
+        ("Same δ in float64", "1e-07", "central", "float64", _float64, "the same nudge, 16 digits."),
+        ("Forward with a big δ", "1", "forward", "float64", _forward, "pure truncation error."),
+    )
 )
+"""The "Try this" buttons, all at the chapter's point (w, b) = (1, 0)."""
