@@ -13,7 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.numbers import fmt
 from ui import controls, page
-from ui.finite_differences import charts
+from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
 from ui.finite_differences.settings import CONTROLS, PRESETS
 
@@ -59,28 +59,6 @@ def notes(w: float, b: float, delta: float, dtype: str) -> tuple[dict, dict, dic
         FD.notes_step(t_u, t_c, w, b, delta, LR, dtype, brackets=False),
         FD.notes_step(t_u, t_c, w, b, delta, LR, dtype, brackets=True),
     )
-
-
-def _exact(x: float) -> str:
-    """Every digit of the stored number (as many as repr needs), in the page's notation."""
-    mantissa = repr(float(x)).split("e")[0]
-    digits = mantissa.replace("-", "").replace(".", "").lstrip("0")
-    return fmt(x, sig=max(len(digits), 1)) if math.isfinite(x) else fmt(x)
-
-
-def _gradient_table(table: pd.DataFrame, wrt: str) -> pd.DataFrame:
-    """One parameter's three gradients and the reference: three narrow columns of text."""
-    rows = table[table["wrt"] == wrt]
-    return pd.DataFrame(
-        {
-            "method": rows["method"].tolist(),
-            f"∂L/∂{wrt}": [fmt(v, 6) for v in rows["value"]],
-            "relative error": [
-                "—" if m == "reference" else ("0 (exact)" if e == 0 else fmt(e, sig=2))
-                for m, e in zip(rows["method"], rows["rel_error"], strict=True)
-            ],
-        }
-    ).set_index("method")
 
 
 def _collapse_notes(v: controls.Values, table: pd.DataFrame, parts: dict) -> None:
@@ -131,7 +109,7 @@ def _section_lesson() -> controls.Values:
     with right:
         st.markdown(f"**Three gradients** ({v.scheme}, δ = {v.delta}, {v.dtype})")
         for p in FD.WRT:
-            st.table(_gradient_table(table, p))
+            st.table(text.gradient_table(table, p))
         st.caption(FD.accuracy_summary(table))
     _collapse_notes(v, table, parts)
     if field == "abs_error":
@@ -164,7 +142,7 @@ def _deeper_inside(v: controls.Values, part: FD.FDParts, zoom: dict, slope64: fl
         ]
         numbers = (part.param, part.up, part.down, part.step, part.loss_up, part.loss_mid,
                    part.loss_down, part.numerator, part.denominator, part.estimate)
-        st.table(pd.DataFrame({v.dtype: [_exact(x) for x in numbers]}, index=quantities))
+        st.table(pd.DataFrame({v.dtype: [text.exact(x) for x in numbers]}, index=quantities))
         ulp = FD.spacing(part.loss_mid, v.dtype)
         st.caption(
             f"Near L = {fmt(part.loss_mid, 2)}, {v.dtype} stores numbers in steps of {fmt(ulp, sig=3)}, "
@@ -231,35 +209,21 @@ def _section_bug(v: controls.Values) -> None:
         )
     )
     if not math.isfinite(bug["loss_after"]):
-        st.warning(f"**The buggy step overflowed {v.dtype}.** " + _overflow(bug, delta, v.dtype))
-    for p in ("w", "b"):
-        if fixed[f"grad_{p}"] == 0:
-            st.info(
-                f"The fixed step leaves {p} where it was because its estimate of ∂L/∂{p} "
-                f"collapsed to 0: nudging {p} by δ = {v.delta} did not change the {v.dtype} "
-                "loss at all. A collapsed estimate stops learning."
-            )
+        st.warning(f"**The buggy step overflowed {v.dtype}.** " + text.overflow(bug, delta, v.dtype))
+    stuck = [p for p in ("w", "b") if fixed[f"grad_{p}"] == 0]
+    if stuck:
+        names, slopes = " and ".join(stuck), " and ".join(f"∂L/∂{p}" for p in stuck)
+        were = "they were" if len(stuck) > 1 else "it was"
+        st.info(
+            f"The fixed step leaves {names} where {were} because the estimate of {slopes} "
+            f"collapsed to 0: nudging by δ = {v.delta} did not change the {v.dtype} loss at "
+            "all. A collapsed estimate stops learning."
+        )
     page.prose(
         "At the chapter's point the bug flips the slope's sign and blows up its size. The fixed "
         f"step overshoots too: a learning rate of {LR:g} is too large for raw t_u (the chapter's "
         "next lesson). **Gradient checking** catches slips like this: compare gradient code with "
         "a central difference at a few points before you trust it."
-    )
-
-
-def _overflow(bug: dict, delta: float, dtype: str) -> str:
-    """Which number of the buggy step passed the dtype's largest, and by how much."""
-    top = fmt(FD.largest(dtype), sig=2)
-    head = f"It divides a whole loss by 2δ = {fmt(2 * delta, sig=2)}"
-    tail = " That is the lesson, not a crash: the bug's size grows like 1/δ."
-    for key, name in (("grad_w", "its slope for w"), ("w_new", "the new w"),
-                      ("grad_b", "its slope for b"), ("b_new", "the new b")):
-        if not math.isfinite(bug[key]):
-            return f"{head}, and {name} passes {dtype}'s largest number {top}: it is stored as ∞.{tail}"
-    return (
-        f"{head}, which throws w to {fmt(bug['w_new'], sig=3)} and b to {fmt(bug['b_new'], sig=3)}. "
-        f"There the eleven squared misses add up to about {fmt(bug['squares_exact'], sig=3)}, more "
-        f"than {dtype}'s largest number {top}, so the loss is stored as ∞.{tail}"
     )
 
 

@@ -283,6 +283,9 @@ def test_fixed_step_says_the_estimate_collapsed():
     assert num(fixed[1]) == 0.0  # b did not move ...
     assert any("leaves b where it was" in i.value and "collapsed to 0" in i.value for i in at.info)
     assert not any("leaves w" in i.value for i in at.info)
+    at = run_page(PAGE, {"delta": "1e-08"})  # both collapse: one box names both
+    [box] = [i.value for i in at.info if "fixed step" in i.value]
+    assert "leaves w and b where they were" in box
     at = run_page(PAGE)  # ... and at the chapter's δ nothing collapses
     assert not at.info
 

@@ -53,6 +53,8 @@ def test_lesson_first_on_a_desktop(page, app_url):
     page.set_viewport_size({"width": 1400, "height": 900})
     open_page(page, app_url, "finite_differences")
     assert page.locator("[data-testid='stException']").count() == 0
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for()
+    page.wait_for_timeout(500)  # let the layout settle before measuring
     first_screen = [
         page.get_by_text("Nudging a parameter by δ estimates the gradient").first,
         page.locator("[data-testid='stSlider']").filter(has_text="δ, the nudge").first,
