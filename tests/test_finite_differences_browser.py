@@ -90,11 +90,11 @@ def test_delta_slider_moves_with_keyboard_and_updates_table_chart_and_url(page, 
     before = _fd_w(page)
     assert before == pytest.approx(4517.2974, abs=1e-3)
     thumb = page.locator("[data-testid='stSlider']").filter(has_text="δ, the nudge").get_by_role("slider")
-    thumb.focus()
-    for _ in range(6):  # 0.1 → 0.05 → 0.02 → 0.01 → 0.005 → 0.002 → 0.001
+    for label in ("0.05", "0.02", "0.01", "0.005", "0.002", "0.001"):  # one grid step each
+        thumb.focus()
         thumb.press("ArrowLeft")
-    page.get_by_text("(central, δ = 0.001, float32)").wait_for(state="visible", timeout=30_000)
-    wait_for_app(page)
+        page.get_by_text(f"(central, δ = {label}, float32)").wait_for(state="visible", timeout=30_000)
+        wait_for_app(page)
     after = _fd_w(page)
     # float32 rounding differs with the summation order, so allow a few float32 steps
     assert after == pytest.approx(_numpy_central_w(0.001), abs=8 * 2.0**-13 / 0.002)
