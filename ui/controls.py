@@ -267,6 +267,22 @@ def show_notes(notes: Sequence[UrlNote], where: Any) -> None:
         box.text(f"{note.key} = {note.given!r}: {note.outcome}.")
 
 
+def drop_unusable(controls: Sequence[Control], values: Mapping[str, Any]) -> None:
+    """Remove URL values of controls the page did not draw this time, if unusable.
+
+    A control drawn only in some states (Huber's δ) still has its link value checked, so a
+    hostile value never lingers in the address bar.
+    """
+    memo = _memo()
+    for control in controls:
+        given = st.query_params.get_all(control.key)
+        if not given or given == [memo.get(control.key)]:
+            continue
+        value, _ = control.parse(given[0], values)
+        if value is None or len(given) > 1:
+            del st.query_params[control.key]
+
+
 def defaults(controls: Sequence[Control]) -> Values:
     """The values every control starts at."""
     return Values({c.key: c.default for c in controls})

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import tour
+from . import controls, tour
 from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -128,10 +128,12 @@ def finish(stem: str) -> None:
     The tour panel is filled in last, at the top, so its check sees the values the page
     has just computed with.
     """
+    values = current_values(stem)
+    controls.drop_unusable(importlib.import_module(f"ui.{stem}.settings").CONTROLS, values)
     slot = getattr(_run, "tour_slot", None)
     if slot is not None:
         with slot:
-            tour.panel(stem, current_values(stem))
+            tour.panel(stem, values)
     nxt = next_page(stem)
     st.divider()
     label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"
