@@ -25,6 +25,8 @@ DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch,
 def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
          beta1: float | None, beta2: float | None) -> dict:
     """One optimizer's run: its table row, drawn rows (thinned) and recorded steps."""
+    op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
+    # first run in a process pays one-off costs that are not the optimizer's wall time
     r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
     hist = r.run.history
     rows = hist.iloc[[e - 1 for e in op.state_epochs(len(hist), DRAW_FIRST, DRAW_TOTAL)]]

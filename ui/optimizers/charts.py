@@ -45,9 +45,11 @@ def arrow_bytes(frame: pd.DataFrame) -> bytes:
     return dataframe_util.convert_anything_to_arrow_bytes(small)
 
 
-def _colour() -> alt.Color:
+def _colour(legend: bool = False) -> alt.Color:
+    """Colour by optimizer; only one layer draws the legend (under the loss curves)."""
     return alt.Color("opt:N", title=None, scale=alt.Scale(domain=list(COLOURS),
-                     range=list(COLOURS.values())), legend=alt.Legend(orient="bottom", columns=3))
+                     range=list(COLOURS.values())),
+                     legend=alt.Legend(orient="bottom", columns=2) if legend else None)
 
 
 def _at_scrub(chart: alt.Chart) -> alt.Chart:
@@ -90,7 +92,8 @@ def _losses() -> alt.LayerChart:
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, 2], nice=False))
     y = alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"))
     paths = alt.Chart(alt.NamedData("paths"))
-    lines = paths.mark_line(strokeWidth=2, clip=True).encode(x=x, y=y, color=_colour(), detail="opt:N")
+    lines = paths.mark_line(strokeWidth=2, clip=True).encode(
+        x=x, y=y, color=_colour(legend=True), detail="opt:N")
     rule = alt.Chart(alt.NamedData("best")).mark_rule(color="black", strokeDash=[2, 3]).encode(
         y="loss:Q", tooltip=[alt.Tooltip("loss:Q", title="least-squares loss", format=".6f")])
     now = _at_scrub(paths).mark_circle(size=90, opacity=1, clip=True).encode(
@@ -105,11 +108,10 @@ def _steps() -> alt.LayerChart:
     data = _at_scrub(alt.Chart(alt.NamedData("steps")))
     x = alt.X("size:Q", title="size of the step at this epoch (log scale)",
               scale=alt.Scale(type="log"))
-    y = alt.Y("opt:N", title=None, sort=list(COLOURS))
+    y = alt.Y("opt:N", title=None, sort=list(COLOURS), axis=alt.Axis(labelLimit=120))
     dots = data.mark_point(size=110, filled=True, opacity=1).encode(
         x=x, y=y, color=_colour(),
-        shape=alt.Shape("param:N", title="parameter", scale=PARAM_SHAPES,
-                        legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("param:N", title="parameter", scale=PARAM_SHAPES, legend=None),
         tooltip=[alt.Tooltip("opt:N", title="optimizer"), "epoch:Q", "param:N",
                  alt.Tooltip("size:Q", title="|step|", format=".3g")])
     return alt.layer(dots).properties(height={"step": 26})
@@ -123,6 +125,7 @@ def template() -> dict:
     chart = alt.vconcat(_surface(), _losses(), _steps(), spacing=18).add_params(scrub)
     spec = frozen(chart.resolve_scale(color="shared", shape="independent"))
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
 
 
