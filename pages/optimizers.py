@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from thermo_core.lessons import optimizers as op
-from thermo_core.numbers import fmt, fmt_list
+from thermo_core.numbers import fmt
 from ui import controls, page
-from ui.vega import show
 from ui.optimizers import charts
 from ui.optimizers.code import script
 from ui.optimizers.settings import AT, IDS, MAIN, PRESETS, TUNING, run_args
+from ui.vega import show
 
 STEM = "optimizers"
 DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch, then spaced
@@ -77,6 +77,10 @@ def _section_race() -> controls.Values:
         for i, oid in enumerate(chosen):
             with cols[i % len(cols)]:
                 values = controls.draw(TUNING[oid], after=values)
+    for oid in set(TUNING) - set(chosen):  # settings of optimizers not in the race: dropped
+        for control in TUNING[oid]:
+            if control.key in st.query_params:
+                del st.query_params[control.key]
     page.preset_box(slot, STEM, PRESETS, values)
     if not chosen:
         st.info("Choose at least one optimizer above to start the race.", icon=":material/info:")
@@ -121,7 +125,7 @@ def _section_results(values: controls.Values) -> None:
             "diverged": "—" if d["diverged_at"] is None else f"at {d['diverged_at']}",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    bw, bb, bl = op.best_point(values.norm)
+    _bw, _bb, bl = op.best_point(values.norm)
     st.caption(
         f"Final loss: the loss before the last step (least-squares best {fmt(bl, 6)}). "
         "Within 1%: the first epoch whose loss is within 1% of that best. Distance: from the "
@@ -151,15 +155,12 @@ def _section_inside(values: controls.Values) -> None:
             if s["update_b"]:
                 lines.append(f"{label}: step in w is {fmt(abs(s['update_w'] / s['update_b']), sig=3)}× "
                              f"the step in b, gradient ratio {fmt(abs(gw / gb), sig=3)}×")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * len(rows) + 38)
     st.markdown(f"After epoch {at}: " + "; ".join(lines) + "." if lines else "")
     page.prose(
-        "SGD's step is lr × gradient, so on raw readings w (whose gradient is tens of times "
-        "larger, because t_u is large) takes tens of times the step of b. Adam divides its "
-        "running mean of gradients (exp_avg) by the square root of its running mean of "
-        "squared gradients (exp_avg_sq): the gradient's size cancels, and each parameter "
-        "moves by about lr whatever the scale of its input. That is why Adam copes with raw "
-        "t_u and SGD needs normalized inputs."
+        "SGD steps by lr × gradient, so w (its gradient is large because t_u is) moves far "
+        "more than b. Adam divides exp_avg by √exp_avg_sq: the gradient's size cancels and "
+        "each parameter moves by about lr, whatever its input's scale."
     )
 
 

@@ -352,7 +352,7 @@ def path_window(
     for values, start, opt in ((ws, 1.0, best[0]), (bs, 0.0, best[1])):
         lo_cap, hi_cap = opt - reach, opt + reach
         inside = [v for v in values if math.isfinite(v) and lo_cap <= v <= hi_cap]
-        lo, hi = min(inside + [start, opt]), max(inside + [start, opt])
+        lo, hi = min([*inside, start, opt]), max([*inside, start, opt])
         span = max(hi - lo, 1e-3)
         step = 10 ** math.floor(math.log10(span)) / 4
         lo = math.floor((lo - pad * span) / step) * step

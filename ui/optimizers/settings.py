@@ -34,7 +34,7 @@ IDS: dict[str, str] = {
 """URL id -> catalogue label, in the catalogue's order."""
 LABELS_TO_IDS = {label: key for key, label in IDS.items()}
 DEFAULT_OPTS = ("sgd", "momentum", "rmsprop", "adam")
-LR_GRID = tuple(float(f"{m}e{k}") for k in range(-6, 1) for m in (1, 2, 3, 5)) + (10.0,)
+LR_GRID = (*tuple(float(f"{m}e{k}") for k in range(-6, 1) for m in (1, 2, 3, 5)), 10.0)
 """Learning rates a slider offers: 1, 2, 3, 5 per decade from 1e-6 to 10 (every default is on it)."""
 EPOCHS = (100, 200, 500, 1000, 2000, 3000, 5000)
 LBFGS_EPOCHS = 200
