@@ -13,10 +13,11 @@ import copy
 from functools import cache
 
 import altair as alt
-import pandas as pd
-from streamlit import dataframe_util
 
+from ui.loss_surface.charts import arrow_bytes
 from ui.vega import frozen
+
+__all__ = ["COLOURS", "SCRUB", "arrow_bytes", "spec", "template"]
 
 SCRUB = "epoch"
 """Name of the epoch parameter the range input drives."""
@@ -37,12 +38,6 @@ COLOURS: dict[str, str] = {
 SURFACE_HEIGHT = 330
 LOSS_HEIGHT = 190
 PARAM_SHAPES = alt.Scale(domain=["w", "b"], range=["circle", "square"])
-
-
-def arrow_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as Arrow IPC bytes with float columns in float32 (half the bytes)."""
-    small = frame.astype({c: "float32" for c in frame.columns if frame[c].dtype == "float64"})
-    return dataframe_util.convert_anything_to_arrow_bytes(small)
 
 
 def _colour(legend: bool = False) -> alt.Color:
