@@ -69,7 +69,7 @@ def inside(label: str, mode: str, lr: float, epochs: int, momentum: float | None
 def _section_race() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     c1, c2, c3 = st.columns([2.2, 1.4, 1])
-    values = controls.draw(MAIN, slots={"opts": c1, "norm": c2, "opt_epochs": c3})
+    values = controls.draw(MAIN, slots={"opts": c1, "opt_norm": c2, "opt_epochs": c3})
     chosen = list(values.opts)
     with st.expander("Learning rate, momentum and betas of each optimizer",
                      icon=":material/tune:"):
@@ -86,7 +86,7 @@ def _section_race() -> controls.Values:
         st.info("Choose at least one optimizer above to start the race.", icon=":material/info:")
         return values
     runs = tuple(run_args(oid, values) for oid in chosen)
-    view = drawing(values.norm, runs)
+    view = drawing(values.opt_norm, runs)
     labels = [IDS[oid] for oid in chosen]
     show(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]))
     st.caption(
@@ -125,7 +125,7 @@ def _section_results(values: controls.Values) -> None:
             "diverged": "—" if d["diverged_at"] is None else f"at {d['diverged_at']}",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    _bw, _bb, bl = op.best_point(values.norm)
+    _bw, _bb, bl = op.best_point(values.opt_norm)
     st.caption(
         f"Final loss: the loss before the last step (least-squares best {fmt(bl, 6)}). "
         "Within 1%: the first epoch whose loss is within 1% of that best. Distance: from the "
@@ -172,7 +172,7 @@ def _section_deeper(values: controls.Values) -> None:
     runs = [(oid, race(*run_args(oid, values))["settings"], run_args(oid, values)[3])
             for oid in values.opts]
     page.code_panel(
-        script(values.norm, runs),
+        script(values.opt_norm, runs),
         "Runs on its own with only torch and prints each optimizer's final loss, first epoch "
         "within 1% and distance. It computes the gradient with autograd, the page in closed "
         "form, so the last float32 digit can differ.",

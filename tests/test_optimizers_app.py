@@ -85,7 +85,7 @@ def test_too_large_rate_is_a_warning_with_the_epoch():
 
 
 def test_link_chooses_optimizers_and_rates_strictly():
-    at = run_page(PAGE, {"opts": "adam,lbfgs", "norm": "scale", "opt_adam_lr": "0.05"})
+    at = run_page(PAGE, {"opts": "adam,lbfgs", "opt_norm": "scale", "opt_adam_lr": "0.05"})
     assert list(_table(at)) == ["Adam", "LBFGS"]
     assert at.query_params["opts"] in ("adam,lbfgs", ["adam,lbfgs"])
     bad = run_page(PAGE, {"opts": "adam,Lion"})
@@ -95,9 +95,9 @@ def test_link_chooses_optimizers_and_rates_strictly():
 
 def test_inputs_reset_rates_to_that_inputs_defaults_and_keep_the_url_short():
     at = run_page(PAGE)
-    at.radio(key="norm").set_value("scale").run()
+    at.radio(key="opt_norm").set_value("scale").run()
     assert at.select_slider(key="opt_sgd_lr").value == op.CATALOGUE["SGD"].lr["scale"]
-    assert set(at.query_params) == {"norm"}
+    assert set(at.query_params) == {"opt_norm"}
 
 
 def test_inside_the_optimizer_adam_steps_by_lr_whatever_the_gradient():

@@ -72,7 +72,7 @@ def _reached(label: str, mode: str, lr: float, epochs: int) -> int | None:
 def _sgd_gets_there(v: Mapping[str, Any]) -> bool:
     if "sgd" not in tuple(v.get("opts", ())):
         return False
-    mode = v.get("norm", "none")
+    mode = v.get("opt_norm", "none")
     lr = float(v.get("opt_sgd_lr", CATALOGUE["SGD"].lr[mode]))
     return _reached("SGD", mode, lr, int(v.get("opt_epochs", 5000))) is not None
 
@@ -134,10 +134,10 @@ STEPS: tuple[Step, ...] = (
         "SGD needs normalized inputs",
         "On raw readings plain SGD never gets near the best loss: any rate that does not "
         "diverge is far too slow along b.",
-        "Keep SGD in the race and change the inputs (or its rate) until it gets within 1% of "
-        "the best loss.",
+        "Keep SGD in the race and change the inputs (or its learning rate) until it gets "
+        "within 1% of the best loss.",
         _sgd_gets_there,
-        {"opts": ("sgd", "adam"), "norm": "scale"},
+        {"opt_norm": "scale"},
         "On 0.1 · t_u with their default rates, which gets within 1% of the best loss first?",
         ("SGD (lr 0.02)", "Adam (lr 0.1)", "They tie"),
         0 if _RACE["SGD"] < _RACE["Adam"] else 1 if _RACE["Adam"] < _RACE["SGD"] else 2,

@@ -67,7 +67,7 @@ def _tuning(oid: str) -> tuple[Control, ...]:
     out = [
         Control(
             lr_key(oid), f"{spec.label}: learning rate", "select_slider",
-            lambda v, s=spec: s.lr[v["norm"]], options=LR_GRID,
+            lambda v, s=spec: s.lr[v["opt_norm"]], options=LR_GRID,
             labels={x: fmt(x, sig=1, trim=True) for x in LR_GRID},
             help=f"lr passed to torch.optim.{spec.cls}. The default depends on the inputs.",
         )
@@ -75,7 +75,7 @@ def _tuning(oid: str) -> tuple[Control, ...]:
     if spec.momentum is not None:
         out.append(Control(
             mom_key(oid), f"{spec.label}: momentum", "slider",
-            lambda v, s=spec: s.momentum[v["norm"]], bounds=(0.0, 0.999), step=0.001, fmt="%.3f",
+            lambda v, s=spec: s.momentum[v["opt_norm"]], bounds=(0.0, 0.999), step=0.001, fmt="%.3f",
             help="Fraction of the previous step kept in the momentum buffer.",
         ))
     if spec.betas is not None:
@@ -96,7 +96,7 @@ MAIN = (
         help="Each runs on the chapter's 11 readings from w = 1, b = 0 with the rate set below.",
     ),
     Control(
-        "norm", "Inputs", "radio", "none", options=tc.NORMALIZATIONS, labels=NORM_LABELS,
+        "opt_norm", "Inputs", "radio", "none", options=tc.NORMALIZATIONS, labels=NORM_LABELS,
         horizontal=True, on_change=_reset_rates,
         help="Raw readings, or rescaled ones. Switching puts every learning rate back to "
         "that input's default.",
@@ -117,7 +117,7 @@ def run_args(oid: str, v: Values) -> tuple:
     momentum, beta1, beta2), None where the class takes no such setting."""
     label = IDS[oid]
     spec = CATALOGUE[label]
-    mode = v["norm"]
+    mode = v["opt_norm"]
     epochs = int(v["opt_epochs"])
     momentum = beta1 = beta2 = None
     if spec.momentum is not None:
@@ -166,12 +166,12 @@ def _too_big(v: Values) -> str:
 
 PRESETS = (
     Preset("The chapter's lesson: raw inputs, SGD vs Adam",
-           {"opts": ("sgd", "adam"), "norm": "none", "opt_epochs": 2000,
+           {"opts": ("sgd", "adam"), "opt_norm": "none", "opt_epochs": 2000,
             lr_key("sgd"): 1e-4, lr_key("adam"): 0.1}, _lesson),
     Preset("Normalize, and SGD catches up",
-           {"opts": ("sgd", "momentum", "adam"), "norm": "scale", "opt_epochs": 5000,
+           {"opts": ("sgd", "momentum", "adam"), "opt_norm": "scale", "opt_epochs": 5000,
             lr_key("sgd"): 2e-2, lr_key("momentum"): 1e-2, lr_key("adam"): 0.1}, _normalized),
     Preset("Too large a rate for SGD",
-           {"opts": ("sgd", "adam"), "norm": "none", "opt_epochs": 5000,
+           {"opts": ("sgd", "adam"), "opt_norm": "none", "opt_epochs": 5000,
             lr_key("sgd"): 1e-3, lr_key("adam"): 0.1}, _too_big),
 )
