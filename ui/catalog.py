@@ -57,6 +57,14 @@ PAGES: tuple[PageInfo, ...] = (
         "Nudging a parameter by δ estimates the gradient, but too large a δ bends the "
         "answer and too small a δ drowns it in rounding; autograd is exact and cheap.",
     ),
+    PageInfo(
+        "optimizers",
+        "Optimizer comparison",
+        ":material/sports_score:",
+        "Race real torch.optim optimizers on the chapter's data, raw or normalized.",
+        "Plain SGD needs normalized inputs to make progress, while Adam scales each "
+        "parameter's step by its own gradient history and copes with raw readings.",
+    ),
 )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import torch
 
 import thermo_core as tc
+from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
 from thermo_core.numbers import fmt
 
 TOUR = "chapter5"
@@ -60,6 +62,22 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
     w, b = float(v.get("fd_w", 1.0)), float(v.get("fd_b", 0.0))
     return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
 
+
+@lru_cache(maxsize=64)
+def _reached(label: str, mode: str, lr: float, epochs: int) -> int | None:
+    """First epoch within 1% of the best loss for a catalogue optimizer (None = never)."""
+    return run_optimizer(label, mode, lr, epochs, state_at=[]).reached_at
+
+
+def _sgd_gets_there(v: Mapping[str, Any]) -> bool:
+    if "sgd" not in tuple(v.get("opts", ())):
+        return False
+    mode = v.get("opt_norm", "none")
+    lr = float(v.get("opt_sgd_lr", CATALOGUE["SGD"].lr[mode]))
+    return _reached("SGD", mode, lr, int(v.get("opt_epochs", 5000))) is not None
+
+
+_RACE = {label: _reached(label, "scale", CATALOGUE[label].lr["scale"], 5000) for label in ("SGD", "Adam")}
 
 _LOSS0 = float(tc.mse_loss(tc.model(_readings()[0], 1.0, 0.0), _readings()[1]))
 _ULP0 = tc.finite_differences.spacing(_LOSS0, "float32")
@@ -110,6 +128,21 @@ STEPS: tuple[Step, ...] = (
         f"Near the chapter's loss of {fmt(_LOSS0, 1)}, neighbouring float32 numbers are "
         f"{fmt(_ULP0, sig=2, trim=True)} apart, so each L(p ± δ) is rounded by up to half that; "
         "dividing the difference by a tiny 2δ blows the rounding up.",
+    ),
+    Step(
+        "optimizers",
+        "SGD needs normalized inputs",
+        "On raw readings plain SGD never gets near the best loss: any rate that does not "
+        "diverge is far too slow along b.",
+        "Keep SGD in the race and change the inputs (or its learning rate) until it gets "
+        "within 1% of the best loss.",
+        _sgd_gets_there,
+        {"opt_norm": "scale"},
+        "On 0.1 · t_u with their default rates, which gets within 1% of the best loss first?",
+        ("SGD (lr 0.02)", "Adam (lr 0.1)", "They tie"),
+        0 if _RACE["SGD"] < _RACE["Adam"] else 1 if _RACE["Adam"] < _RACE["SGD"] else 2,
+        f"Adam at epoch {_RACE['Adam']}, SGD at epoch {_RACE['SGD']}: once the inputs are "
+        "normalized plain SGD gets there too, where on raw readings it never did.",
     ),
 )
 
