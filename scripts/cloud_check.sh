@@ -5,7 +5,8 @@
 #   3. check that torch is the +cpu build and no nvidia-* package came in;
 #   4. run `streamlit run streamlit_app.py` from the clone's root with Cloud's forced
 #      settings, open every page of ui/catalog.py in Chromium, fail on any exception box
-#      or server traceback, and print the server's RSS (benchmarks/memory.py, 1 session).
+#      or server traceback, and print the server's RSS with every page open in
+#      $CLOUD_CHECK_SESSIONS tabs (default 10; over 690 MB fails: benchmarks/memory.py).
 # Playwright drives the browser from this machine's python (installed by scripts/test.sh);
 # the venv holds only what Cloud would install. Everything is removed at the end.
 set -euo pipefail
@@ -57,4 +58,4 @@ EOF
 echo "== cloud check: every page under Cloud's forced settings"
 mkdir -p "$REPO/artifacts"
 "$PYTHON" "$WORK/app/benchmarks/memory.py" --python "$VPY" --root "$WORK/app" \
-  --sessions 1 --log "$REPO/artifacts/cloud-check-server.log"
+  --sessions "${CLOUD_CHECK_SESSIONS:-10}" --log "$REPO/artifacts/cloud-check-server.log"
