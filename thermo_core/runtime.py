@@ -1,11 +1,13 @@
 """Process-wide torch settings for the app server, applied once at startup.
 
 Why: inside a container torch sizes its thread pools from the *host's* core count, not
-from the container's CPU limit. On Streamlit Community Cloud (0.078 to 2 cores, 690 MB
-and up) that means dozens of OpenMP threads fighting over a fraction of a core, each
-with its own stack and scratch buffers. This app's tensors have 11 readings or a few
-thousand grid points: extra threads buy no speed, only memory and CPU contention. So
+from the container's CPU limit. On Streamlit Community Cloud (0.078 to 2 cores) that
+means one OpenMP worker per host core, all spinning on a fraction of a core whenever a
+loss grid is big enough to be split, while other visitors' reruns wait. This app's
+tensors hold 11 readings or a few thousand grid points: extra threads buy no speed. So
 the server uses ``DEFAULT_THREADS`` unless ``THERMO_TORCH_THREADS`` says otherwise.
+(Memory is not the reason: 16 threads instead of 1 added about 4 MB to the server's RSS
+in benchmarks/memory.py.)
 
 No Streamlit import: the entrypoint calls :func:`configure_torch_threads` on every
 rerun and only the first call in a process does anything.
