@@ -61,6 +61,18 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
     return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
 
 
+def _graph_sizes() -> tuple[int, int, float]:
+    """Autograd nodes of the line's and the quadratic model's loss, and dL/dw2 at (1, 0, 0)."""
+    from thermo_core.lessons import autograd as ag
+
+    line, quad = ag.loss_graph(1.0, 0.0), ag.loss_graph(1.0, 0.0, w2=0.0)
+    leaf = next(n for n in quad.nodes if n.op == "AccumulateGrad")
+    assert leaf.grad is not None
+    return len(line.nodes), len(quad.nodes), leaf.grad[2]
+
+
+_LINE_NODES, _QUAD_NODES, _DW2 = _graph_sizes()
+
 _COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
          for m in tc.NORMALIZATIONS}
 
@@ -107,6 +119,25 @@ STEPS: tuple[Step, ...] = (
         1,
         "float32 keeps about 7 significant digits of a loss near 1,764, so each L(p ± δ) "
         "carries a rounding error of about 1e-4; dividing by 2δ blows it up.",
+    ),
+    Step(
+        "autograd",
+        "The graph follows the code",
+        "backward() runs the chain rule through the graph PyTorch recorded while the loss was "
+        "computed.",
+        "Change the model to w·t_u + b + w2·t_u².",
+        lambda v: v.get("ag_model") == "quad",
+        {"ag_model": "quad"},
+        f"The line's loss records {_LINE_NODES} autograd nodes. How many does the new model's?",
+        (
+            f"Still {_LINE_NODES}: the graph is fixed by the loss function",
+            f"{_QUAD_NODES}: one more add and one more multiply",
+            f"{2 * _LINE_NODES}: every node is doubled",
+        ),
+        1,
+        f"{_QUAD_NODES} nodes: the extra term adds an AddBackward0 and a MulBackward0, and "
+        f"params.grad gains dL/dw2 = {fmt(_DW2, sig=5)}; t_u² needs no node because t_u does "
+        "not require grad.",
     ),
 )
 
