@@ -73,16 +73,18 @@ def grad_modes(is_train: bool) -> pd.DataFrame:
 
 def _section_graph() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
-    left, right = st.columns([1, 1.1], gap="large")
+    left, right = st.columns([1.15, 1], gap="large")
     values = controls.draw(CONTROLS[:3], slots={c.key: left for c in CONTROLS[:3]})
     quad = values.ag_model == "quad"
     g = graph(values.ag_w, values.ag_b, quad)
     with left:
-        names = ("dL/dw", "dL/db", "dL/dw2")
-        cols = st.columns(len(g["grad"]))
-        for col, name, value in zip(cols, names, g["grad"], strict=False):
-            col.metric(name, fmt(value), help="params.grad after loss.backward(), float32.")
-        st.metric("loss", fmt(g["loss"]), help="mse(model(t_u, *params), t_c), float32.")
+        shown = [("loss", fmt(g["loss"]), "mse(model(t_u, *params), t_c), float32.")]
+        for name, value in zip(("dL/dw", "dL/db", "dL/dw2"), g["grad"], strict=False):
+            text = fmt(value) if abs(value) < 1e5 else fmt(value, sig=7)
+            shown.append((name, text, "params.grad after loss.backward(), float32."))
+        for row in range(0, len(shown), 2):
+            for col, (name, text, why) in zip(st.columns(2), shown[row : row + 2], strict=False):
+                col.metric(name, text, help=why)
         page.prose(
             "PyTorch records every operation on a tensor that requires grad. `loss.backward()` "
             "walks that record from the loss back to `params`, and each node hands the "
@@ -119,12 +121,16 @@ def _section_chain(values: controls.Values) -> None:
     st.subheader("The chain rule, step by step")
     c = chain(values.ag_w, values.ag_b)
     s_dtp = float(c.table["dL_dtp"].sum())
-    st.latex(
-        r"\frac{\partial L}{\partial t_{p,i}}=\frac{2(t_{p,i}-t_{c,i})}{11},\quad"
+    local, summed = st.columns(2)
+    local.latex(
+        r"\begin{gathered}\frac{\partial L}{\partial t_{p,i}}=\frac{2(t_{p,i}-t_{c,i})}{11}\\"
         r"\frac{\partial t_{p,i}}{\partial w}=t_{u,i},\quad\frac{\partial t_{p,i}}{\partial b}=1"
-        r"\quad\Rightarrow\quad\frac{\partial L}{\partial w}=\sum_i\frac{\partial L}{\partial t_{p,i}}"
-        rf"\,t_{{u,i}}={c.by_hand[0]:.4f},\quad\frac{{\partial L}}{{\partial b}}="
-        rf"\sum_i\frac{{\partial L}}{{\partial t_{{p,i}}}}={s_dtp:.4f}"
+        r"\end{gathered}"
+    )
+    summed.latex(
+        r"\begin{gathered}\frac{\partial L}{\partial w}=\sum_i\frac{\partial L}{\partial t_{p,i}}"
+        rf"\,t_{{u,i}}={c.by_hand[0]:.4f}\\\frac{{\partial L}}{{\partial b}}="
+        rf"\sum_i\frac{{\partial L}}{{\partial t_{{p,i}}}}\cdot 1={s_dtp:.4f}\end{{gathered}}"
     )
     rows = {
         "chain rule by hand (÷ 11)": c.by_hand,
@@ -134,8 +140,8 @@ def _section_chain(values: controls.Values) -> None:
     }
     st.dataframe(
         pd.DataFrame(
-            {"": list(rows), "dL/dw": [f"{v[0]:.4f}" for v in rows.values()],
-             "dL/db": [f"{v[1]:.4f}" for v in rows.values()]}
+            {"": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
+             "dL/db": [fmt(v[1], thousands=False) for v in rows.values()]}
         ),
         hide_index=True,
         width="stretch",
@@ -162,22 +168,30 @@ def _zero() -> None:
     st.session_state[CALLS] = 0
 
 
+def _section_accumulation(values: controls.Values) -> None:
+    st.subheader("backward() adds into .grad")
+    left, right = st.columns([1, 1.25], gap="large")
+    with left:
+        _accumulation(values.ag_w, values.ag_b)
+    with right:
+        _zero_grad_training()
+
+
 @st.fragment
-def _section_accumulation(w: float, b: float) -> None:
-    st.subheader("backward() adds, zero_grad() clears")
+def _accumulation(w: float, b: float) -> None:
+    """The buttons rerun only this part: .grad after real backward() calls."""
     calls = st.session_state.setdefault(CALLS, 1)
     one = accumulated(w, b, 1)
     grad = accumulated(w, b, calls) if calls else [0.0, 0.0]
-    left, right = st.columns([1, 1.4])
-    left.button("Call backward() again", key="autograd.again", on_click=_add_call,
-                disabled=calls >= MAX_CALLS, width="stretch",
-                help="Build the loss again at the same params and call loss.backward().")
-    left.button("params.grad.zero_()", key="autograd.zero", on_click=_zero, width="stretch",
-                help="What optimizer.zero_grad() does for every parameter.")
-    with right:
-        g1, g2 = st.columns(2)
-        g1.metric("params.grad[0]", fmt(grad[0]), help="dL/dw as .grad holds it now.")
-        g2.metric("params.grad[1]", fmt(grad[1]), help="dL/db as .grad holds it now.")
+    b1, b2 = st.columns(2)
+    b1.button("Call backward() again", key="autograd.again", on_click=_add_call,
+              disabled=calls >= MAX_CALLS, width="stretch",
+              help="Build the loss again at the same params and call loss.backward().")
+    b2.button("params.grad.zero_()", key="autograd.zero", on_click=_zero, width="stretch",
+              help="What optimizer.zero_grad() does for every parameter.")
+    g1, g2 = st.columns(2)
+    g1.metric("params.grad[0]", fmt(grad[0]), help="dL/dw as .grad holds it now.")
+    g2.metric("params.grad[1]", fmt(grad[1]), help="dL/db as .grad holds it now.")
     if calls == 0:
         st.caption("Zeroed: the next backward() starts from nothing again.")
     else:
@@ -189,8 +203,9 @@ def _section_accumulation(w: float, b: float) -> None:
         )
 
 
-def _section_zero_grad() -> None:
-    st.subheader("Training without zero_grad()")
+def _zero_grad_training() -> None:
+    """The same training with and without zeroing .grad, both curves on one chart."""
+    st.markdown("**Training without `zero_grad()`**")
     values = controls.draw(CONTROLS[3:4])
     rows, report = zero_grad_runs()
     shown = rows if values.ag_nozero else [r for r in rows if r["run"] == charts.RUNS[0]]
@@ -205,10 +220,20 @@ def _section_zero_grad() -> None:
         )
 
 
-def _section_inplace(values: controls.Values) -> None:
-    st.subheader("Updating params outside no_grad()")
+def _section_outside(values: controls.Values) -> None:
+    st.subheader("Keeping the update out of the graph")
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        _inplace(values)
+    with right:
+        _grad_modes()
+
+
+def _inplace(values: controls.Values) -> None:
+    """PyTorch's real complaint about an in-place update of a leaf, shown as a lesson."""
+    st.markdown("**Updating params outside `no_grad()`**")
     err = inplace(values.ag_w, values.ag_b)
-    st.code(err.code + "   # no torch.no_grad() around it", language="python")
+    st.code("# forgetting torch.no_grad():\n" + err.code, language="python")
     kept = "params is left unchanged" if err.params_unchanged else "params did change"
     st.warning(f"PyTorch refuses: {err.error_type}: {err.message} ({kept}.)", icon=":material/block:")
     page.prose(
@@ -218,8 +243,9 @@ def _section_inplace(values: controls.Values) -> None:
     )
 
 
-def _section_grad_modes() -> None:
-    st.subheader("detach(), no_grad() and set_grad_enabled(is_train)")
+def _grad_modes() -> None:
+    """requires_grad and grad_fn of the loss under each way of switching the graph off."""
+    st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
     values = controls.draw(CONTROLS[4:])
     table = grad_modes(values.ag_train)
     st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch")
@@ -238,10 +264,8 @@ def _section_grad_modes() -> None:
 page.start(STEM)
 v = _section_graph()
 _section_chain(v)
-_section_accumulation(v.ag_w, v.ag_b)
-_section_zero_grad()
-_section_inplace(v)
-_section_grad_modes()
+_section_accumulation(v)
+_section_outside(v)
 page.code_panel(
     script(v.ag_w, v.ag_b, v.ag_model == "quad"),
     "Runs on its own with only torch; prints the node count, params.grad, the doubled and "

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import altair as alt
 
-from thermo_core.graphs import Graph, format_values
+from thermo_core.graphs import Graph
+from thermo_core.numbers import fmt
 from ui.vega import frozen, with_data
 
 MEANING = {
@@ -24,12 +25,25 @@ MEANING = {
 """Plain words for each operation the chapter's expression records."""
 
 
+def values_text(values: list[float]) -> str:
+    """'4,517.3' for one value, '[4,517.3, 82.6]' for a few, '11 values, sum 82.6' for many."""
+    def one(x: float) -> str:
+        return fmt(x, sig=5, trim=True)
+
+    if len(values) == 1:
+        return one(values[0])
+    if len(values) <= 3:
+        return "[" + ", ".join(one(v) for v in values) + "]"
+    return f"{len(values)} values, sum {one(sum(values))}"
+
+
 def _label(op: str, name: str, grad: list[float] | None) -> str:
-    lines = [op, MEANING.get(op, "")]
+    meaning = MEANING.get(op, "")
     if name:
-        lines[1] = f"leaf {name}: {lines[1]}"
+        meaning = f"leaf {name}, {meaning}"
+    lines = [f"{op}: {meaning}" if meaning else op]
     if grad is not None:
-        lines.append("grad in: " + format_values(grad, digits=5, max_values=3))
+        lines.append("grad in: " + values_text(grad))
     return "\\n".join(line.replace('"', '\\"') for line in lines if line)
 
 
@@ -60,7 +74,12 @@ def _template() -> dict:
         .mark_line(strokeWidth=2, clip=True)
         .encode(
             x=alt.X("epoch:Q", title="epoch"),
-            y=alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "loss:Q",
+                title="loss (log scale)",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(values=[1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
+            ),
             color=alt.Color(
                 "run:N",
                 title=None,
@@ -69,7 +88,7 @@ def _template() -> dict:
             ),
             tooltip=["run:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4g")],
         )
-        .properties(height=260)
+        .properties(height=300)
     )
     return frozen(chart)
 
