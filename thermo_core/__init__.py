@@ -6,14 +6,17 @@ Use it from a notebook as ``import thermo_core as tc``::
     run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2)
     run.params, run.history.tail()
 
-The names listed in ``__all__`` are the stable API. The submodules ``landscape`` (loss
-surface page) and ``finite_differences`` (finite-difference page) hold the pages' more
-specialised helpers; reach them as ``tc.landscape.surface_window`` and the like. The
-``lessons`` package holds the other pages' helpers (``from thermo_core.lessons import
-divergence``), built on the general modules only.
+The names listed in ``__all__`` are the stable API. Page-specific helpers live in
+``thermo_core.lessons.<page stem>`` (``from thermo_core.lessons import divergence``), built
+on the general modules only. Two keep their older names for notebooks written against
+them: ``tc.landscape`` is ``thermo_core.lessons.loss_surface`` and
+``tc.finite_differences`` is ``thermo_core.lessons.finite_differences`` (both also import
+as ``thermo_core.landscape`` and ``thermo_core.finite_differences``).
 """
 
-from . import finite_differences, landscape
+import sys as _sys
+
+from . import lessons
 from .data import (
     BOOK_TRAIN_INDICES,
     BOOK_VAL_INDICES,
@@ -40,6 +43,8 @@ from .gradients import (
     numeric_grad,
 )
 from .graphs import Graph, GraphNode, count_graph_nodes, trace_backward, walk_graph
+from .lessons import finite_differences
+from .lessons import loss_surface as landscape
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .models import (
     DEFAULT_SCALING,
@@ -67,6 +72,9 @@ from .training import (
     train,
 )
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
+
+# The old module path keeps working: ``import thermo_core.finite_differences``.
+_sys.modules[f"{__name__}.finite_differences"] = finite_differences
 
 __all__ = [
     "BOOK_TRAIN_INDICES",
@@ -114,6 +122,7 @@ __all__ = [
     "huber_loss",
     "l1_loss",
     "landscape",
+    "lessons",
     "load_readings",
     "loss_evaluations",
     "loss_fn",

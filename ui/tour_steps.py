@@ -73,6 +73,9 @@ def _graph_sizes() -> tuple[int, int, float]:
 
 _LINE_NODES, _QUAD_NODES, _DW2 = _graph_sizes()
 
+_LOSS0 = float(tc.mse_loss(tc.model(_readings()[0], 1.0, 0.0), _readings()[1]))
+_ULP0 = tc.finite_differences.spacing(_LOSS0, "float32")
+
 _COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
          for m in tc.NORMALIZATIONS}
 
@@ -109,7 +112,7 @@ STEPS: tuple[Step, ...] = (
         "Keep central differences in float32 and find a δ where the estimate of ∂L/∂w is "
         "worse than at δ = 0.1.",
         _worse_than_tenth,
-        {"delta": 1e-5, "scheme": "central", "dtype": "float32"},
+        {"delta": "1e-05", "scheme": "central", "dtype": "float32"},
         "Why does a tiny δ make float32's estimate worse, not better?",
         (
             "The loss is not smooth enough",
@@ -117,8 +120,9 @@ STEPS: tuple[Step, ...] = (
             "The chain rule breaks down",
         ),
         1,
-        "float32 keeps about 7 significant digits of a loss near 1,764, so each L(p ± δ) "
-        "carries a rounding error of about 1e-4; dividing by 2δ blows it up.",
+        f"Near the chapter's loss of {fmt(_LOSS0, 1)}, neighbouring float32 numbers are "
+        f"{fmt(_ULP0, sig=2, trim=True)} apart, so each L(p ± δ) is rounded by up to half that; "
+        "dividing the difference by a tiny 2δ blows the rounding up.",
     ),
     Step(
         "autograd",
