@@ -58,6 +58,15 @@ PAGES: tuple[PageInfo, ...] = (
         "answer and too small a δ drowns it in rounding; autograd is exact and cheap.",
     ),
     PageInfo(
+        "autograd",
+        "Autograd under the hood",
+        ":material/account_tree:",
+        "See the graph PyTorch records, the chain rule it runs, and the mistakes that ruin training.",
+        "PyTorch records every operation on params as a graph; backward() runs the chain rule "
+        "back through it and adds the result into .grad, so you must zero .grad and update "
+        "params outside the graph.",
+    ),
+    PageInfo(
         "optimizers",
         "Optimizer comparison",
         ":material/sports_score:",

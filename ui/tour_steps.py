@@ -77,12 +77,30 @@ def _sgd_gets_there(v: Mapping[str, Any]) -> bool:
     return _reached("SGD", mode, lr, int(v.get("opt_epochs", 5000))) is not None
 
 
-_RACE = {label: _reached(label, "scale", CATALOGUE[label].lr["scale"], 5000) for label in ("SGD", "Adam")}
+_RACE = {
+    label: _reached(label, "scale", CATALOGUE[label].lr["scale"], 5000) for label in ("SGD", "Adam")
+}
+
+
+def _graph_sizes() -> tuple[int, int, float]:
+    """Autograd nodes of the line's and the quadratic model's loss, and dL/dw2 at (1, 0, 0)."""
+    from thermo_core.lessons import autograd as ag
+
+    line, quad = ag.loss_graph(1.0, 0.0), ag.loss_graph(1.0, 0.0, w2=0.0)
+    leaf = next(n for n in quad.nodes if n.op == "AccumulateGrad")
+    assert leaf.grad is not None
+    return len(line.nodes), len(quad.nodes), leaf.grad[2]
+
+
+_LINE_NODES, _QUAD_NODES, _DW2 = _graph_sizes()
 
 _LOSS0 = float(tc.mse_loss(tc.model(_readings()[0], 1.0, 0.0), _readings()[1]))
 _ULP0 = tc.finite_differences.spacing(_LOSS0, "float32")
-_COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
-         for m in tc.NORMALIZATIONS}
+
+_COND = {
+    m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
+    for m in tc.NORMALIZATIONS
+}
 
 STEPS: tuple[Step, ...] = (
     Step(
@@ -128,6 +146,25 @@ STEPS: tuple[Step, ...] = (
         f"Near the chapter's loss of {fmt(_LOSS0, 1)}, neighbouring float32 numbers are "
         f"{fmt(_ULP0, sig=2, trim=True)} apart, so each L(p ± δ) is rounded by up to half that; "
         "dividing the difference by a tiny 2δ blows the rounding up.",
+    ),
+    Step(
+        "autograd",
+        "The graph follows the code",
+        "backward() runs the chain rule through the graph PyTorch recorded while the loss was "
+        "computed.",
+        "Change the model to w·t_u + b + w2·t_u².",
+        lambda v: v.get("ag_model") == "quad",
+        {"ag_model": "quad"},
+        f"The line's loss records {_LINE_NODES} autograd nodes. How many does the new model's?",
+        (
+            f"Still {_LINE_NODES}: the graph is fixed by the loss function",
+            f"{_QUAD_NODES}: one more add and one more multiply",
+            f"{2 * _LINE_NODES}: every node is doubled",
+        ),
+        1,
+        f"{_QUAD_NODES} nodes: the extra term adds an AddBackward0 and a MulBackward0, and "
+        f"params.grad gains dL/dw2 = {fmt(_DW2, sig=5)}; t_u² needs no node because t_u does "
+        "not require grad.",
     ),
     Step(
         "optimizers",

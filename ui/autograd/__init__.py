@@ -1,0 +1,1 @@
+"""Autograd page pieces: its controls and presets, the graph's DOT and the loss chart, code panel."""

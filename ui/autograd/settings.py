@@ -1,0 +1,85 @@
+"""The autograd page's controls and presets, declared once."""
+
+from __future__ import annotations
+
+from ui.controls import Control, Values
+from ui.page import Preset
+
+MODELS = ("line", "quad")
+MODEL_LABELS = {"line": "w·t_u + b (the chapter's line)", "quad": "w·t_u + b + w2·t_u² (w2 starts at 0)"}
+
+CONTROLS = (
+    Control(
+        "ag_w",
+        "w (slope)",
+        "slider",
+        1.0,
+        bounds=(-1.0, 2.0),
+        step=0.001,
+        fmt="%.3f",
+        help="The first entry of params. Every gradient on the page is computed at this w.",
+    ),
+    Control(
+        "ag_b",
+        "b (offset)",
+        "slider",
+        0.0,
+        bounds=(-40.0, 40.0),
+        step=0.1,
+        fmt="%.1f",
+        help="The second entry of params.",
+    ),
+    Control(
+        "ag_model",
+        "Model",
+        "radio",
+        "line",
+        options=MODELS,
+        labels=MODEL_LABELS,
+        help="Add a term and autograd records more operations: the graph grows with the code.",
+    ),
+    Control(
+        "ag_nozero",
+        "Forget optimizer.zero_grad()",
+        "toggle",
+        False,
+        help="Train the line again without clearing .grad between steps, and compare.",
+    ),
+    Control(
+        "ag_train",
+        "is_train",
+        "toggle",
+        True,
+        help="The flag passed to torch.set_grad_enabled(is_train), as in a training/validation loop.",
+    ),
+)
+
+
+def _best_line(v: Values) -> str:
+    return (
+        f"At w = {v.ag_w:g}, b = {v.ag_b:g} the line is close to the least-squares fit, so the "
+        "gradient flowing into params is small: every node still passes the chain rule on, "
+        "but there is little left to pass."
+    )
+
+
+PRESETS = (
+    Preset(
+        "The chapter's start",
+        {"ag_w": 1.0, "ag_b": 0.0, "ag_model": "line"},
+        "params = [1, 0], as in the chapter: the gradient reaching params is [4517.2969, 82.6]. "
+        "Follow it up the graph: the mean hands each squared miss 1/11, the square doubles "
+        "each miss, and the multiply by t_u makes dL/dw so much larger than dL/db.",
+    ),
+    Preset(
+        "Add a w2·t_u² term",
+        {"ag_w": 1.0, "ag_b": 0.0, "ag_model": "quad"},
+        "One more term in the model and the graph gains an AddBackward0 and a MulBackward0; "
+        "params gets a third gradient, for w2. The code changed, so the recorded graph did.",
+    ),
+    Preset(
+        "Near the best line",
+        {"ag_w": 0.537, "ag_b": -17.3, "ag_model": "line"},
+        _best_line,
+    ),
+)
