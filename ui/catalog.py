@@ -57,6 +57,14 @@ PAGES: tuple[PageInfo, ...] = (
         "Nudging a parameter by δ estimates the gradient, but too large a δ bends the "
         "answer and too small a δ drowns it in rounding; autograd is exact and cheap.",
     ),
+    PageInfo(
+        "overfitting",
+        "Training vs. validation: overfitting",
+        ":material/call_split:",
+        "Hold readings out, watch training and validation losses part, and catch the leak.",
+        "A model can keep fitting its training readings better while doing worse on readings "
+        "it never saw; only a held-out validation set, kept out of every gradient, shows it.",
+    ),
 )
 
 
