@@ -12,10 +12,9 @@ from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.controls import Values, defaults
 from ui.overfitting import charts, lesson
+from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
-from ui.overfitting.settings import (
-    CONTROLS, DATA, LEAK, MLP, MODEL, POLY, PRESETS, SHUFFLE, SPLIT, TRAINING, run_settings,
-)
+from ui.overfitting.settings import PRESETS, run_settings
 
 STEM = "overfitting"
 
@@ -30,25 +29,25 @@ def no_grad_cost(kind: str, degree: int, hidden: int, init_seed: int) -> dict:
 def _draw_controls(left, split_box, data_box, leak_box) -> Values:
     """Every control in its section's container; returns all values (defaults if hidden)."""
     with left:
-        v = controls.draw(MODEL)
+        v = controls.draw(cfg.MODEL)
         if v.ov_model == "poly":
-            v = controls.draw(POLY, after=v)
+            v = controls.draw(cfg.POLY, after=v)
         elif v.ov_model == "mlp":
             cols = st.columns(2)
-            v = controls.draw(MLP, slots={"ov_hidden": cols[0], "ov_init": cols[1]}, after=v)
-        v = controls.draw(TRAINING, after=v)
+            v = controls.draw(cfg.MLP, slots={"ov_hidden": cols[0], "ov_init": cols[1]}, after=v)
+        v = controls.draw(cfg.TRAINING, after=v)
     with split_box:
-        v = controls.draw(SPLIT, after=v)
+        v = controls.draw(cfg.SPLIT, after=v)
         if v.ov_split == "random":
             cols = st.columns(2)
-            v = controls.draw(SHUFFLE, slots={"ov_val": cols[0], "ov_seed": cols[1]}, after=v)
+            v = controls.draw(cfg.SHUFFLE, slots={"ov_val": cols[0], "ov_seed": cols[1]}, after=v)
     with data_box:
         cols = st.columns(3)
-        v = controls.draw(DATA, slots=dict(zip(("ov_extra", "ov_noise", "ov_data_seed"), cols,
+        v = controls.draw(cfg.DATA, slots=dict(zip(("ov_extra", "ov_noise", "ov_data_seed"), cols,
                                                strict=True)), after=v)
     with leak_box:
-        v = controls.draw(LEAK, after=v)
-    return Values({**defaults(CONTROLS), **v})
+        v = controls.draw(cfg.LEAK, after=v)
+    return Values({**defaults(cfg.CONTROLS), **v})
 
 
 def _section_run(v: Values, chart_col) -> dict:
@@ -56,13 +55,14 @@ def _section_run(v: Values, chart_col) -> dict:
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
                 "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
-        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak)),
+        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
+                                                bool(v.ov_extra)),
                            width="stretch", key="overfitting.chart")
         m = st.columns(4)
         m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
         m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")
         m[2].metric("Gap", r["gap"], help="Validation minus training loss (the shaded band).")
-        m[3].metric("Best validation epoch", str(r["best_epoch"]),
+        m[3].metric("Best epoch", str(r["best_epoch"]),
                     help="Where early stopping would stop: the lowest validation loss.")
         if r["diverged_at"] is not None:
             st.warning(

@@ -16,8 +16,8 @@ from ui.vega import frozen
 
 SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
-LOSS_HEIGHT = 200
-FIT_HEIGHT = 250
+LOSS_HEIGHT = 170
+FIT_HEIGHT = 220
 SERIES = ("training", "validation", "fresh readings")
 SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#7f7f7f")
 ROLES = ("train", "validation", "synthetic")
@@ -27,6 +27,16 @@ BEST_COLOUR = "#2ca02c"
 NOW_COLOUR = "#444444"
 Y_DOMAIN = (-25.0, 50.0)
 """°C shown on the fit chart: the readings span −5…30, the rest shows extrapolation."""
+
+
+INSIDE_AXES = {
+    "axisY": {"labelAlign": "left", "labelPadding": -4, "tickSize": 0, "labelBaseline": "bottom",
+              "titleAngle": 0, "titleAlign": "left", "titleX": 0, "titleY": -14,
+              "titleBaseline": "bottom", "labelOpacity": 0.8},
+    "axisX": {"labelFlush": True},
+}
+"""Streamlit sets each stacked view's width to the container's; y labels and titles drawn
+inside the plot and x labels flush keep the whole chart within it (no sideways pan)."""
 
 
 def scrub_param(last: int) -> dict:
@@ -76,7 +86,7 @@ def _loss_view(fresh: bool) -> dict:
     return {"layer": spec["layer"], "height": LOSS_HEIGHT}
 
 
-def _fit_view() -> dict:
+def _fit_view(synthetic: bool) -> dict:
     x = alt.X("t_u:Q", title="t_u (thermometer reading)", scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("t_c:Q", title="t_c (°C)", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False))
     curve = (_latest(alt.Chart(alt.NamedData("frames")))
@@ -86,17 +96,19 @@ def _fit_view() -> dict:
     label = (_latest(alt.Chart(alt.NamedData("frames")))
              .transform_aggregate(shown="max(epoch)")
              .transform_calculate(text="'fitted curve at epoch ' + datum.shown")
-             .mark_text(align="left", baseline="top", dx=6, dy=6, color="#2ca02c",
+             .mark_text(align="right", baseline="bottom", dx=-6, dy=-6, color="#2ca02c",
                         fontWeight="bold")
-             .encode(x=alt.value(0), y=alt.value(0), text="text:N"))
+             .encode(x=alt.value({"expr": "width"}), y=alt.value({"expr": "height"}),
+                     text="text:N"))
+    n = 3 if synthetic else 2
+    roles, colours = list(ROLES[:n]), list(ROLE_COLOURS[:n])
     points = (alt.Chart(alt.NamedData("points"))
               .mark_circle(opacity=0.95, stroke="black", strokeWidth=0.5)
               .encode(x=x, y=y,
                       color=alt.Color("role:N", title=None, legend=alt.Legend(orient="bottom"),
-                                      scale=alt.Scale(domain=list(ROLES),
-                                                      range=list(ROLE_COLOURS))),
+                                      scale=alt.Scale(domain=roles, range=colours)),
                       size=alt.Size("role:N", legend=None, scale=alt.Scale(
-                          domain=list(ROLES), range=[90, 110, 30])),
+                          domain=roles, range=[90, 110, 30][:n])),
                       tooltip=["index:N", "role:N", alt.Tooltip("t_u:Q", format=".1f"),
                                alt.Tooltip("t_c:Q", format=".1f")]))
     spec = frozen(alt.layer(curve, points, label).properties(height=FIT_HEIGHT))
@@ -104,21 +116,22 @@ def _fit_view() -> dict:
 
 
 @cache
-def key_template(fresh: bool) -> dict:
-    """Losses (with the fresh-readings line when ``fresh``) over the fitted curve."""
+def key_template(fresh: bool, synthetic: bool) -> dict:
+    """Losses (with the fresh-readings line when ``fresh``) over the fitted curve (with the
+    synthetic readings in the legend when there are some)."""
     base = frozen(alt.Chart(alt.NamedData("losses")).mark_point())
     return {
         "$schema": base["$schema"],
-        "config": base.get("config", {}),
-        "vconcat": [_loss_view(fresh), _fit_view()],
+        "config": {**base.get("config", {}), **INSIDE_AXES},
+        "vconcat": [_loss_view(fresh), _fit_view(synthetic)],
         "spacing": 10,
         "resolve": {"scale": {"color": "independent", "size": "independent"},
                     "legend": {"color": "independent"}},
     }
 
 
-def key_spec(datasets: dict, best: dict, last: int, fresh: bool) -> dict:
+def key_spec(datasets: dict, best: dict, last: int, fresh: bool, synthetic: bool) -> dict:
     """The key chart for one run: its cached Arrow datasets, the best epoch, the scrubber."""
-    template = key_template(fresh)
+    template = key_template(fresh, synthetic)
     return {**template, "params": [scrub_param(last)],
             "datasets": {**datasets, "best": [best]}}
