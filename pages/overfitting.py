@@ -8,7 +8,7 @@ browser), the split and its shuffled indices, more data, the leak switch, and th
 import streamlit as st
 
 from thermo_core.lessons import overfitting as ov
-from thermo_core.numbers import fmt
+from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.controls import Values, defaults
 from ui.overfitting import charts, lesson
@@ -138,6 +138,8 @@ def _section_deeper(r: dict) -> None:
     with page.go_deeper("the book's printed log"):
         rows = [{"epoch": ep, "training": tr, "validation": va} for ep, (tr, va) in r["log"].items()]
         st.dataframe(rows, hide_index=True, width="stretch")
+        if r["kind"] == "linear":
+            st.markdown(f"Final parameters [w, b] = {fmt_list(r['params'])}.")
         st.caption("The book prints epoch 1: 66.5811 / 142.3890, epoch 500: 7.1454 / 9.1252, "
                    "epoch 3000: 3.0125 / 3.5756 for its split with the line (preset "
                    "\"The book's split\"). Rows appear for the epochs this run reached.")

@@ -63,7 +63,7 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
         "best_epoch": s.best_epoch, "best_val": fmt(s.best_val_loss),
         "loss_at_best": fmt(s.loss_at_best),
         "last": int(h["epoch"].iloc[-1]), "epochs": epochs, "diverged_at": e.diverged_at,
-        "n_params": e.n_params, "params": e.params,
+        "kind": kind, "n_params": e.n_params, "params": e.params,
         "train_idx": e.train_indices, "val_idx": e.val_indices,
         "log": {ep: (fmt(by_epoch.loc[ep, "loss"]), fmt(by_epoch.loc[ep, "val_loss"]))
                 for ep in BOOK_EPOCHS if ep in by_epoch.index},
