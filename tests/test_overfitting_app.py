@@ -151,14 +151,18 @@ def test_no_grad_check_matches_an_independent_graph(default_page):
     assert f"**{tc.count_graph_nodes(loud)}** nodes stay alive" in text
 
 
-def test_link_sets_the_model_and_diverging_is_a_warning_not_an_error():
-    at = run_page(PAGE, {"ov_model": "poly", "ov_degree": "10", "ov_opt": "SGD",
-                         "ov_lr": "0.1", "ov_epochs": "500"}, timeout=600)
-    assert at.slider(key="ov_degree").value == 10
-    assert not at.error
-    diverged = [w.value for w in at.warning if "diverged" in w.value]
-    shown = metric_value(at, "Training loss")
-    if diverged:
-        assert "too large" in diverged[0]
-    else:
-        assert as_number(shown) == pytest.approx(_replayed(at)["train_loss"], abs=1e-4)
+def test_link_sets_the_model():
+    at = run_page(PAGE, {"ov_model": "poly", "ov_degree": "10", "ov_epochs": "500",
+                         "ov_lr": "0.1"}, timeout=600)
+    assert at.slider(key="ov_degree").value == 10 and at.select_slider(key="ov_lr").value == 0.1
+    assert "coeffs = torch.zeros(11" in at.code[0].value
+    assert _shown(at) == pytest.approx(_replayed(at), abs=1e-4)
+
+
+def test_diverging_is_a_warning_with_its_epoch_not_an_error():
+    at = run_page(PAGE, {"ov_lr": "0.1", "ov_epochs": "500"}, timeout=600)  # the MLP, SGD
+    run = ov.experiment("mlp", hidden=13, lr=0.1, epochs=500, holdout=0)
+    assert run.diverged_at is not None
+    assert not at.error and not at.exception
+    [box] = [w.value for w in at.warning if "diverged" in w.value]
+    assert f"at epoch {run.diverged_at}" in box and "too large" in box
