@@ -47,6 +47,9 @@ def _draw_controls(left, split_box, data_box, leak_box) -> Values:
                                                strict=True)), after=v)
     with leak_box:
         v = controls.draw(cfg.LEAK, after=v)
+    for key in {c.key for c in cfg.CONTROLS} - set(v):
+        if key in st.query_params:  # a hidden control's link value would linger unread
+            del st.query_params[key]
     return Values({**defaults(cfg.CONTROLS), **v})
 
 

@@ -166,3 +166,9 @@ def test_diverging_is_a_warning_with_its_epoch_not_an_error():
     assert not at.error and not at.exception
     [box] = [w.value for w in at.warning if "diverged" in w.value]
     assert f"at epoch {run.diverged_at}" in box and "too large" in box
+
+
+def test_a_hidden_controls_link_value_is_dropped_not_left_unread(default_page):
+    at = run_page(PAGE, {"ov_degree": "7", "ov_seed": "x`[a](https://example.com)`"}, timeout=600)
+    assert "ov_degree" not in at.query_params and "ov_seed" not in at.query_params
+    assert not at.error
