@@ -109,7 +109,7 @@ def test_more_data_adds_synthetic_training_points_and_compares():
     at.select_slider(key="ov_extra").set_value(20).run(timeout=600)
     points = _spec(at)["datasets"]["points"]
     assert sum(p["role"] == "synthetic" for p in points) == 20
-    su, sc = tc.synthetic_readings(20, 3.0, 0)
+    su, _ = tc.synthetic_readings(20, 3.0, 0)
     synth = sorted(p["t_u"] for p in points if p["role"] == "synthetic")
     assert synth == pytest.approx(sorted(su.tolist()), abs=1e-4)
     assert "With 20 extra readings (29 training points)" in _text(at)
