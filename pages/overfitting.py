@@ -86,10 +86,6 @@ def _section_split(r: dict) -> None:
 
 
 def _section_more_data(v: Values, r: dict) -> None:
-    if not v.ov_extra:
-        page.prose("Add simulated readings to the training set: the validation readings stay "
-                   "the same, so the runs are compared on one yardstick.")
-        return
     base = lesson(**{**run_settings(v), "extra": 0})
     st.markdown(
         f"With {v.ov_extra} extra readings ({r['n_train']} training points) the model ends at "
@@ -100,10 +96,6 @@ def _section_more_data(v: Values, r: dict) -> None:
 
 
 def _section_leak(v: Values, r: dict) -> None:
-    if not v.ov_leak:
-        page.prose("The switch adds `val_loss.backward()` after `train_loss.backward()`: "
-                   "validation gradients pile into `.grad`, and the step uses them.")
-        return
     honest = lesson(**{**run_settings(v), "leak": False})
     report = ov.leak_report(*({"loss": x["raw"]["loss"], "val_loss": x["raw"]["val"],
                                "holdout_loss": x["raw"]["holdout"]} for x in (honest, r)))
@@ -162,10 +154,17 @@ page.preset_box(preset_slot, STEM, PRESETS, values)
 result = _section_run(values, chart_col)
 with split_text:
     _section_split(result)
-with data_text:
-    _section_more_data(values, result)
-with leak_text:
-    _section_leak(values, result)
+for box, switched, section, intro in (
+    (data_text, values.ov_extra, _section_more_data, "Add simulated readings to the training "
+     "set: the validation readings stay the same, so the runs are compared on one yardstick."),
+    (leak_text, values.ov_leak, _section_leak, "The switch adds `val_loss.backward()` after "
+     "`train_loss.backward()`: validation gradients pile into `.grad`, and the step uses them."),
+):
+    with box:
+        if switched:
+            section(values, result)
+        else:
+            page.prose(intro)
 settings = run_settings(values)
 _section_no_grad(settings)
 _section_deeper(result)

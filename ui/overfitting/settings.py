@@ -119,34 +119,26 @@ def _book(v: Values) -> str:
             "losses stay close: it does not overfit.")
 
 
-def _chapter6(v: Values) -> str:
-    r = _result(v)
-    return (f"Chapter 6's result: the training loss ends at {r['final_loss']}, below the "
-            f"validation loss {r['final_val']}. The validation loss was lowest at epoch "
-            f"{r['best_epoch']}; training kept fitting the 9 points after that.")
+def _says(template: str):
+    """A "look for" text: ``template`` filled with the run's numbers (and ``extra``)."""
+    return lambda v: template.format(**_result(v), extra=v.ov_extra)
 
 
-def _big(v: Values) -> str:
-    r = _result(v)
-    return (f"{r['n_params']} parameters for 9 points: training falls to {r['final_loss']} "
-            f"while validation climbs to {r['final_val']}. Early stopping at epoch "
-            f"{r['best_epoch']} would have kept validation at {r['best_val']}. Scrub the "
-            "epochs and watch the curve bend through the training points.")
-
-
-def _more(v: Values) -> str:
-    r = _result(v)
-    return (f"The same {r['n_params']}-parameter network with {v.ov_extra} more readings: "
-            f"training {r['final_loss']}, validation {r['final_val']}, and "
-            f"{r['final_holdout']} on 200 fresh readings. With data everywhere the curve "
-            "has no room to wiggle.")
-
-
-def _poly(v: Values) -> str:
-    r = _result(v)
-    return (f"Eleven coefficients for 9 points: training {r['final_loss']}, validation "
-            f"{r['final_val']}. Look at the ends of the curve, beyond the readings: "
-            "a polynomial's extrapolation runs away.")
+_chapter6 = _says(
+    "Chapter 6's result: the training loss ends at {final_loss}, below the validation loss "
+    "{final_val}. The validation loss was lowest at epoch {best_epoch}; training kept "
+    "fitting the 9 points after that.")
+_big = _says(
+    "{n_params} parameters for 9 points: training falls to {final_loss} while validation "
+    "climbs to {final_val}. Early stopping at epoch {best_epoch} would have kept validation "
+    "at {best_val}. Scrub the epochs and watch the curve bend through the training points.")
+_more = _says(
+    "The same {n_params}-parameter network with {extra} more readings: training "
+    "{final_loss}, validation {final_val}, and {final_holdout} on 200 fresh readings. With "
+    "data everywhere the curve has no room to wiggle.")
+_poly = _says(
+    "Eleven coefficients for 9 points: training {final_loss}, validation {final_val}. Look "
+    "at the ends of the curve, beyond the readings: a polynomial's extrapolation runs away.")
 
 
 _BOOK_LINE = {"ov_split": "book", "ov_model": "linear", "ov_opt": "SGD", "ov_lr": 1e-2,
