@@ -280,3 +280,35 @@ def test_random_split_is_repeatable():
     a = ov.experiment(split_name="random", split_seed=seed, epochs=3)
     b = ov.experiment(split_name="random", split_seed=seed, epochs=3)
     assert a.val_indices == b.val_indices and a.history.equals(b.history)
+
+
+# ---- snapshots for the page's scrubber ---------------------------------------------------
+def test_snapshot_epochs_span_the_run():
+    epochs = ov.snapshot_epochs(5000, 40)
+    assert epochs[0] == 1 and epochs[-1] == 5000 and epochs == sorted(set(epochs))
+    assert ov.snapshot_epochs(3, 40) == [1, 2, 3]
+
+
+def test_frames_record_the_curve_without_changing_training():
+    plain = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60)
+    e = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60, snapshots=10, frame_points=21)
+    pd_testing = pytest.importorskip("pandas.testing")
+    pd_testing.assert_frame_equal(plain.history, e.history)
+    t_u, _ = tc.load_readings()
+    tr, _ = tc.book_split()
+    grid = torch.tensor(e.frames.loc[e.frames["epoch"] == 1, "t_u"].to_numpy())
+    start = tc.make_model("mlp", t_u=t_u[tr], hidden=8, seed=0)
+    with torch.no_grad():
+        assert torch.equal(start(grid), torch.tensor(
+            e.frames.loc[e.frames["epoch"] == 1, "t_c_pred"].to_numpy()))
+    last = e.frames[e.frames["epoch"] == 60]["t_c_pred"].tolist()
+    final = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60, grid_points=21).curve
+    assert last == final["t_c_pred"].tolist()  # the last frame is the trained model
+
+
+def test_leak_report_works_from_last_rows():
+    honest = {"loss": 2.0, "val_loss": 3.0, "holdout_loss": 3.5}
+    leaked = {"loss": 2.1, "val_loss": 1.0, "holdout_loss": 4.0}
+    report = ov.leak_report(honest, leaked)
+    assert report.table["val_minus_holdout"].tolist() == [-0.5, -3.0]
+    assert "3× better" in report.explanation and "4× what it reports" in report.explanation

@@ -74,6 +74,14 @@ PAGES: tuple[PageInfo, ...] = (
         "Plain SGD needs normalized inputs to make progress, while Adam scales each "
         "parameter's step by its own gradient history and copes with raw readings.",
     ),
+    PageInfo(
+        "overfitting",
+        "Training vs. validation: overfitting",
+        ":material/call_split:",
+        "Hold readings out, watch training and validation losses part, and catch the leak.",
+        "A model can keep fitting its training readings better while doing worse on readings "
+        "it never saw; only a held-out validation set, kept out of every gradient, shows it.",
+    ),
 )
 
 

@@ -102,6 +102,31 @@ _COND = {
     for m in tc.NORMALIZATIONS
 }
 
+
+def _held_out_fit(split_name: str, val_fraction: float = 0.2, seed: int = 0) -> tuple:
+    """Training and validation MSE of the least-squares line through a split's training
+    readings (float64): where the chapter's training converges, computed in closed form."""
+    from thermo_core.lessons.overfitting import split_indices
+
+    t_u, t_c = _readings()
+    tr, va = (torch.tensor(i) for i in split_indices(split_name, val_fraction, seed))
+    w, b = tc.optimal_params(t_u[tr], t_c[tr]).tolist()
+    mses = (float(((w * t_u[i].double() + b - t_c[i].double()) ** 2).mean()) for i in (tr, va))
+    return (*mses, va.tolist())
+
+
+def _coldest_held_out(v: Mapping[str, Any]) -> bool:
+    from thermo_core.lessons.overfitting import split_indices
+
+    if v.get("ov_split") != "random":
+        return False
+    return 7 in split_indices("random", float(v.get("ov_val", 0.2)), int(v.get("ov_seed", 0)))[1]
+
+
+_BOOK_FIT = _held_out_fit("book")
+_COLD_FIT = _held_out_fit("random", 0.2, 0)
+_COLD_RATIO = _COLD_FIT[1] / _BOOK_FIT[1]
+
 STEPS: tuple[Step, ...] = (
     Step(
         "home",
@@ -180,6 +205,25 @@ STEPS: tuple[Step, ...] = (
         0 if _RACE["SGD"] < _RACE["Adam"] else 1 if _RACE["Adam"] < _RACE["SGD"] else 2,
         f"Adam at epoch {_RACE['Adam']}, SGD at epoch {_RACE['SGD']}: once the inputs are "
         "normalized plain SGD gets there too, where on raw readings it never did.",
+    ),
+    Step(
+        "overfitting",
+        "Held out by chance",
+        "The validation readings never train the model, so their loss estimates how it does "
+        "on readings it has not seen. Which readings land there is the luck of the shuffle.",
+        "Shuffle the readings with a seed so that the coldest one (index 7, t_u = 21.8) is "
+        "in the validation set.",
+        _coldest_held_out,
+        {"ov_split": "random"},
+        "The best line through the other readings must now extrapolate to the coldest one. "
+        "Its validation loss, compared with the book's split, is…",
+        ("about the same", "several times higher", "lower"),
+        1 if _COLD_RATIO > 2 else (2 if _COLD_RATIO < 0.8 else 0),
+        f"With seed 0 (validation {_COLD_FIT[2]}) the least-squares line scores "
+        f"{fmt(_COLD_FIT[1], 2)} on validation against {fmt(_BOOK_FIT[1], 2)} with the book's "
+        f"split ({fmt(_COLD_RATIO, 1)}×), though it fits its training readings better "
+        f"({fmt(_COLD_FIT[0], 2)} vs {fmt(_BOOK_FIT[0], 2)}). Two held-out readings make a "
+        "noisy yardstick, and the edge of the range is where models go wrong.",
     ),
 )
 

@@ -7,11 +7,14 @@ general modules ``thermo_core.models``, ``thermo_core.data`` and ``thermo_core.g
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from torch import Tensor
 
 from ..data import book_split, load_readings, split, synthetic_readings
 from ..graphs import count_graph_nodes
@@ -54,7 +57,9 @@ class Experiment:
     points: t_u, t_c, role ("train", "validation", "synthetic") for the scatter; the
     synthetic readings are training points. curve: t_u, t_c_pred over a grid reaching 25 %
     beyond the data on each side. holdout_mse: final loss on ``holdout`` fresh simulated
-    readings that never touch training, even with leak=True.
+    readings that never touch training, even with leak=True. frames (if snapshots were
+    asked for): epoch, t_u, t_c_pred, the fitted curve as it stood at a few epochs, so a
+    page can scrub through training; the last frame is the trained model.
     """
 
     history: pd.DataFrame
@@ -67,6 +72,7 @@ class Experiment:
     n_params: int
     params: list[float]
     holdout_mse: float | None
+    frames: pd.DataFrame | None = None
 
 
 def split_indices(
@@ -99,7 +105,8 @@ def _run(
     leak: bool,
     zero_grad: bool,
     holdout: int,
-) -> tuple[ModelRun, pd.DataFrame, list[int], list[int]]:
+    frame_at: tuple[list[int], Tensor] | None = None,
+) -> tuple[ModelRun, pd.DataFrame, list[int], list[int], list[pd.DataFrame]]:
     t_u, t_c = load_readings()
     tr, va = split_indices(split_name, val_fraction, split_seed)
     x, y = t_u[tr], t_c[tr]
@@ -118,6 +125,8 @@ def _run(
         points = pd.concat([points, synth], ignore_index=True)
     held = synthetic_readings(int(holdout), noise, HOLDOUT_SEED) if holdout else None
     model = make_model(kind, t_u=x, degree=degree, hidden=hidden, seed=init_seed)
+    frames: list[pd.DataFrame] = []
+    hook = _snapshot_hook(model, x, frame_at, frames) if frame_at else None
     run = train_model(
         model,
         x,
@@ -130,7 +139,47 @@ def _run(
         leak=leak,
         zero_grad=zero_grad,
     )
-    return run, points, tr, va
+    if hook is not None:
+        hook.remove()
+    return run, points, tr, va, frames
+
+
+def _snapshot_hook(model: torch.nn.Module, x: Tensor, frame_at: tuple[list[int], Tensor],
+                   frames: list[pd.DataFrame]):
+    """Record the fitted curve at the listed epochs, watching the model's own forward calls.
+
+    Each epoch makes exactly one forward call on the training readings (``x``; training
+    detaches it, which keeps its storage), before that epoch's update: the book's epoch
+    numbering. A forward hook recognises that call by its storage and, at the listed
+    epochs, evaluates the grid under ``torch.no_grad()``. Nothing in training changes.
+    """
+    wanted, grid = set(frame_at[0]), frame_at[1]
+    seen = [0]
+
+    def hook(module, inputs, _output):
+        if inputs[0].data_ptr() != x.data_ptr():
+            return
+        seen[0] += 1
+        if seen[0] in wanted:
+            with torch.no_grad():
+                pred = module(grid)
+            frames.append(pd.DataFrame(
+                {"epoch": seen[0], "t_u": grid.numpy(), "t_c_pred": pred.numpy()}))
+
+    return model.register_forward_hook(hook)
+
+
+def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
+    """About ``n`` epochs from 1 to ``epochs`` to draw the fitted curve at.
+
+    Half spaced geometrically (models change fastest early on), half evenly.
+    """
+    if epochs < 1 or n < 2:
+        raise ValueError("need epochs >= 1 and n >= 2")
+    half = max(n // 2, 2)
+    geo = torch.logspace(0, math.log10(epochs), half, dtype=torch.float64).round().long()
+    even = torch.linspace(1, epochs, half, dtype=torch.float64).round().long()
+    return sorted({int(e) for e in torch.cat([geo, even]).tolist()})
 
 
 def experiment(
@@ -152,6 +201,8 @@ def experiment(
     zero_grad: bool = True,
     holdout: int = 200,
     grid_points: int = 201,
+    snapshots: int = 0,
+    frame_points: int = 61,
 ) -> Experiment:
     """Train one model on a split of the readings and return everything the page draws.
 
@@ -161,16 +212,24 @@ def experiment(
     the same, so runs with and without extra data are compared on the same yardstick.
     holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, same ``noise``) scored
     every epoch; they never influence training, so they judge the validation loss.
+    snapshots/frame_points: also record the fitted curve at about ``snapshots`` epochs
+    (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
     The defaults are the book's split preset.
     """
-    run, points, tr, va = _run(
+    lo, hi = _t_u_span(extra, noise, data_seed)
+    frame_at = None
+    if snapshots:
+        frame_at = (snapshot_epochs(epochs, snapshots), t_u_grid(lo, hi, frame_points))
+    run, points, tr, va, frames = _run(
         kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
-        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout,
+        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout, frame_at,
     )  # fmt: skip
     assert run.model is not None
-    lo, hi = float(points["t_u"].min()), float(points["t_u"].max())
     curve = fitted_curve(run.model, t_u_grid(lo, hi, grid_points))
     h = run.history
+    if frame_at is not None:
+        last = fitted_curve(run.model, frame_at[1]).assign(epoch=int(h["epoch"].iloc[-1]))
+        frames = [f for f in frames if f["epoch"].iloc[0] < last["epoch"].iloc[0]] + [last]
     return Experiment(
         history=h,
         points=points,
@@ -182,7 +241,17 @@ def experiment(
         n_params=count_parameters(run.model),
         params=run.params.tolist(),
         holdout_mse=float(h["holdout_loss"].iloc[-1]) if "holdout_loss" in h else None,
+        frames=pd.concat(frames, ignore_index=True)[["epoch", "t_u", "t_c_pred"]]
+        if frame_at is not None else None,
     )
+
+
+def _t_u_span(extra: int, noise: float, data_seed: int) -> tuple[float, float]:
+    """Lowest and highest reading among all the points (book readings and synthetic)."""
+    t_u, _ = load_readings()
+    if extra:
+        t_u = torch.cat([t_u, synthetic_readings(int(extra), noise, data_seed)[0]])
+    return float(t_u.min()), float(t_u.max())
 
 
 def preset(name: str) -> Experiment:
@@ -211,10 +280,15 @@ def leak_comparison(**settings) -> LeakReport:
     settings.setdefault("holdout", 200)
     if not settings["holdout"]:
         raise ValueError("the leak comparison needs hold-out readings (holdout > 0)")
+    honest = experiment(**settings, leak=False).history.iloc[-1]
+    return leak_report(honest, experiment(**settings, leak=True).history.iloc[-1])
+
+
+def leak_report(honest: Mapping[str, float], leaked: Mapping[str, float]) -> LeakReport:
+    """Compare the last history rows (loss, val_loss, holdout_loss) of an honest run and of
+    the same run trained with the leak."""
     rows = []
-    for name, leak in (("honest", False), ("leak", True)):
-        e = experiment(**settings, leak=leak)
-        last = e.history.iloc[-1]
+    for name, last in (("honest", honest), ("leak", leaked)):
         rows.append(
             {
                 "run": name,

@@ -1,0 +1,173 @@
+"""Training vs. validation: overfitting. Hold readings out, watch the two losses part.
+
+Sections: the run (model controls beside the losses and the fitted curve, scrubbed in the
+browser), the split and its shuffled indices, more data, the leak switch, and the
+``torch.no_grad()`` check. Every run is cached and shared by all sessions.
+"""
+
+import streamlit as st
+
+from thermo_core.lessons import overfitting as ov
+from thermo_core.numbers import fmt, fmt_list
+from ui import controls, page
+from ui.controls import Values, defaults
+from ui.overfitting import charts, lesson
+from ui.overfitting import settings as cfg
+from ui.overfitting.code import script
+from ui.overfitting.settings import PRESETS, run_settings
+
+STEM = "overfitting"
+
+
+@st.cache_data(max_entries=16)
+def no_grad_cost(kind: str, degree: int, hidden: int, init_seed: int) -> dict:
+    """The chapter's no_grad check and what the graph costs, measured once per model."""
+    c = ov.no_grad_cost(kind, degree=degree, hidden=hidden, init_seed=init_seed)
+    return c.__dict__.copy()
+
+
+def _draw_controls(left, split_box, data_box, leak_box) -> Values:
+    """Every control in its section's container; returns all values (defaults if hidden)."""
+    with left:
+        v = controls.draw(cfg.MODEL)
+        if v.ov_model == "poly":
+            v = controls.draw(cfg.POLY, after=v)
+        elif v.ov_model == "mlp":
+            cols = st.columns(2)
+            v = controls.draw(cfg.MLP, slots={"ov_hidden": cols[0], "ov_init": cols[1]}, after=v)
+        v = controls.draw(cfg.TRAINING, after=v)
+    with split_box:
+        v = controls.draw(cfg.SPLIT, after=v)
+        if v.ov_split == "random":
+            cols = st.columns(2)
+            v = controls.draw(cfg.SHUFFLE, slots={"ov_val": cols[0], "ov_seed": cols[1]}, after=v)
+    with data_box:
+        cols = st.columns(3)
+        v = controls.draw(cfg.DATA, slots=dict(zip(("ov_extra", "ov_noise", "ov_data_seed"), cols,
+                                               strict=True)), after=v)
+    with leak_box:
+        v = controls.draw(cfg.LEAK, after=v)
+    for key in {c.key for c in cfg.CONTROLS} - set(v):
+        if key in st.query_params:  # a hidden control's link value would linger unread
+            del st.query_params[key]
+    return Values({**defaults(cfg.CONTROLS), **v})
+
+
+def _section_run(v: Values, chart_col) -> dict:
+    r = lesson(**run_settings(v))
+    with chart_col:
+        best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
+                "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
+        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
+                                                bool(v.ov_extra)),
+                           width="stretch", key="overfitting.chart")
+        m = st.columns(4)
+        m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
+        m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")
+        m[2].metric("Gap", r["gap"], help="Validation minus training loss (the shaded band).")
+        m[3].metric("Best epoch", str(r["best_epoch"]),
+                    help="Where early stopping would stop: the lowest validation loss.")
+        if r["diverged_at"] is not None:
+            st.warning(
+                f"Training diverged: the loss became {r['final_loss']} at epoch "
+                f"{r['diverged_at']}, so the run stopped there. This learning rate is too large "
+                "for this model; pick a smaller one (the divergence page shows why).",
+                icon=":material/trending_up:")
+    return r
+
+
+def _section_split(r: dict) -> None:
+    n_val = len(r["val_idx"])
+    st.markdown(
+        f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, validation "
+        f"`{r['val_idx']}`. The model never trains on the {n_val} validation "
+        f"reading{'s' if n_val > 1 else ''} (orange on the chart), so their loss estimates how "
+        "it does on readings it has not seen.")
+
+
+def _section_more_data(v: Values, r: dict) -> None:
+    base = lesson(**{**run_settings(v), "extra": 0})
+    st.markdown(
+        f"With {v.ov_extra} extra readings ({r['n_train']} training points) the model ends at "
+        f"validation loss **{r['final_val']}** and **{r['final_holdout']}** on 200 fresh "
+        f"readings; on the 9 book readings alone it was **{base['final_val']}** and "
+        f"**{base['final_holdout']}**. Readings everywhere leave a big model no gaps to "
+        "wiggle through.")
+
+
+def _section_leak(v: Values, r: dict) -> None:
+    honest = lesson(**{**run_settings(v), "leak": False})
+    report = ov.leak_report(*({"loss": x["raw"]["loss"], "val_loss": x["raw"]["val"],
+                               "holdout_loss": x["raw"]["holdout"]} for x in (honest, r)))
+    st.warning(report.explanation, icon=":material/water_drop:")
+    page.prose(
+        "What went wrong: with a graph kept, `val_loss.backward()` adds the validation "
+        "gradient to the training gradient already in `.grad`, so every step also fits the "
+        "validation readings. The dashed grey line, 200 fresh readings the model never "
+        "touched, shows the loss on new data the validation loss no longer reports.")
+
+
+def _section_no_grad(s: dict) -> None:
+    st.subheader("The `torch.no_grad()` check")
+    c = no_grad_cost(s["kind"], s["degree"], s["hidden"], s["init_seed"])
+    ratio = c["seconds_graph"] / c["seconds_no_grad"] if c["seconds_no_grad"] else float("nan")
+    st.markdown(
+        f"Computed under `torch.no_grad()`, the validation loss has `requires_grad == "
+        f"{c['requires_grad_no_grad']}` (the chapter's assert passes) and keeps "
+        f"**{c['nodes_no_grad']}** graph nodes; without it `requires_grad == "
+        f"{c['requires_grad_graph']}` and **{c['nodes_graph']}** nodes stay alive until the "
+        f"loss is dropped. Time per validation pass: {fmt(c['seconds_no_grad'] * 1e6, 1)} µs "
+        f"vs {fmt(c['seconds_graph'] * 1e6, 1)} µs ({fmt(ratio, 2)}×). For a model with "
+        f"{c['n_params']} parameters that is little; the node count is the clearer figure, "
+        "and the real danger is a stray `backward()` through that graph: the leak above.")
+
+
+def _section_deeper(r: dict) -> None:
+    with page.go_deeper("early stopping and the best-validation epoch"):
+        st.markdown(
+            f"The validation loss was lowest, **{r['best_val']}**, at epoch "
+            f"**{r['best_epoch']}** (training loss then {r['loss_at_best']}); at the end it is "
+            f"{r['final_val']}. Early stopping keeps the parameters from the best epoch: the "
+            "validation set chooses *when* to stop, so it is no longer perfectly unseen; a "
+            "final test set, or the fresh readings here, stays the honest judge.")
+    with page.go_deeper("the book's printed log"):
+        rows = [{"epoch": ep, "training": tr, "validation": va} for ep, (tr, va) in r["log"].items()]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        if r["kind"] == "linear":
+            st.markdown(f"Final parameters [w, b] = {fmt_list(r['params'])}.")
+        st.caption("The book prints epoch 1: 66.5811 / 142.3890, epoch 500: 7.1454 / 9.1252, "
+                   "epoch 3000: 3.0125 / 3.5756 for its split with the line (preset "
+                   "\"The book's split\"). Rows appear for the epochs this run reached.")
+
+
+page.start(STEM)
+preset_slot = page.preset_buttons(STEM, PRESETS)
+left, chart_col = st.columns([1, 2.3], gap="large")
+st.subheader("The split")
+split_box, split_text = st.container(), st.container()
+st.subheader("More data")
+data_box, data_text = st.container(), st.container()
+st.subheader("The leak")
+leak_box, leak_text = st.container(), st.container()
+values = _draw_controls(left, split_box, data_box, leak_box)
+page.preset_box(preset_slot, STEM, PRESETS, values)
+result = _section_run(values, chart_col)
+with split_text:
+    _section_split(result)
+for box, switched, section, intro in (
+    (data_text, values.ov_extra, _section_more_data, "Add simulated readings to the training "
+     "set: the validation readings stay the same, so the runs are compared on one yardstick."),
+    (leak_text, values.ov_leak, _section_leak, "The switch adds `val_loss.backward()` after "
+     "`train_loss.backward()`: validation gradients pile into `.grad`, and the step uses them."),
+):
+    with box:
+        if switched:
+            section(values, result)
+        else:
+            page.prose(intro)
+settings = run_settings(values)
+_section_no_grad(settings)
+_section_deeper(result)
+page.code_panel(script(settings), "Runs on its own with only torch and prints the final losses "
+                "and the best-validation epoch shown above.")
+page.finish(STEM)

@@ -1,0 +1,77 @@
+"""The overfitting page's pieces: controls and presets (settings), chart specs (charts), the
+code panel (code), and here the one cached training run every session shares.
+
+The run lives here, not in the page file, because the presets' "look for" sentences quote
+its numbers too. Arguments are plain numbers and strings, so sessions asking for the same
+settings share one computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit import dataframe_util
+
+from thermo_core.lessons import overfitting as ov
+from thermo_core.numbers import fmt
+
+DRAWN = 300
+"""Epochs of a history sent to the browser (every epoch is computed)."""
+SNAPSHOTS = 40
+"""About this many epochs at which the fitted curve is kept for the scrubber."""
+FRAME_POINTS = 61
+"""Grid readings per fitted-curve snapshot."""
+CURVE_CLIP = 1e3
+"""Predictions beyond ±this (°C) are drawn at the edge: the chart clips them anyway."""
+BOOK_EPOCHS = (1, 500, 3000)
+
+
+def _arrow(frame: pd.DataFrame) -> bytes:
+    """A frame as the Arrow bytes Streamlit sends, floats as float32 (half the bytes)."""
+    small = frame.astype({c: "float32" for c in frame.columns if frame[c].dtype == "float64"})
+    return dataframe_util.convert_anything_to_arrow_bytes(small)
+
+
+def _thin(n: int, keep: tuple[int, ...]) -> np.ndarray:
+    """About DRAWN row positions out of n, always the first, the last and ``keep``."""
+    rows = np.linspace(0, n - 1, min(n, DRAWN)).round().astype(int)
+    return np.unique(np.concatenate([rows, [k for k in keep if 0 <= k < n]]))
+
+
+@st.cache_data(max_entries=48, show_spinner="Training the model…")
+def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
+           val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
+           optimizer: str, lr: float, epochs: int, leak: bool) -> dict:
+    """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
+    e = ov.experiment(
+        kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
+        val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
+        data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
+        holdout=200, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
+    )
+    h, s = e.history, e.summary
+    best_row = int(h["val_loss"].to_numpy().argmin())
+    drawn = h.iloc[_thin(len(h), (best_row,))][["epoch", "loss", "val_loss", "holdout_loss"]]
+    frames = e.frames.assign(t_c_pred=e.frames["t_c_pred"].clip(-CURVE_CLIP, CURVE_CLIP))
+    by_epoch = h.set_index("epoch")
+    return {
+        "raw": {"loss": s.final_loss, "val": s.final_val_loss, "holdout": e.holdout_mse,
+                "best_val": s.best_val_loss, "gap": s.final_gap},
+        "final_loss": fmt(s.final_loss), "final_val": fmt(s.final_val_loss),
+        "final_holdout": fmt(e.holdout_mse), "gap": fmt(s.final_gap),
+        "best_epoch": s.best_epoch, "best_val": fmt(s.best_val_loss),
+        "loss_at_best": fmt(s.loss_at_best),
+        "last": int(h["epoch"].iloc[-1]), "epochs": epochs, "diverged_at": e.diverged_at,
+        "kind": kind, "n_params": e.n_params, "params": e.params,
+        "train_idx": e.train_indices, "val_idx": e.val_indices,
+        "log": {ep: (fmt(by_epoch.loc[ep, "loss"]), fmt(by_epoch.loc[ep, "val_loss"]))
+                for ep in BOOK_EPOCHS if ep in by_epoch.index},
+        "n_train": int((e.points["role"] != "validation").sum()),
+        "datasets": {
+            "losses": _arrow(drawn),
+            "points": _arrow(e.points.assign(index=[str(i) for i in e.train_indices
+                                                    + e.val_indices] + ["simulated"] * extra)),
+            "frames": _arrow(frames),
+        },
+    }
