@@ -22,7 +22,7 @@ from ui.vega import show
 STEM = "divergence"
 KEY_CHART = "divergence.chart"
 LR_PICK = "divergence.lr_pick"
-LR_GRID = tuple(m * 10.0**e for e in range(-6, 1) for m in (1, 2, 5)) + (10.0,)
+LR_GRID = (*(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)), 10.0)
 DRAWN = 400  # rows of a history sent to the browser; every epoch is computed
 
 
@@ -51,8 +51,7 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
     keep = [] if run.diverged_at is None else [run.diverged_at - 2, run.diverged_at - 1]
     rows = clipped.frame.iloc[dv.thin_indices(len(h), DRAWN, keep)]
-    path = [{"epoch": int(r.epoch), "w_plot": r.w_plot, "b_plot": r.b_plot,
-             "w_text": fmt(r.w, sig=4), "b_text": fmt(r.b, sig=4)} for r in rows.itertuples()]
+    path = charts.path_rows(rows, clipped.exits)
     loss = [{"epoch": int(e), "loss": float(v), "loss_text": fmt(v, sig=5)}
             for e, v in zip(h["epoch"].iloc[rows.index], h["loss"].iloc[rows.index], strict=True)]
     bad = []
@@ -176,14 +175,17 @@ def _outcome(values: controls.Values, run: dict) -> None:
 def _section_directions(values: controls.Values) -> None:
     st.subheader("Two directions, two step factors")
     f = dv.step_factors(values.norm, values.lr)
-    table = {"": ["curvature λ", "mostly moves", "factor |1 − lr·λ|", "each step it",
-                  "critical lr 2/λ"]}
-    for r in f.itertuples():
-        table[r.direction] = [fmt(r.eigenvalue, sig=4), r.mostly.removeprefix("mostly "),
-                              fmt(r.factor, sig=4), r.verdict + (" (flips side)" if r.flips else ""),
-                              fmt(r.critical_lr, sig=4)]
-    c1, c2 = st.columns([1, 1.3], gap="medium")
-    c1.dataframe(table, hide_index=True, width="stretch")
+    rows = ["| per step | flattest | steepest |", "|---|---|---|"]
+    for name, cells in (
+        ("curvature λ", [fmt(r.eigenvalue, sig=4) for r in f.itertuples()]),
+        ("mostly moves", [r.mostly.removeprefix("mostly ") for r in f.itertuples()]),
+        ("factor \\|1 − lr·λ\\|", [f"**{fmt(r.factor, sig=4)}**" for r in f.itertuples()]),
+        ("the distance", [r.verdict + (", flips side" if r.flips else "") for r in f.itertuples()]),
+        ("critical lr 2/λ", [fmt(r.critical_lr, sig=4) for r in f.itertuples()]),
+    ):
+        rows.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    c1, c2 = st.columns([1, 1.4], gap="medium")
+    c1.markdown("\n".join(rows))
     c2.markdown(text.directions(values.norm, values.lr, f))
 
 

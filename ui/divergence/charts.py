@@ -11,7 +11,9 @@ from __future__ import annotations
 from functools import cache
 
 import altair as alt
+import pandas as pd
 
+from thermo_core.numbers import fmt
 from ui.loss_surface import charts as surface_charts
 from ui.vega import frozen, with_data
 
@@ -23,6 +25,14 @@ PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
+INSIDE_AXES = {
+    "axisY": {"labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False,
+              "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0,
+              "titleY": -4, "labelColor": "#222", "labelFontWeight": "bold", "zindex": 1},
+    "axisX": {"labelFlush": True},
+}
+"""y labels drawn inside the plot and titles above it: Streamlit gives each stacked view the
+full container width, so anything left of the plot would make a phone pan sideways."""
 
 
 def _scales(w_range: tuple[float, float], b_range: tuple[float, float]) -> tuple:
@@ -37,25 +47,49 @@ def _path_layers(w_range: tuple[float, float], b_range: tuple[float, float]) -> 
     path = alt.Chart(alt.NamedData("path"))
     tip = [alt.Tooltip("epoch:Q"), alt.Tooltip("w_text:N", title="w"),
            alt.Tooltip("b_text:N", title="b")]
-    full = path.mark_line(color=PATH_COLOUR, strokeWidth=1, opacity=0.45, clip=True).encode(
-        x=x, y=y, order="epoch:Q")
-    walked = (path.transform_filter(f"datum.epoch <= {SCRUB}")
+    line = path.transform_filter("datum.line")
+    full = line.mark_line(color=PATH_COLOUR, strokeWidth=1, opacity=0.45, clip=True).encode(
+        x=x, y=y, order="epoch:Q", detail="seg:N")
+    walked = (line.transform_filter(f"datum.epoch <= {SCRUB}")
               .mark_line(color=PATH_COLOUR, strokeWidth=2.5, clip=True, point=alt.OverlayMarkDef(
                   size=18, color=PATH_COLOUR))
-              .encode(x=x, y=y, order="epoch:Q", tooltip=tip))
+              .encode(x=x, y=y, order="epoch:Q", detail="seg:N", tooltip=tip))
     exits = (alt.Chart(alt.NamedData("exits"))
              .mark_point(shape="triangle", size=170, filled=True, color=BAD_COLOUR,
                          stroke="white", strokeWidth=1, clip=False)
              .encode(x=alt.X("w_edge:Q", scale=xs, title="w"),
                      y=alt.Y("b_edge:Q", scale=ys, title="b"),
                      tooltip=[alt.Tooltip("note:N", title="left the plot")]))
-    now = (path.transform_filter(f"datum.epoch <= {SCRUB}")
+    now = (path.transform_filter(f"datum.point && datum.epoch <= {SCRUB}")
            .transform_window(rank="row_number()", sort=[alt.SortField("epoch", order="descending")])
            .transform_filter("datum.rank == 1")
-           .mark_circle(size=190, color=NOW_COLOUR, stroke="black", strokeWidth=1.5, opacity=1,
-                        clip=True)
-           .encode(x=x, y=y, tooltip=tip))
+           .mark_point(shape="circle", size=190, color=NOW_COLOUR, stroke="black", strokeWidth=1.5,
+                       opacity=1, clip=True)
+           .encode(x=x, y=y, tooltip=tip,
+                   fill=alt.condition("datum.inside", alt.value(NOW_COLOUR), alt.value("white"))))
     return frozen(alt.layer(full, walked, exits, now))["layer"]
+
+
+def path_rows(frame: pd.DataFrame, exits: pd.DataFrame) -> list[dict]:
+    """Rows to draw a clipped path: one per drawn epoch, plus each exit's edge point.
+
+    ``seg`` numbers the stretches inside the window, so the line breaks where the path
+    leaves and never joins points pinned to the edge. Edge rows sit half an epoch
+    before the first epoch outside.
+    """
+    rows = []
+    exit_at = {int(e.epoch): (e.w_edge, e.b_edge) for e in exits.itertuples()}
+    seg = 0
+    for r in frame.itertuples():
+        if int(r.epoch) in exit_at:
+            w_edge, b_edge = exit_at.pop(int(r.epoch))
+            rows.append({"epoch": r.epoch - 0.5, "w_plot": w_edge, "b_plot": b_edge,
+                         "seg": seg, "line": True, "point": False})
+            seg += 1
+        rows.append({"epoch": int(r.epoch), "w_plot": r.w_plot, "b_plot": r.b_plot, "seg": seg,
+                     "line": bool(r.inside), "point": True, "inside": bool(r.inside),
+                     "w_text": fmt(r.w, sig=4), "b_text": fmt(r.b, sig=4)})
+    return rows
 
 
 @cache
@@ -67,7 +101,8 @@ def key_template(w_range: tuple[float, float], b_range: tuple[float, float],
            "height": SURFACE_HEIGHT, "resolve": surface["resolve"]}
     return {
         "$schema": surface["$schema"],
-        "config": surface["config"],
+        "config": {**surface["config"], **INSIDE_AXES},
+        "padding": {"left": 0, "right": 0, "top": 18},
         "usermeta": surface["usermeta"],
         "params": surface["params"],
         "vconcat": [top, _loss_view()],
@@ -148,11 +183,14 @@ def sweep_template() -> dict:
              .mark_point(shape="triangle-up", size=70, filled=True, opacity=0.9)
              .encode(x=x, y=alt.value(4), color=colour, tooltip=tip))
     rules = alt.Chart(alt.NamedData("rules"))
+    rule_colour = alt.Color("what:N", scale=alt.Scale(domain=["critical lr", "your lr"],
+                                                      range=[CRIT_COLOUR, NOW_COLOUR]), legend=None)
     rule = rules.mark_rule(strokeDash=[6, 3], strokeWidth=2).encode(
-        x=alt.X("lr:Q"), color=alt.Color("what:N", scale=alt.Scale(
-            domain=["critical lr", "your lr"], range=[CRIT_COLOUR, NOW_COLOUR]),
-            legend=alt.Legend(orient="bottom", title=None)), tooltip=["what:N", "lr_text:N"])
-    return frozen(alt.layer(finite, blown, rule).resolve_scale(color="independent")
+        x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"])
+    label = rules.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
+                            fontWeight="bold").encode(
+        x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour)
+    return frozen(alt.layer(finite, blown, rule, label).resolve_scale(color="independent")
                   .properties(height=260))
 
 

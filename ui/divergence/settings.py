@@ -112,21 +112,45 @@ _SP = dv.SCHEDULE_PRESET
 
 def _blowup(_: Values) -> str:
     r = _outcome("none", 1e-2, 100)
-    return (f"The book's first try: the loss is ∞ by epoch {r.run.diverged_at}. {r.message} "
-            "Scrub the epochs and watch each step overshoot further than the last.")
+    steep = dv.step_factors("none", 1e-2).iloc[1]
+    return (f"The book's first try: lr 0.01 is {fmt(1e-2 / r.critical_lr, sig=3)}× the critical "
+            f"rate, so each step multiplies the distance along w by {fmt(steep.factor, sig=4)} and "
+            f"flips side. The path leaves the plot at once and the loss is ∞ by epoch "
+            f"{r.run.diverged_at}.")
+
+
+@cache
+def book_end(mode: str, lr: float, epochs: int) -> tuple[str, list[float]]:
+    """The book's last printed loss (its exact text) and returned params for these settings."""
+    log = dv.book_log(mode, lr, epochs)
+    last = [line for line in log.lines if line.startswith("Epoch ")][-1]
+    return last.split("Loss ")[1], log.params.tolist()
+
+
+PAST = 3.6e-4
+"""Just above the raw critical rate 3.4e-4: the zig-zag grows slowly enough to watch."""
+
+
+def _past(_: Values) -> str:
+    r = _outcome("none", PAST, 100)
+    steep = dv.step_factors("none", PAST).iloc[1]
+    end = (f"the loss is {fmt(float(r.run.history['loss'].iloc[-1]))} at epoch {r.run.diverged_at}"
+           if r.run.diverged_at else f"the loss has grown to {fmt(r.run.final_loss, sig=3)} by epoch 100")
+    return (f"lr {PAST} is {fmt(PAST / r.critical_lr, sig=3)}× the critical rate: along w each step "
+            f"multiplies the distance by {fmt(steep.factor, sig=4)} and flips side. Scrub the "
+            f"epochs: the zig-zag across the valley widens every step, and {end}.")
 
 
 def _tiny(_: Values) -> str:
-    r = _outcome("none", 1e-4, 100).run
-    return (f"Now it is stable but slow: after 100 epochs the loss is {fmt(r.final_loss, 6)} and "
-            f"[w, b] = {fmt_list(r.params.tolist())}. b has barely moved: its direction is "
-            "the flat one.")
+    loss, params = book_end("none", 1e-4, 100)
+    return (f"Now it is stable but slow: the book prints loss {loss} at epoch 100 and "
+            f"[w, b] = {fmt_list(params)}. b has barely moved: its direction is the flat one.")
 
 
 def _scaled(_: Values) -> str:
-    r = _outcome("scale", 1e-2, 5000).run
-    return (f"With 0.1 · t_u the same lr 0.01 is stable and reaches [w, b] = "
-            f"{fmt_list(r.params.tolist())}, loss {fmt(r.final_loss, 6)}: the book's result.")
+    loss, params = book_end("scale", 1e-2, 5000)
+    return (f"With 0.1 · t_u the same lr 0.01 is stable: the book ends at [w, b] = "
+            f"{fmt_list(params)}, loss {loss}. Open the book's log below to compare.")
 
 
 def _rescued(_: Values) -> str:
@@ -140,6 +164,7 @@ def _rescued(_: Values) -> str:
 
 PRESETS = (
     Preset("Blow up (book)", {"norm": "none", "lr": 1e-2, "epochs": 100, **_CHAPTER}, _blowup),
+    Preset("Just past critical", {"norm": "none", "lr": PAST, "epochs": 100, **_CHAPTER}, _past),
     Preset("Tiny lr (book)", {"norm": "none", "lr": 1e-4, "epochs": 100, **_CHAPTER}, _tiny),
     Preset("Normalize (book)", {"norm": "scale", "lr": 1e-2, "epochs": 5000, **_CHAPTER},
            _scaled),
