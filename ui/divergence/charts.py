@@ -19,19 +19,18 @@ from ui.vega import frozen, with_data
 
 SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
-SURFACE_HEIGHT = 360
-LOSS_HEIGHT = 160
+SURFACE_HEIGHT = 300
+LOSS_HEIGHT = 130
 PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
 INSIDE_AXES = {
-    "axisY": {"labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False,
-              "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0,
-              "titleY": -4, "labelColor": "#222", "labelFontWeight": "bold", "zindex": 1},
-    "axisX": {"labelFlush": True},
+    "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
+    "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
+    "labelColor": "#111", "labelFontWeight": "bold",
 }
-"""y labels drawn inside the plot and titles above it: Streamlit gives each stacked view the
+"""The y axis drawn inside the plot, its title above it: Streamlit gives each stacked view the
 full container width, so anything left of the plot would make a phone pan sideways."""
 
 
@@ -70,6 +69,19 @@ def _path_layers(w_range: tuple[float, float], b_range: tuple[float, float]) -> 
     return frozen(alt.layer(full, walked, exits, now))["layer"]
 
 
+def _inside(layers: list[dict]) -> list[dict]:
+    """Copies of ``layers`` with the y axis drawn inside the plot and no colour legend."""
+    out = []
+    for layer in layers:
+        enc = dict(layer.get("encoding", {}))
+        if isinstance(enc.get("y"), dict) and "field" in enc["y"]:
+            enc["y"] = {**enc["y"], "axis": {**enc["y"].get("axis", {}), **INSIDE_AXES}}
+        if isinstance(enc.get("color"), dict) and "field" in enc["color"]:
+            enc["color"] = {**enc["color"], "legend": None}
+        out.append({**layer, "encoding": enc} if enc else layer)
+    return out
+
+
 def path_rows(frame: pd.DataFrame, exits: pd.DataFrame) -> list[dict]:
     """Rows to draw a clipped path: one per drawn epoch, plus each exit's edge point.
 
@@ -97,11 +109,11 @@ def key_template(w_range: tuple[float, float], b_range: tuple[float, float],
                  cell: tuple[float, float]) -> dict:
     """Surface with path over loss per epoch; :func:`key_spec` adds the ``epoch`` parameter."""
     surface = surface_charts.surface_template(w_range, b_range, cell, True, False)
-    top = {"layer": surface["layer"] + _path_layers(w_range, b_range),
+    top = {"layer": _inside([*surface["layer"], *_path_layers(w_range, b_range)]),
            "height": SURFACE_HEIGHT, "resolve": surface["resolve"]}
     return {
         "$schema": surface["$schema"],
-        "config": {**surface["config"], **INSIDE_AXES},
+        "config": {**surface["config"], "axisX": {"labelFlush": True}},
         "padding": {"left": 0, "right": 0, "top": 18},
         "usermeta": surface["usermeta"],
         "params": surface["params"],
@@ -148,7 +160,7 @@ def _loss_view() -> dict:
                                           alt.Tooltip("loss_text:N", title="loss")]))
     spec = frozen(alt.layer(curve, bad, bad_text, now_rule, now_dot).properties(
         height=LOSS_HEIGHT))
-    return {"layer": spec["layer"], "height": LOSS_HEIGHT}
+    return {"layer": _inside(spec["layer"]), "height": LOSS_HEIGHT}
 
 
 def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dict) -> dict:
