@@ -363,15 +363,3 @@ def test_thin_history_keeps_first_last_and_divergence(data):
     assert len(dv.thin_history(short.history, 500)) == 11
     idx = dv.thin_indices(5000, 100, keep=[1234])
     assert 1234 in idx and idx[0] == 0 and idx[-1] == 4999
-
-
-def test_lesson_modules_import_no_streamlit_and_no_page_helpers():
-    import pathlib
-
-    root = pathlib.Path(dv.__file__).parent
-    for path in root.glob("*.py"):
-        text = path.read_text()
-        assert "streamlit" not in text.replace("no streamlit", "").replace("never on streamlit", "")
-        assert "landscape" not in text and "finite_differences" not in text
-        assert "manual_seed" not in text
-    assert T_C  # the shared reference data is importable

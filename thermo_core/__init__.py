@@ -6,21 +6,25 @@ Use it from a notebook as ``import thermo_core as tc``::
     run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2)
     run.params, run.history.tail()
 
-The names listed in ``__all__`` are the stable API. The submodules ``landscape`` (loss
-surface page) and ``finite_differences`` (finite-difference page) hold the pages' more
-specialised helpers; reach them as ``tc.landscape.surface_window`` and the like. The
-``lessons`` package holds page-specific helpers (``thermo_core.lessons.divergence``,
-``thermo_core.lessons.optimizers``), built on the general modules only.
+The names listed in ``__all__`` are the stable API. Page-specific helpers live in
+``thermo_core.lessons.<page stem>`` (``from thermo_core.lessons import divergence``), built
+on the general modules only. Two keep their older names for notebooks written against
+them: ``tc.landscape`` is ``thermo_core.lessons.loss_surface`` and
+``tc.finite_differences`` the finite-difference page's helpers.
 """
 
-from . import finite_differences, landscape
+from . import finite_differences, lessons
 from .data import (
+    BOOK_TRAIN_INDICES,
+    BOOK_VAL_INDICES,
     NORMALIZATIONS,
+    book_split,
     from_raw_params,
     load_readings,
     normalization_constants,
     normalize,
     split,
+    synthetic_readings,
     to_raw_params,
 )
 from .fit import LineScore, best_mse, score_line
@@ -35,7 +39,23 @@ from .gradients import (
     loss_evaluations,
     numeric_grad,
 )
+from .graphs import Graph, GraphNode, count_graph_nodes, trace_backward, walk_graph
+from .lessons import loss_surface as landscape
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
+from .models import (
+    DEFAULT_SCALING,
+    INPUT_SCALINGS,
+    MODEL_KINDS,
+    MODEL_OPTIMIZERS,
+    ModelRun,
+    ValidationSummary,
+    count_parameters,
+    fitted_curve,
+    make_model,
+    t_u_grid,
+    train_model,
+    validation_summary,
+)
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
 from .training import (
     OPTIMIZERS,
@@ -50,41 +70,57 @@ from .training import (
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
 
 __all__ = [
+    "BOOK_TRAIN_INDICES",
+    "BOOK_VAL_INDICES",
+    "DEFAULT_SCALING",
     "DTYPES",
+    "INPUT_SCALINGS",
     "KNOWN_UNITS",
     "LOSSES",
+    "MODEL_KINDS",
+    "MODEL_OPTIMIZERS",
     "NORMALIZATIONS",
     "OPTIMIZERS",
     "SCHEDULES",
     "SCHEDULE_DEFAULTS",
     "SCHEMES",
     "Curvature",
+    "Graph",
+    "GraphNode",
     "LineScore",
     "ManyRuns",
+    "ModelRun",
     "Run",
     "Unit",
+    "ValidationSummary",
     "analytic_grad",
     "autograd_grad",
     "batch_mse",
     "best_mse",
+    "book_split",
     "buggy_central_difference",
     "buggy_descent_step",
     "closest_unit",
     "conversion_from_fit",
+    "count_graph_nodes",
+    "count_parameters",
     "critical_lr",
     "curvature",
     "descend_many",
     "fd_error_sweep",
     "finite_differences",
+    "fitted_curve",
     "from_raw_params",
     "hessian",
     "huber_loss",
     "l1_loss",
     "landscape",
+    "lessons",
     "load_readings",
     "loss_evaluations",
     "loss_fn",
     "loss_grid",
+    "make_model",
     "model",
     "mse_loss",
     "normalization_constants",
@@ -95,6 +131,12 @@ __all__ = [
     "penalty_slope",
     "score_line",
     "split",
+    "synthetic_readings",
+    "t_u_grid",
     "to_raw_params",
+    "trace_backward",
     "train",
+    "train_model",
+    "validation_summary",
+    "walk_graph",
 ]

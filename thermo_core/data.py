@@ -92,3 +92,40 @@ def split(n: int, val_fraction: float = 0.2, seed: int = 0) -> tuple[Tensor, Ten
     gen = torch.Generator().manual_seed(int(seed))
     perm = torch.randperm(n, generator=gen)
     return perm[:-n_val], perm[-n_val:]
+
+
+BOOK_TRAIN_INDICES: tuple[int, ...] = (9, 6, 5, 8, 4, 7, 0, 1, 3)
+BOOK_VAL_INDICES: tuple[int, ...] = (2, 10)
+"""The shuffled split the book printed (its ``randperm`` run), so its log can be reproduced."""
+
+
+def book_split() -> tuple[Tensor, Tensor]:
+    """(train_indices, val_indices) exactly as the book printed them, as int64 tensors."""
+    return torch.tensor(BOOK_TRAIN_INDICES), torch.tensor(BOOK_VAL_INDICES)
+
+
+def synthetic_readings(
+    n: int,
+    noise: float = 3.0,
+    seed: int = 0,
+    t_c_range: tuple[float, float] = (-5.0, 30.0),
+) -> tuple[Tensor, Tensor]:
+    """``n`` extra (t_u, t_c) readings from a simulated Fahrenheit thermometer, float32.
+
+    t_c is drawn uniformly from ``t_c_range``; the thermometer reads
+    t_u = 1.8·t_c + 32 + noise·N(0, 1), so ``noise`` is the standard deviation of the
+    reading error in t_u units. The book's 11 readings scatter about 3 t_u units around
+    their best line, hence the default. A seeded ``torch.Generator`` makes the readings
+    repeatable without touching the global random state.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a whole number >= 0, got {n!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    lo, hi = float(t_c_range[0]), float(t_c_range[1])
+    if not hi > lo:
+        raise ValueError("t_c_range must be (low, high) with high > low")
+    gen = torch.Generator().manual_seed(int(seed))
+    t_c = lo + (hi - lo) * torch.rand(n, generator=gen, dtype=torch.float64)
+    t_u = 1.8 * t_c + 32.0 + float(noise) * torch.randn(n, generator=gen, dtype=torch.float64)
+    return t_u.float(), t_c.float()

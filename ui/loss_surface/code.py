@@ -6,7 +6,9 @@ prints with what the page shows.
 
 from __future__ import annotations
 
+from thermo_core.checks import check_choice
 from thermo_core.data import T_C, T_U
+from ui.codegen import floats
 
 _NORMALIZE = {
     "none": "x = t_u                              # raw readings",
@@ -21,26 +23,28 @@ _LOSS = {
 }
 
 
-def _floats(values: tuple[float, ...]) -> str:
-    return ", ".join(repr(v) for v in values)
+PRINTED = (
+    "loss", "grad_w", "grad_b", "loss_float32", "grad_w_float32", "grad_b_float32",
+    "lambda_min", "lambda_max", "condition_number", "critical_lr", "w_star", "b_star", "min_mse",
+)
+"""The names the script prints, in order."""
 
 
-def surface_code(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -> str:
+def script(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -> str:
     """A self-contained torch script printing the page's numbers as ``name = value`` lines.
 
     It rebuilds the readings (float32, as the book), works in float64 like the page, and
-    prints the loss and gradient at (w, b), the MSE Hessian's eigenvalues, condition
+    prints the loss and gradient at (w, b), the same in float32 as the chapter computes
+    them (its last digits differ), the MSE Hessian's eigenvalues, condition
     number and critical learning rate, and the least-squares minimum.
     """
-    if norm not in _NORMALIZE:
-        raise ValueError(f"unknown normalization {norm!r}")
-    if loss not in _LOSS:
-        raise ValueError(f"unknown loss {loss!r}")
+    check_choice("normalization", norm, _NORMALIZE)
+    check_choice("loss", loss, _LOSS)
     loss_line = _LOSS[loss].format(delta=float(huber_delta))
     return f"""import torch
 
-t_c = torch.tensor([{_floats(T_C)}]).double()
-t_u = torch.tensor([{_floats(T_U)}]).double()  # float32 readings, then float64
+t_c = torch.tensor({floats(T_C)}).double()
+t_u = torch.tensor({floats(T_U)}).double()  # float32 readings, then float64
 {_NORMALIZE[norm]}
 
 # The loss and its gradient at the current point, by autograd
@@ -52,6 +56,18 @@ loss.backward()
 print("loss =", loss.item())
 print("grad_w =", w.grad.item())
 print("grad_b =", b.grad.item())
+
+# The same in float32, as the chapter computes it: the last digits differ
+w32 = torch.tensor({float(w)!r}, requires_grad=True)
+b32 = torch.tensor({float(b)!r}, requires_grad=True)
+x, t_c = x.float(), t_c.float()
+t_p = w32 * x + b32
+{loss_line.replace("t_p, t_c", "t_p, t_c").replace("loss =", "loss32 =", 1)}
+loss32.backward()
+print("loss_float32 =", loss32.item())
+print("grad_w_float32 =", w32.grad.item())
+print("grad_b_float32 =", b32.grad.item())
+x, t_c = x.double(), t_c.double()
 
 # The MSE's Hessian is constant for a line: 2 * [[mean(x^2), mean(x)], [mean(x), 1]]
 m1, m2 = x.mean(), (x * x).mean()

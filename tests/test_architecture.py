@@ -1,0 +1,54 @@
+"""The architecture's rules, read from the source: thermo_core never imports Streamlit,
+lesson modules build only on the general modules, pages and core never seed globally."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+CORE = ROOT / "thermo_core"
+GENERAL = {p.stem for p in CORE.glob("*.py")} - {"__init__", "landscape", "finite_differences"}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(level, module) of every import in a file: level 0 absolute, 1 = '.', 2 = '..'."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(0, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or ""))
+            if node.module is None:
+                found += [(node.level, a.name) for a in node.names]
+    return found
+
+
+def test_thermo_core_never_imports_streamlit():
+    for path in CORE.rglob("*.py"):
+        for _, module in _imports(path):
+            assert not module.startswith("streamlit"), path
+
+
+def test_lesson_modules_import_only_general_modules():
+    lessons = CORE / "lessons"
+    for path in lessons.glob("*.py"):
+        for level, module in _imports(path):
+            if level == 0:
+                assert not module.startswith(("thermo_core", "ui", "pages")), (path.name, module)
+            elif level == 1:
+                assert module == "", f"{path.name} imports another lesson: {module}"
+            else:
+                assert module.split(".")[0] in GENERAL, f"{path.name} imports {module}"
+
+
+def test_no_global_seeding_in_app_code():
+    """torch.manual_seed would reseed every session at once; a Generator's own seed is fine."""
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    target = node.func.value
+                    is_torch = isinstance(target, ast.Name) and target.id == "torch"
+                    assert not (is_torch and node.func.attr == "manual_seed"), path

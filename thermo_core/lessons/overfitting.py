@@ -1,0 +1,317 @@
+"""Helpers for the "Training vs. validation: overfitting" page.
+
+Every entry point takes plain numbers and strings (so a page can wrap it in
+``st.cache_data``) and returns small dataclasses and DataFrames. The maths lives in the
+general modules ``thermo_core.models``, ``thermo_core.data`` and ``thermo_core.graphs``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+
+from ..data import book_split, load_readings, split, synthetic_readings
+from ..graphs import count_graph_nodes
+from ..models import (
+    ModelRun,
+    ValidationSummary,
+    count_parameters,
+    fitted_curve,
+    make_model,
+    mse,
+    t_u_grid,
+    train_model,
+    validation_summary,
+)
+
+SPLITS: tuple[str, ...] = ("book", "random")
+""""book": the book's printed indices; "random": ``tc.split(11, val_fraction, split_seed)``."""
+
+HOLDOUT_SEED = 2024
+"""Seed of the fresh readings used as an honest yardstick (never trained on)."""
+
+PRESETS: dict[str, dict] = {
+    "book_split": dict(kind="linear", optimizer="SGD", lr=1e-2, epochs=3000),
+    "chapter6_mlp": dict(kind="mlp", hidden=13, optimizer="SGD", lr=1e-3, epochs=5000),
+    "big_mlp_overfits": dict(kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000),
+    "more_data_tames": dict(
+        kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000, extra=40
+    ),
+    "degree10_overfits": dict(kind="poly", degree=10, optimizer="Adam", lr=1e-1, epochs=5000),
+    "leak": dict(kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000, leak=True),
+}
+""""Try this" settings for :func:`experiment` (all use the book's split)."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One training run on the thermometer readings, ready to chart.
+
+    history: epoch, loss (training), val_loss, holdout_loss (+ w, b for the line).
+    points: t_u, t_c, role ("train", "validation", "synthetic") for the scatter; the
+    synthetic readings are training points. curve: t_u, t_c_pred over a grid reaching 25 %
+    beyond the data on each side. holdout_mse: final loss on ``holdout`` fresh simulated
+    readings that never touch training, even with leak=True.
+    """
+
+    history: pd.DataFrame
+    points: pd.DataFrame
+    curve: pd.DataFrame
+    train_indices: list[int]
+    val_indices: list[int]
+    summary: ValidationSummary
+    diverged_at: int | None
+    n_params: int
+    params: list[float]
+    holdout_mse: float | None
+
+
+def split_indices(
+    split_name: str = "book", val_fraction: float = 0.2, split_seed: int = 0
+) -> tuple[list[int], list[int]]:
+    """(train, validation) indices of the 11 readings, in shuffled order."""
+    if split_name == "book":
+        tr, va = book_split()
+    elif split_name == "random":
+        tr, va = split(11, val_fraction, split_seed)
+    else:
+        raise ValueError(f"unknown split {split_name!r}; allowed: {', '.join(SPLITS)}")
+    return tr.tolist(), va.tolist()
+
+
+def _run(
+    kind: str,
+    degree: int,
+    hidden: int,
+    init_seed: int,
+    split_name: str,
+    val_fraction: float,
+    split_seed: int,
+    extra: int,
+    noise: float,
+    data_seed: int,
+    optimizer: str,
+    lr: float,
+    epochs: int,
+    leak: bool,
+    zero_grad: bool,
+    holdout: int,
+) -> tuple[ModelRun, pd.DataFrame, list[int], list[int]]:
+    t_u, t_c = load_readings()
+    tr, va = split_indices(split_name, val_fraction, split_seed)
+    x, y = t_u[tr], t_c[tr]
+    roles = [("train", i) for i in tr] + [("validation", i) for i in va]
+    points = pd.DataFrame(
+        {
+            "t_u": [float(t_u[i]) for _, i in roles],
+            "t_c": [float(t_c[i]) for _, i in roles],
+            "role": [r for r, _ in roles],
+        }
+    )
+    if extra:
+        su, sc = synthetic_readings(int(extra), noise, data_seed)
+        x, y = torch.cat([x, su]), torch.cat([y, sc])
+        synth = pd.DataFrame({"t_u": su.numpy(), "t_c": sc.numpy(), "role": "synthetic"})
+        points = pd.concat([points, synth], ignore_index=True)
+    held = synthetic_readings(int(holdout), noise, HOLDOUT_SEED) if holdout else None
+    model = make_model(kind, t_u=x, degree=degree, hidden=hidden, seed=init_seed)
+    run = train_model(
+        model,
+        x,
+        y,
+        val=(t_u[va], t_c[va]),
+        holdout=held,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=epochs,
+        leak=leak,
+        zero_grad=zero_grad,
+    )
+    return run, points, tr, va
+
+
+def experiment(
+    kind: str = "linear",
+    *,
+    degree: int = 1,
+    hidden: int = 13,
+    init_seed: int = 0,
+    split_name: str = "book",
+    val_fraction: float = 0.2,
+    split_seed: int = 0,
+    extra: int = 0,
+    noise: float = 3.0,
+    data_seed: int = 0,
+    optimizer: str = "SGD",
+    lr: float = 1e-2,
+    epochs: int = 3000,
+    leak: bool = False,
+    zero_grad: bool = True,
+    holdout: int = 200,
+    grid_points: int = 201,
+) -> Experiment:
+    """Train one model on a split of the readings and return everything the page draws.
+
+    kind/degree/hidden/init_seed: see ``tc.make_model``. split_name/val_fraction/split_seed:
+    see :func:`split_indices`. extra/noise/data_seed: add that many simulated Fahrenheit
+    readings (``tc.synthetic_readings``) to the *training* set; the validation points stay
+    the same, so runs with and without extra data are compared on the same yardstick.
+    holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, same ``noise``) scored
+    every epoch; they never influence training, so they judge the validation loss.
+    The defaults are the book's split preset.
+    """
+    run, points, tr, va = _run(
+        kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
+        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout,
+    )  # fmt: skip
+    assert run.model is not None
+    lo, hi = float(points["t_u"].min()), float(points["t_u"].max())
+    curve = fitted_curve(run.model, t_u_grid(lo, hi, grid_points))
+    h = run.history
+    return Experiment(
+        history=h,
+        points=points,
+        curve=curve,
+        train_indices=tr,
+        val_indices=va,
+        summary=validation_summary(run),
+        diverged_at=run.diverged_at,
+        n_params=count_parameters(run.model),
+        params=run.params.tolist(),
+        holdout_mse=float(h["holdout_loss"].iloc[-1]) if "holdout_loss" in h else None,
+    )
+
+
+def preset(name: str) -> Experiment:
+    """Run one of ``PRESETS`` by name."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+    return experiment(**PRESETS[name])
+
+
+@dataclass(frozen=True)
+class LeakReport:
+    """Honest run vs the same run with ``val_loss.backward()`` called by mistake.
+
+    table: one row per run ("honest", "leak") with final loss, val_loss, holdout_loss and
+    val_minus_holdout (how far the validation loss flatters the model). explanation:
+    sentences built from those numbers.
+    """
+
+    table: pd.DataFrame
+    explanation: str
+
+
+def leak_comparison(**settings) -> LeakReport:
+    """Run :func:`experiment` with leak=False and leak=True (other settings shared)."""
+    settings = {k: v for k, v in settings.items() if k != "leak"}
+    settings.setdefault("holdout", 200)
+    if not settings["holdout"]:
+        raise ValueError("the leak comparison needs hold-out readings (holdout > 0)")
+    rows = []
+    for name, leak in (("honest", False), ("leak", True)):
+        e = experiment(**settings, leak=leak)
+        last = e.history.iloc[-1]
+        rows.append(
+            {
+                "run": name,
+                "loss": float(last["loss"]),
+                "val_loss": float(last["val_loss"]),
+                "holdout_loss": float(last["holdout_loss"]),
+                "val_minus_holdout": float(last["val_loss"] - last["holdout_loss"]),
+            }
+        )
+    table = pd.DataFrame(rows)
+    h, k = table.iloc[0], table.iloc[1]
+    text = (
+        f"Honest run: validation loss {h.val_loss:.3g} vs {h.holdout_loss:.3g} on fresh readings "
+        f"never trained on. With the leak the validation points are trained on too: "
+        f"validation loss {k.val_loss:.3g}, but {k.holdout_loss:.3g} on the fresh readings. "
+    )
+    if k.val_loss < h.val_loss and k.val_loss < k.holdout_loss:
+        ratio = k.holdout_loss / k.val_loss if k.val_loss > 0 else float("inf")
+        text += (
+            f"The leaked validation loss looks {h.val_loss / k.val_loss:.3g}× better than the "
+            f"honest one, yet the error on new readings is {ratio:.3g}× what it reports: it "
+            "has stopped measuring how the model does on data it has not seen."
+        )
+    else:
+        text += "In this setting the leak did not make the validation loss look better."
+    return LeakReport(table, text)
+
+
+@dataclass(frozen=True)
+class NoGradCost:
+    """What computing the validation loss with and without ``torch.no_grad()`` gives and costs.
+
+    requires_grad_*: the validation loss's ``requires_grad`` (the chapter's assert).
+    nodes_*: autograd nodes kept alive behind the validation loss (0 under no_grad).
+    seconds_*: best-of-``repeats`` time of one validation forward pass. same_value:
+    both ways give the identical loss.
+    """
+
+    requires_grad_no_grad: bool
+    requires_grad_graph: bool
+    nodes_no_grad: int
+    nodes_graph: int
+    seconds_no_grad: float
+    seconds_graph: float
+    same_value: bool
+    n_params: int
+
+
+def no_grad_cost(
+    kind: str = "mlp", *, degree: int = 1, hidden: int = 13, init_seed: int = 0, repeats: int = 200
+) -> NoGradCost:
+    """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split."""
+    t_u, t_c = load_readings()
+    tr, va = book_split()
+    model = make_model(kind, t_u=t_u[tr], degree=degree, hidden=hidden, seed=init_seed)
+    vx, vy = t_u[va], t_c[va]
+
+    def timed(grad: bool) -> tuple[float, torch.Tensor]:
+        best, out = float("inf"), None
+        for _ in range(max(1, int(repeats))):
+            start = time.perf_counter()
+            with torch.set_grad_enabled(grad):
+                out = mse(model(vx), vy)
+            best = min(best, time.perf_counter() - start)
+        assert out is not None
+        return best, out
+
+    t_off, off = timed(False)
+    t_on, on = timed(True)
+    return NoGradCost(
+        requires_grad_no_grad=off.requires_grad,
+        requires_grad_graph=on.requires_grad,
+        nodes_no_grad=count_graph_nodes(off),
+        nodes_graph=count_graph_nodes(on),
+        seconds_no_grad=t_off,
+        seconds_graph=t_on,
+        same_value=bool(torch.equal(off, on.detach())),
+        n_params=count_parameters(model),
+    )
+
+
+def more_data_sweep(extras: tuple[int, ...] = (0, 10, 40), **settings) -> pd.DataFrame:
+    """Final losses for several amounts of extra synthetic training data, same model.
+
+    Columns extra, loss, val_loss, holdout_loss, holdout_gap (holdout - training loss).
+    """
+    rows = []
+    for n in extras:
+        e = experiment(**{**settings, "extra": int(n)})
+        last = e.history.iloc[-1]
+        rows.append(
+            {
+                "extra": int(n),
+                "loss": float(last["loss"]),
+                "val_loss": float(last["val_loss"]),
+                "holdout_loss": float(last.get("holdout_loss", float("nan"))),
+                "holdout_gap": float(last.get("holdout_loss", float("nan")) - last["loss"]),
+            }
+        )
+    return pd.DataFrame(rows)
