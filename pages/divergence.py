@@ -11,6 +11,7 @@ import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.divergence import charts, text
@@ -31,12 +32,12 @@ def surface(norm: str) -> dict:
     """The heatmap's datasets for one normalization (the same for every run)."""
     t_u, t_c = tc.load_readings()
     x, y = tc.normalize(t_u.double(), norm), t_c.double()
-    win = tc.landscape.surface_window(norm)
+    win = ls.surface_window(norm)
     best = tc.optimal_params(x, y)
     return {
-        "grid": arrow_bytes(tc.landscape.surface_frame(x, y, win)[["w", "b", "loss"]]),
-        "eigen": arrow_bytes(tc.landscape.eigen_lines(x, y, win)),
-        "contours": arrow_bytes(tc.landscape.mse_contours(x, y, (1.0, 10.0, 100.0, 1e3, 1e4), 121)),
+        "grid": arrow_bytes(ls.surface_frame(x, y, win)[["w", "b", "loss"]]),
+        "eigen": arrow_bytes(ls.eigen_lines(x, y, win)),
+        "contours": arrow_bytes(ls.mse_contours(x, y, (1.0, 10.0, 100.0, 1e3, 1e4), 121)),
         "marks": [{"w": float(best[0]), "b": float(best[1]), "what": "least-squares minimum"}],
     }
 
@@ -46,7 +47,7 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
            w0: float, b0: float) -> dict:
     """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
     out = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
-    run, win = out.run, tc.landscape.surface_window(norm)
+    run, win = out.run, ls.surface_window(norm)
     h = run.history
     clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
     keep = [] if run.diverged_at is None else [run.diverged_at - 2, run.diverged_at - 1]
@@ -109,7 +110,7 @@ def _pick_start() -> None:
     """A click on the surface: start there (rounded to the inputs' 0.01 step)."""
     chosen = st.session_state[KEY_CHART].selection.get("pick") or []
     if chosen and "w" in chosen[0] and "b" in chosen[0]:
-        win = tc.landscape.surface_window(st.session_state.get("norm", "none"))
+        win = ls.surface_window(st.session_state.get("norm", "none"))
         for key, v, (lo, hi) in (("start_w", chosen[0]["w"], win.w_range),
                                  ("start_b", chosen[0]["b"], win.b_range)):
             st.session_state[key] = min(max(round(v, 2), lo), hi) + 0.0
@@ -145,7 +146,7 @@ def _section_run() -> controls.Values:
 
 
 def _template(norm: str) -> dict:
-    win = tc.landscape.surface_window(norm)
+    win = ls.surface_window(norm)
     cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)
     return charts.key_template(win.w_range, win.b_range, cell)
 
@@ -212,7 +213,7 @@ def _section_book(values: controls.Values) -> None:
         lines, stopped = book(values.norm, float(values.lr), int(values.epochs),
                               float(values.start_w), float(values.start_b))
         st.markdown(dv.EPOCH_MEANING)
-        st.code("\n".join(lines) or "(no printed epochs in this range)", language="text")
+        st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")
         st.caption(text.book_caption(values, stopped))
     with page.go_deeper("why the raw readings make one direction so steep"):
         st.markdown(text.steep_reason())

@@ -6,6 +6,7 @@ from functools import cache
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt, fmt_list
 from ui.controls import Control, Values
 from ui.page import Preset
@@ -24,8 +25,8 @@ LR_STEP = 1e-8
 """The typed lr is kept to 1e-8: two significant digits even at the smallest rate."""
 
 
-def _window(v: Values) -> tc.landscape.SurfaceWindow:
-    return tc.landscape.surface_window(v.norm)
+def _window(v: Values) -> ls.SurfaceWindow:
+    return ls.surface_window(v["norm"])
 
 
 MAIN = (
