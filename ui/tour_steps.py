@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 import thermo_core as tc
+from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
 
 TOUR = "chapter5"
@@ -61,6 +62,21 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
     return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
 
 
+def _raw_run(v: Mapping[str, Any], lr: float | None = None) -> tc.Run:
+    """The divergence page's run for these control values (the chapter's update, constant lr)."""
+    return dv.run_lesson("none", float(lr if lr is not None else v.get("lr", 1e-2)),
+                         int(v.get("epochs", 100)), str(v.get("rule", "manual")), "constant",
+                         float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0))).run
+
+
+def _tamed(v: Mapping[str, Any]) -> bool:
+    if v.get("norm") != "none" or v.get("schedule", "constant") != "constant":
+        return False
+    run = _raw_run(v)
+    return run.diverged_at is None and run.final_loss < float(run.history["loss"].iloc[0])
+
+
+_PAST = _raw_run({}, 3.6e-4)
 _COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
          for m in tc.NORMALIZATIONS}
 
@@ -107,6 +123,24 @@ STEPS: tuple[Step, ...] = (
         1,
         "float32 keeps about 7 significant digits of a loss near 1,764, so each L(p ± δ) "
         "carries a rounding error of about 1e-4; dividing by 2δ blows it up.",
+    ),
+    Step(
+        "divergence",
+        "Too big a step",
+        "The chapter's first run, lr = 0.01 on raw readings, blows up: the loss is ∞ by epoch 11.",
+        "Keep the raw readings and a constant rate, and find a learning rate at which the "
+        "loss stays finite and ends lower than it started.",
+        _tamed,
+        {"lr": 1e-4},
+        "The critical rate on raw readings is 0.00034. What happens at lr = 0.00036, just 6% "
+        "above it?",
+        ("It converges, a little faster", "It still diverges, only more slowly",
+         "The loss stays where it started"),
+        1,
+        f"It diverges: along w each step multiplies the distance to the minimum by "
+        f"{fmt(abs(1 - 3.6e-4 * float(tc.curvature(_readings()[0].double()).eigenvalues[1])), sig=4)}"
+        f", so the loss climbs to {fmt(float(_PAST.history['loss'].iloc[-1]), sig=3)} by epoch "
+        f"{len(_PAST.history)}.",
     ),
 )
 
