@@ -125,11 +125,12 @@ def _section_run() -> controls.Values:
         values = controls.draw(MAIN[2:3], after=values)
         c1, c2 = st.columns(2)
         values = controls.draw(MAIN[3:5], slots={"epochs": c1, "schedule": c2}, after=values)
-        with st.expander(f"{values.schedule} settings" if values.schedule != "constant" else
-                         "Schedule settings", expanded=values.schedule != "constant"):
+        values = controls.draw(SCHEDULE.get(values.schedule, ()), after=values)
+        with st.expander("Settings of the other schedules"):
             for name, group in SCHEDULE.items():
-                st.caption(f"{name}:" if name != values.schedule else f"**{name} (in use):**")
-                values = controls.draw(group, after=values)
+                if name != values.schedule:
+                    st.caption(f"{name}:")
+                    values = controls.draw(group, after=values)
         c1, c2 = st.columns(2)
         values = controls.draw(MAIN[5:], slots={"start_w": c1, "start_b": c2}, after=values)
     page.preset_box(slot, STEM, PRESETS, values)

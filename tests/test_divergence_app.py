@@ -19,7 +19,6 @@ from ui.divergence.settings import PRESETS
 from ui.vega import validate
 
 PAGE = "pages/divergence.py"
-T_C_BOOK = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
 
 
 def _key(at) -> dict:
@@ -101,11 +100,11 @@ def test_typed_lr_and_log_slider_move_together_and_critical_is_on_the_slider():
 def test_step_factors_match_float64_eigenvalues():
     at = run_page(PAGE, {"lr": "0.01"})
     lam = np.linalg.eigvalsh(_hessian64())
-    table = [m.value for m in at.markdown if m.value.startswith("| per step")][0]
+    table = next(m.value for m in at.markdown if m.value.startswith("| per step"))
     assert fmt(abs(1 - 0.01 * lam[1]), sig=4) in table  # steep: 57.83, grows
     assert fmt(abs(1 - 0.01 * lam[0]), sig=4) in table  # flat: 0.9982, shrinks
     assert "grows, flips side" in table and "| shrinks" in table
-    prose = [m.value for m in at.markdown if m.value.startswith("At lr = 0.01")][0]
+    prose = next(m.value for m in at.markdown if m.value.startswith("At lr = 0.01"))
     assert "steep direction (mostly w" in prose and "2·mean(t_u²)" in prose
 
 
@@ -116,7 +115,7 @@ def test_sweep_has_sixty_rates_three_regions_and_the_critical_rule():
     assert len(rows) >= 60
     assert {r["region"] for r in rows} == {"too slow", "good", "diverging"}
     crit = 2 / np.linalg.eigvalsh(_hessian64(0.1))[1]
-    rule = [r for r in sweep["datasets"]["rules"] if r["what"] == "critical lr"][0]
+    rule = next(r for r in sweep["datasets"]["rules"] if r["what"] == "critical lr")
     assert rule["lr"] == pytest.approx(crit, rel=1e-6)
     assert all(r["region"] == "diverging" for r in rows if r["lr"] > crit * 1.01)
     validate(sweep)
@@ -127,7 +126,7 @@ def test_schedule_preset_converges_where_the_constant_rate_diverges():
     [button] = [b for b in at.button if b.label == "Decay rescues it"]
     button.click().run()
     assert not at.warning and not at.error
-    caption = [c.value for c in at.caption if "Held constant" in c.value][0]
+    caption = next(c.value for c in at.caption if "Held constant" in c.value)
     assert "diverges at epoch 44" in caption and "ends at loss 2.9277" in caption
     lrs = chart_specs(at)[2]["datasets"]["lrs"]
     assert lrs[0]["lr"] == pytest.approx(0.06) and lrs[-1]["lr"] < 0.033
@@ -153,7 +152,7 @@ def test_code_panel_prints_what_the_page_shows(query):
         assert printed["diverged_at"] == "never"
         last = spec["datasets"]["loss"][-1]
         assert float(printed["final_loss"]) == pytest.approx(last["loss"], rel=1e-4)
-    caption = [c.value for c in at.caption if c.value.startswith("Runs on its own")][0]
+    caption = next(c.value for c in at.caption if c.value.startswith("Runs on its own"))
     w, b = (float(printed["w"]), float(printed["b"]))
     assert f"[{fmt(w)}, {fmt(b)}]" in caption or not math.isfinite(w)
 

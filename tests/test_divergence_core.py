@@ -7,7 +7,7 @@ import math
 
 import pytest
 import torch
-from reference import T_C, T_U32, grad64, hessian_eigs64, lstsq64, mse64
+from reference import T_U32, grad64, hessian_eigs64, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv

@@ -131,7 +131,7 @@ def scrub_param(last: int, at: int) -> dict:
 
 def _loss_view() -> dict:
     """Loss per epoch on a log axis, the divergence epoch marked, and the scrubbed epoch."""
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(nice=False, zero=False))
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(nice=False, zero=False, padding=6))
     y = alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"))
     hist = alt.Chart(alt.NamedData("loss"))
     curve = (hist.transform_filter("isFinite(datum.loss) && datum.loss > 0")
@@ -183,7 +183,8 @@ def sweep_template() -> dict:
     colours = ["#0072b2", "#009e73", "#d55e00"]
     x = alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
     pts = alt.Chart(alt.NamedData("sweep"))
-    colour = alt.Color("region:N", title=None, scale=alt.Scale(domain=regions, range=colours),
+    region_scale = alt.Scale(domain=regions, range=colours)
+    colour = alt.Color("region:N", title=None, scale=region_scale,
                        legend=alt.Legend(orient="bottom"))
     tip = [alt.Tooltip("lr_text:N", title="lr"), alt.Tooltip("loss_text:N", title="final loss"),
            "region:N"]
@@ -193,7 +194,8 @@ def sweep_template() -> dict:
                                    scale=alt.Scale(type="log")), color=colour, tooltip=tip))
     blown = (pts.transform_filter("!isValid(datum.plot_loss)")
              .mark_point(shape="triangle-up", size=70, filled=True, opacity=0.9)
-             .encode(x=x, y=alt.value(4), color=colour, tooltip=tip))
+             .encode(x=x, y=alt.value(4), tooltip=tip,
+                     color=alt.Color("region:N", scale=region_scale, legend=None)))
     rules = alt.Chart(alt.NamedData("rules"))
     rule_colour = alt.Color("what:N", scale=alt.Scale(domain=["critical lr", "your lr"],
                                                       range=[CRIT_COLOUR, NOW_COLOUR]), legend=None)

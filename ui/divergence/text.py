@@ -43,7 +43,7 @@ def sweep(s: dict, epochs: int) -> str:
              "one tensor (the chapter's update, constant rate). "
              f"Blue: too slow (final loss more than 1% above the best, {fmt(s['best'], 4)}); "
              "green: good; red: diverging (the loss ended above where it started, or overflowed: "
-             "triangles along the bottom). "]
+             "triangles along the top). "]
     if b["good"] is None:
         parts.append(f"No rate gets within 1% of the best loss in {epochs} epochs: any rate "
                      "slow enough for the steep direction is too slow for the flat one. ")
