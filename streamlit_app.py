@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from thermo_core.runtime import configure_torch_threads
 from ui.catalog import PAGES
+
+configure_torch_threads()  # once per process; THERMO_TORCH_THREADS overrides the default of 1
 
 pages = [
     st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)

@@ -13,7 +13,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
 fi
 
 echo "== installing Python requirements"
-python -m pip install -q -r requirements-dev.txt
+# requirements.txt names the PyTorch CPU index as an extra index, so pip asks it about every
+# package. Where it cannot be reached (as on these machines), pip's default 5 retries cost
+# ~8 s per package, minutes in all; one retry and a 20 s timeout cost nothing here and still
+# ride out a brief network hiccup elsewhere.
+python -m pip install -q --retries 1 --timeout 20 -r requirements-dev.txt
 
 echo "== ruff"
 python -m ruff check .

@@ -46,7 +46,7 @@ def test_presets_set_only_declared_controls_to_values_they_accept(stem):
     for preset in mod.PRESETS:
         unknown = set(preset.values) - set(declared)
         assert not unknown, f"{preset.label} sets undeclared {unknown}"
-        values = Values({c.key: c.default for c in mod.CONTROLS}) | Values(preset.values)
+        values = Values({**{c.key: c.default for c in mod.CONTROLS}, **preset.values})
         for key, value in preset.values.items():
             assert declared[key].accepts(value, values), f"{preset.label}: {key}={value!r}"
 
@@ -73,8 +73,9 @@ def test_page_runs_shows_takeaway_code_panel_and_next_link(stem):
     links = {link.proto.label: link.proto.page for link in at.get("page_link")}
     label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"
     assert links.get(label) == nxt.url_path, links
-    assert at.code, "no code panel"
-    printed = run_script(at.code[0].value)
+    panels = [e for e in at.expander if e.label == "Show the PyTorch code"]
+    assert len(panels) == 1 and panels[0].code, "no code panel"
+    printed = run_script(panels[0].code[0].value)
     assert printed, "the code panel printed no `name = value` line"
 
 

@@ -96,3 +96,37 @@ def test_significant_digits():
     assert fmt(3.39944e-5, sig=4) == "3.399e−5"
     assert fmt(0.0329774, sig=4) == "0.03298"
     assert fmt(33598.9, sig=3) == "33,599"
+
+
+PICK = Control("pick", "p", "multiselect", ("sgd", "adam"), options=("sgd", "adam", "lbfgs"))
+LR = Control("lr", "lr", "select_slider", lambda v: 0.1 if v["norm"] == "none" else 0.5,
+             options=(0.1, 0.5, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("sgd,adam", ("sgd", "adam")), ("lbfgs", ("lbfgs",)), ("adam,sgd", ("adam", "sgd")), ("", ())],
+)
+def test_multiselect_reads_comma_separated_option_names(text, value):
+    assert PICK.parse(text, Values()) == (value, None)
+    assert PICK.to_url(value) == text
+    assert PICK.accepts(value, Values())
+
+
+@pytest.mark.parametrize("text", ["sgd,,adam", "SGD", "sgd, adam", "sgd,sgd", "adam,", "`x`"])
+def test_multiselect_refuses_anything_but_exact_names_once_each(text):
+    got, why = PICK.parse(text, Values())
+    assert got is None and why
+
+
+def test_multiselect_accepts_only_known_options_once():
+    assert not PICK.accepts(("sgd", "sgd"), Values())
+    assert not PICK.accepts(("rmsprop",), Values())
+    assert not PICK.accepts("sgd", Values())
+
+
+def test_a_default_may_depend_on_an_earlier_control():
+    from ui.controls import defaults
+
+    assert LR.initial(Values(norm="none")) == 0.1 and LR.initial(Values(norm="scale")) == 0.5
+    assert defaults((NORM, LR)) == {"norm": "none", "lr": 0.1}

@@ -10,10 +10,13 @@ The names listed in ``__all__`` are the stable API. Page-specific helpers live i
 ``thermo_core.lessons.<page stem>`` (``from thermo_core.lessons import divergence``), built
 on the general modules only. Two keep their older names for notebooks written against
 them: ``tc.landscape`` is ``thermo_core.lessons.loss_surface`` and
-``tc.finite_differences`` the finite-difference page's helpers.
+``tc.finite_differences`` is ``thermo_core.lessons.finite_differences`` (both also import
+as ``thermo_core.landscape`` and ``thermo_core.finite_differences``).
 """
 
-from . import finite_differences, lessons
+import sys as _sys
+
+from . import lessons
 from .data import (
     BOOK_TRAIN_INDICES,
     BOOK_VAL_INDICES,
@@ -40,6 +43,7 @@ from .gradients import (
     numeric_grad,
 )
 from .graphs import Graph, GraphNode, count_graph_nodes, trace_backward, walk_graph
+from .lessons import finite_differences
 from .lessons import loss_surface as landscape
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .models import (
@@ -68,6 +72,9 @@ from .training import (
     train,
 )
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
+
+# The old module path keeps working: ``import thermo_core.finite_differences``.
+_sys.modules[f"{__name__}.finite_differences"] = finite_differences
 
 __all__ = [
     "BOOK_TRAIN_INDICES",

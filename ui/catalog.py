@@ -66,6 +66,14 @@ PAGES: tuple[PageInfo, ...] = (
         "direction; past lr = 2/λ_max the steepest direction overshoots further every step "
         "and the loss blows up.",
     ),
+    PageInfo(
+        "optimizers",
+        "Optimizer comparison",
+        ":material/sports_score:",
+        "Race real torch.optim optimizers on the chapter's data, raw or normalized.",
+        "Plain SGD needs normalized inputs to make progress, while Adam scales each "
+        "parameter's step by its own gradient history and copes with raw readings.",
+    ),
 )
 
 

@@ -32,7 +32,7 @@ import streamlit as st
 
 from thermo_core.numbers import fmt
 
-KINDS = ("slider", "number", "radio", "select", "toggle", "select_slider")
+KINDS = ("slider", "number", "radio", "select", "toggle", "select_slider", "multiselect")
 """Widget kinds a control can be drawn as."""
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -58,6 +58,9 @@ class Control:
     ``bounds``, ``step`` and ``fmt`` may be callables of the :class:`Values` drawn before
     this control. ``options`` are the choices of radio/select/select_slider controls;
     ``labels`` maps an option to the text shown (the URL always holds the option itself).
+    A multiselect's value is a tuple of options; its URL text joins them with commas.
+    ``default`` may also be a callable of the earlier values (an optimizer's learning
+    rate depends on the inputs' normalization); only values other than it reach the URL.
     """
 
     key: str
@@ -83,6 +86,10 @@ class Control:
         """Does the control hold a number (as opposed to a choice or a switch)?"""
         return self.kind in ("slider", "number")
 
+    def initial(self, values: Mapping[str, Any]) -> Any:
+        """The default for the values drawn so far."""
+        return self.default(values) if callable(self.default) else self.default
+
     def resolve(self, values: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         """(bounds, step, fmt) for the values drawn so far."""
         return tuple(
@@ -96,6 +103,12 @@ class Control:
             return isinstance(value, (int, float)) and lo <= value <= hi
         if self.kind == "toggle":
             return isinstance(value, bool)
+        if self.kind == "multiselect":
+            return (
+                isinstance(value, (list, tuple))
+                and all(v in self.options for v in value)
+                and len(set(value)) == len(value)
+            )
         return value in self.options
 
     def snap(self, value: float, values: Mapping[str, Any]) -> float:
@@ -114,6 +127,8 @@ class Control:
             return "1" if value else "0"
         if self.numeric:
             return _number_text(float(value))
+        if self.kind == "multiselect":
+            return ",".join(str(v) for v in value)
         return str(value)
 
     def parse(self, text: str, values: Mapping[str, Any]) -> tuple[Any, str | None]:
@@ -122,6 +137,8 @@ class Control:
             if text in ("1", "true", "0", "false"):
                 return text in ("1", "true"), None
             return None, "is not 1 or 0"
+        if self.kind == "multiselect":
+            return self._parse_many(text)
         if not self.numeric:
             matches = [o for o in self.options if str(o) == text]
             if matches:
@@ -137,6 +154,16 @@ class Control:
         if snapped != number and _number_text(snapped) != text:
             return snapped, f"was rounded to the control's step: {_number_text(snapped)}"
         return snapped, None
+
+    def _parse_many(self, text: str) -> tuple[Any, str | None]:
+        """Comma-separated options, each exactly as listed, none twice ("" = none chosen)."""
+        names = {str(o): o for o in self.options}
+        parts = text.split(",") if text else []
+        if any(p not in names for p in parts):
+            return None, "is not a comma-separated list of " + ", ".join(names)
+        if len(set(parts)) != len(parts):
+            return None, "names an option twice"
+        return tuple(names[p] for p in parts), None
 
 
 def _number_text(x: float) -> str:
@@ -177,15 +204,15 @@ def _read_url(control: Control, values: Values, notes: list[UrlNote]) -> None:
     if why is not None:
         if value is None:
             notes.append(UrlNote(control.key, text[:40], f"{why}, so the default is used"))
-            value = control.default
+            value = control.initial(values)
         else:
             notes.append(UrlNote(control.key, text[:40], why))
     st.session_state[control.key] = value
 
 
-def _write_url(control: Control, value: Any) -> None:
+def _write_url(control: Control, value: Any, values: Mapping[str, Any]) -> None:
     """Leave exactly the canonical value in the URL (none at the default)."""
-    want = None if value == control.default else control.to_url(value)
+    want = None if value == control.initial(values) else control.to_url(value)
     memo = _memo()
     if st.query_params.get_all(control.key) != ([] if want is None else [want]):
         if want is None:
@@ -221,6 +248,8 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
         return where.selectbox(control.label, control.options, format_func=label_of, **common)
     if control.kind == "select_slider":
         return where.select_slider(control.label, control.options, format_func=label_of, **common)
+    if control.kind == "multiselect":
+        return tuple(where.multiselect(control.label, control.options, format_func=label_of, **common))
     return where.toggle(control.label, **common)
 
 
@@ -242,14 +271,14 @@ def draw(
     notes: list[UrlNote] = []
     for control in controls:
         _read_url(control, values, notes)
-        current = st.session_state.get(control.key, control.default)
+        current = st.session_state.get(control.key, control.initial(values))
         if not control.accepts(current, values):  # e.g. bounds moved with an earlier control
-            current = control.default
+            current = control.initial(values)
         elif control.numeric and control.snap(current, values) != current:
             current = control.snap(current, values)
-        st.session_state[control.key] = current
+        st.session_state[control.key] = list(current) if control.kind == "multiselect" else current
         values[control.key] = _widget(control, values, slots.get(control.key, st))
-        _write_url(control, values[control.key])
+        _write_url(control, values[control.key], values)
     if notes:
         show_notes(notes, notes_slot or st)
     return values
@@ -267,9 +296,28 @@ def show_notes(notes: Sequence[UrlNote], where: Any) -> None:
         box.text(f"{note.key} = {note.given!r}: {note.outcome}.")
 
 
+def drop_unusable(controls: Sequence[Control], values: Mapping[str, Any]) -> None:
+    """Remove URL values of controls the page did not draw this time, if unusable.
+
+    A control drawn only in some states (Huber's δ) still has its link value checked, so a
+    hostile value never lingers in the address bar.
+    """
+    memo = _memo()
+    for control in controls:
+        given = st.query_params.get_all(control.key)
+        if not given or given == [memo.get(control.key)]:
+            continue
+        value, _ = control.parse(given[0], values)
+        if value is None or len(given) > 1:
+            del st.query_params[control.key]
+
+
 def defaults(controls: Sequence[Control]) -> Values:
-    """The values every control starts at."""
-    return Values({c.key: c.default for c in controls})
+    """The values every control starts at (callable defaults see the ones before them)."""
+    values = Values()
+    for c in controls:
+        values[c.key] = c.initial(values)
+    return values
 
 
 def matches(values: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import tour
+from . import controls, tour
 from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -42,7 +42,10 @@ def start(stem: str) -> PageInfo:
 def current_values(stem: str) -> Values:
     """The page's control values as the widgets hold them now (after they were drawn)."""
     controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
-    return Values({c.key: st.session_state.get(c.key, c.default) for c in controls})
+    values = Values()
+    for c in controls:
+        values[c.key] = st.session_state.get(c.key, c.initial(values))
+    return values
 
 
 def prose(text: str) -> None:
@@ -128,10 +131,12 @@ def finish(stem: str) -> None:
     The tour panel is filled in last, at the top, so its check sees the values the page
     has just computed with.
     """
+    values = current_values(stem)
+    controls.drop_unusable(importlib.import_module(f"ui.{stem}.settings").CONTROLS, values)
     slot = getattr(_run, "tour_slot", None)
     if slot is not None:
         with slot:
-            tour.panel(stem, current_values(stem))
+            tour.panel(stem, values)
     nxt = next_page(stem)
     st.divider()
     label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"

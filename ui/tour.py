@@ -85,6 +85,7 @@ def panel(stem: str, values: Mapping[str, Any]) -> None:
             step.choices,
             index=None,
             key=f"tour.guess.{number}",
+            persist_state="session",
             help="Answer first; the explanation opens once you have chosen.",
         )
         if guess is not None:

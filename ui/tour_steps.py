@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import torch
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
 from thermo_core.numbers import fmt
 
 TOUR = "chapter5"
@@ -77,6 +79,26 @@ def _tamed(v: Mapping[str, Any]) -> bool:
 
 
 _PAST = _raw_run({}, 3.6e-4)
+
+
+@lru_cache(maxsize=64)
+def _reached(label: str, mode: str, lr: float, epochs: int) -> int | None:
+    """First epoch within 1% of the best loss for a catalogue optimizer (None = never)."""
+    return run_optimizer(label, mode, lr, epochs, state_at=[]).reached_at
+
+
+def _sgd_gets_there(v: Mapping[str, Any]) -> bool:
+    if "sgd" not in tuple(v.get("opts", ())):
+        return False
+    mode = v.get("opt_norm", "none")
+    lr = float(v.get("opt_sgd_lr", CATALOGUE["SGD"].lr[mode]))
+    return _reached("SGD", mode, lr, int(v.get("opt_epochs", 5000))) is not None
+
+
+_RACE = {label: _reached(label, "scale", CATALOGUE[label].lr["scale"], 5000) for label in ("SGD", "Adam")}
+
+_LOSS0 = float(tc.mse_loss(tc.model(_readings()[0], 1.0, 0.0), _readings()[1]))
+_ULP0 = tc.finite_differences.spacing(_LOSS0, "float32")
 _COND = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
          for m in tc.NORMALIZATIONS}
 
@@ -113,7 +135,7 @@ STEPS: tuple[Step, ...] = (
         "Keep central differences in float32 and find a δ where the estimate of ∂L/∂w is "
         "worse than at δ = 0.1.",
         _worse_than_tenth,
-        {"delta": 1e-5, "scheme": "central", "dtype": "float32"},
+        {"delta": "1e-05", "scheme": "central", "dtype": "float32"},
         "Why does a tiny δ make float32's estimate worse, not better?",
         (
             "The loss is not smooth enough",
@@ -121,17 +143,18 @@ STEPS: tuple[Step, ...] = (
             "The chain rule breaks down",
         ),
         1,
-        "float32 keeps about 7 significant digits of a loss near 1,764, so each L(p ± δ) "
-        "carries a rounding error of about 1e-4; dividing by 2δ blows it up.",
+        f"Near the chapter's loss of {fmt(_LOSS0, 1)}, neighbouring float32 numbers are "
+        f"{fmt(_ULP0, sig=2, trim=True)} apart, so each L(p ± δ) is rounded by up to half that; "
+        "dividing the difference by a tiny 2δ blows the rounding up.",
     ),
     Step(
         "divergence",
         "Too big a step",
         "The chapter's first run, lr = 0.01 on raw readings, blows up: the loss is ∞ by epoch 11.",
-        "Keep the raw readings and a constant rate, and find a learning rate at which the "
-        "loss stays finite and ends lower than it started.",
+        "With raw readings (normalization none) and a constant rate, find a learning rate "
+        "at which the loss stays finite and ends lower than it started.",
         _tamed,
-        {"lr": 1e-4},
+        {"norm": "none", "lr": 1e-4},
         "The critical rate on raw readings is 0.00034. What happens at lr = 0.00036, just 6% "
         "above it?",
         ("It converges, a little faster", "It still diverges, only more slowly",
@@ -141,6 +164,21 @@ STEPS: tuple[Step, ...] = (
         f"{fmt(abs(1 - 3.6e-4 * float(tc.curvature(_readings()[0].double()).eigenvalues[1])), sig=4)}"
         f", so the loss climbs to {fmt(float(_PAST.history['loss'].iloc[-1]), sig=3)} by epoch "
         f"{len(_PAST.history)}.",
+    ),
+    Step(
+        "optimizers",
+        "SGD needs normalized inputs",
+        "On raw readings plain SGD never gets near the best loss: any rate that does not "
+        "diverge is far too slow along b.",
+        "Keep SGD in the race and change the inputs (or its learning rate) until it gets "
+        "within 1% of the best loss.",
+        _sgd_gets_there,
+        {"opt_norm": "scale"},
+        "On 0.1 · t_u with their default rates, which gets within 1% of the best loss first?",
+        ("SGD (lr 0.02)", "Adam (lr 0.1)", "They tie"),
+        0 if _RACE["SGD"] < _RACE["Adam"] else 1 if _RACE["Adam"] < _RACE["SGD"] else 2,
+        f"Adam at epoch {_RACE['Adam']}, SGD at epoch {_RACE['SGD']}: once the inputs are "
+        "normalized plain SGD gets there too, where on raw readings it never did.",
     ),
 )
 

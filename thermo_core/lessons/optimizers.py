@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 
 from ..data import NORMALIZATIONS, load_readings, normalize, to_raw_params
-from ..surface import optimal_params
+from ..surface import loss_grid, optimal_params
 from ..training import Run, train
 
 
@@ -330,3 +330,53 @@ def implied_steps(states: pd.DataFrame, history: pd.DataFrame, settings: dict) -
             cols[axis] = [math.nan] * len(out)
     out["implied_w"], out["implied_b"] = cols["w"], cols["b"]
     return out
+
+
+def path_window(
+    ws: Sequence[float],
+    bs: Sequence[float],
+    mode: str,
+    pad: float = 0.08,
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The (w, b) box that holds every finite point of the paths, the start and the optimum.
+
+    Each axis gets its own range (the paths of different optimizers cover very different
+    spans of w and b), padded by ``pad`` of the span and rounded outwards to a tidy step
+    so that small changes reuse the same box. Points farther from the optimum than twice
+    the start's distance plus 5 (a diverging path) are left out: they would squash the
+    picture.
+    """
+    best = best_point(mode)
+    reach = 2 * max(abs(1.0 - best[0]), abs(0.0 - best[1])) + 5
+    out = []
+    for values, start, opt in ((ws, 1.0, best[0]), (bs, 0.0, best[1])):
+        lo_cap, hi_cap = opt - reach, opt + reach
+        inside = [v for v in values if math.isfinite(v) and lo_cap <= v <= hi_cap]
+        lo, hi = min([*inside, start, opt]), max([*inside, start, opt])
+        span = max(hi - lo, 1e-3)
+        step = 10 ** math.floor(math.log10(span)) / 4
+        lo = math.floor((lo - pad * span) / step) * step
+        hi = math.ceil((hi + pad * span) / step) * step
+        out.append((round(lo, 10), round(hi, 10)))
+    return out[0], out[1]
+
+
+def surface_cells(
+    mode: str, window: tuple[tuple[float, float], tuple[float, float]], steps: int = 48
+) -> pd.DataFrame:
+    """The loss (float64) on a steps×steps grid of cells tiling ``window``: w0, w1, b0, b1, loss."""
+    (w_lo, w_hi), (b_lo, b_hi) = window
+    dw, db = (w_hi - w_lo) / steps, (b_hi - b_lo) / steps
+    t_u, t_c = load_readings()
+    grid = loss_grid(normalize(t_u.double(), mode), t_c.double(),
+                     (w_lo + dw / 2, w_hi - dw / 2), (b_lo + db / 2, b_hi - db / 2), steps)
+    return pd.DataFrame({"w0": grid["w"] - dw / 2, "w1": grid["w"] + dw / 2,
+                         "b0": grid["b"] - db / 2, "b1": grid["b"] + db / 2, "loss": grid["loss"]})
+
+
+def best_point(mode: str) -> tuple[float, float, float]:
+    """The least-squares (w, b) for ``mode``'s inputs and its loss, in float64."""
+    t_u, t_c = load_readings()
+    x, y = normalize(t_u.double(), mode), t_c.double()
+    best = optimal_params(x, y)
+    return float(best[0]), float(best[1]), float(((best[0] * x + best[1] - y) ** 2).mean())

@@ -17,8 +17,8 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .checks import check_choice
-from .gradients import (
+from ..checks import check_choice
+from ..gradients import (
     DTYPES,
     SCHEMES,
     analytic_grad,
@@ -26,11 +26,14 @@ from .gradients import (
     loss_evaluations,
     numeric_grad,
 )
-from .losses import model, mse_loss
-from .surface import hessian
+from ..losses import model, mse_loss
+from ..numbers import fmt
+from ..surface import hessian
 
-DELTA_MIN = 1e-8
-DELTA_MAX = 10.0
+DELTA_MIN = 1e-12
+DELTA_MAX = 1e4
+"""The δ grid spans 16 decades so that every (scheme, dtype) curve shows both arms of its V:
+float64 forward bottoms out near 1e-8 and float64 central only rises again past δ = 100."""
 WRT: tuple[str, ...] = ("w", "b")
 
 
@@ -305,24 +308,35 @@ def collapse_limit(sweep: pd.DataFrame, scheme: str, dtype: str) -> float | None
 
 
 def _notes_losses(
-    t_u: Tensor, t_c: Tensor, w: float, b: float, delta: float, wrt: str
+    t_u: Tensor, t_c: Tensor, w: float, b: float, delta: float, wrt: str, dtype: str = "float32"
 ) -> tuple[Tensor, Tensor]:
-    """The two losses the notes compute, with the same operations as buggy_central_difference."""
+    """The two losses the notes compute, with the same operations as buggy_central_difference.
+
+    In float32 these are bit-for-bit the notes' numbers; in float64 the readings are widened
+    first, so the same lines run in the page's other number type.
+    """
     dw, db = (delta, 0.0) if wrt == "w" else (0.0, delta)
-    a = mse_loss(model(t_u, w + dw, b + db), t_c)
-    c = mse_loss(model(t_u, w - dw, b - db), t_c)
+    x, y = t_u.to(DTYPES[dtype]), t_c.to(DTYPES[dtype])
+    a = mse_loss(model(x, w + dw, b + db), y)
+    c = mse_loss(model(x, w - dw, b - db), y)
     return a, c
 
 
 def bracket_lesson(
-    t_u: Tensor, t_c: Tensor, w: float, b: float, delta: float = 0.1, wrt: str = "w"
+    t_u: Tensor,
+    t_c: Tensor,
+    w: float,
+    b: float,
+    delta: float = 0.1,
+    wrt: str = "w",
+    dtype: str = "float32",
 ) -> dict[str, float]:
-    """The notes' two losses, and both ways of combining them.
+    """The notes' two losses, and both ways of combining them, in ``dtype``.
 
     Returns a = L(p+δ), c = L(p-δ), the denominator 2δ, ``buggy`` = a - c/(2δ) (what the notes typed) and
     ``fixed`` = (a - c)/(2δ). Both come from the same a and c.
     """
-    a, c = _notes_losses(t_u, t_c, w, b, delta, wrt)
+    a, c = _notes_losses(t_u, t_c, w, b, delta, wrt, dtype)
     return {
         "a": float(a),
         "c": float(c),
@@ -332,30 +346,71 @@ def bracket_lesson(
     }
 
 
-def fixed_descent_step(
-    t_u: Tensor, t_c: Tensor, w: float = 1.0, b: float = 0.0, delta: float = 0.1, lr: float = 1e-2
+def notes_step(
+    t_u: Tensor,
+    t_c: Tensor,
+    w: float = 1.0,
+    b: float = 0.0,
+    delta: float = 0.1,
+    lr: float = 1e-2,
+    dtype: str = "float32",
+    brackets: bool = True,
 ) -> dict[str, float]:
-    """The notes' step, with the brackets fixed: w first, then b at the new w.
+    """The notes' one descent step in ``dtype``: w first, then b at the new w.
 
-    Same keys as :func:`buggy_descent_step`, so the two steps can be shown side by side.
+    ``brackets=False`` is the notes' slip a - c/(2δ); in float32 it is bit-for-bit
+    :func:`thermo_core.buggy_descent_step`. Keys: grad_w, w_new, grad_b, b_new, loss_before,
+    loss_after, and loss_after_exact (the float64 loss at the new point, which says how
+    big a loss that overflowed to ∞ really was) and squares_exact (the float64 sum of the
+    squared misses there: the mean overflows as soon as this sum passes the dtype's largest
+    number, even when the mean itself would fit).
     """
+    dt = DTYPES[dtype]
 
-    def fixed(wv: float, bv: float, wrt: str) -> float:
-        a, c = _notes_losses(t_u, t_c, wv, bv, delta, wrt)
-        return float((a - c) / (2.0 * delta))
+    def slope(wv: float, bv: float, wrt: str) -> float:
+        a, c = _notes_losses(t_u, t_c, wv, bv, delta, wrt, dtype)
+        return float((a - c) / (2.0 * delta) if brackets else a - c / (2.0 * delta))
 
-    gw = fixed(w, b, "w")
-    w_new = float(torch.tensor(w) - lr * torch.tensor(gw))
-    gb = fixed(w_new, b, "b")
-    b_new = float(torch.tensor(b) - lr * torch.tensor(gb))
+    def loss(wv: float, bv: float) -> float:
+        return float(mse_loss(model(t_u.to(dt), wv, bv), t_c.to(dt)))
+
+    gw = slope(w, b, "w")
+    w_new = float(torch.tensor(w, dtype=dt) - lr * torch.tensor(gw, dtype=dt))
+    gb = slope(w_new, b, "b")
+    b_new = float(torch.tensor(b, dtype=dt) - lr * torch.tensor(gb, dtype=dt))
+    exact = (
+        float(mse_loss(model(t_u.double(), w_new, b_new), t_c.double()))
+        if math.isfinite(w_new) and math.isfinite(b_new)
+        else math.inf
+    )
     return {
         "grad_w": gw,
         "w_new": w_new,
         "grad_b": gb,
         "b_new": b_new,
-        "loss_before": float(mse_loss(model(t_u, w, b), t_c)),
-        "loss_after": float(mse_loss(model(t_u, w_new, b_new), t_c)),
+        "loss_before": loss(w, b),
+        "loss_after": loss(w_new, b_new),
+        "loss_after_exact": exact,
+        "squares_exact": exact * len(t_u),
     }
+
+
+def fixed_descent_step(
+    t_u: Tensor,
+    t_c: Tensor,
+    w: float = 1.0,
+    b: float = 0.0,
+    delta: float = 0.1,
+    lr: float = 1e-2,
+    dtype: str = "float32",
+) -> dict[str, float]:
+    """The notes' step, with the brackets fixed (see :func:`notes_step`)."""
+    return notes_step(t_u, t_c, w, b, delta, lr, dtype, brackets=True)
+
+
+def largest(dtype: str) -> float:
+    """The largest finite number ``dtype`` holds; anything bigger is stored as ∞."""
+    return float(torch.finfo(DTYPES[dtype]).max)
 
 
 METHODS: tuple[str, ...] = ("finite difference", "analytic", "autograd", "reference")
@@ -395,6 +450,54 @@ def gradient_comparison(
                 {"method": method, "wrt": wrt, "value": value, "abs_error": err, "rel_error": rel}
             )
     return pd.DataFrame(rows)
+
+
+def _digits(rel: float) -> str:
+    """Correct significant digits a relative error leaves, in words."""
+    if rel == 0:
+        return "every digit"
+    if rel >= 0.5:
+        return "no correct digit"
+    n = max(round(-math.log10(rel)), 1)
+    return f"about {n} significant digit{'s' if n != 1 else ''}"
+
+
+def _versus(other: float, fd: float) -> str:
+    """How a method's relative error compares with the finite difference's."""
+    if other == fd:
+        return "exactly as close"
+    if other == 0:
+        return "exact"
+    if fd == 0 or other > fd:
+        ratio = math.inf if fd == 0 else other / fd
+        return f"{_ratio(ratio)}× further off" if math.isfinite(ratio) else "further off"
+    return f"{_ratio(fd / other)}× closer"
+
+
+def _ratio(x: float) -> str:
+    """A ratio to two significant digits (9.1e6, not 9,061,724)."""
+    return fmt(float(f"{x:.2g}"), sig=2)
+
+
+def accuracy_summary(table: pd.DataFrame) -> str:
+    """One sentence on how close each method got, generated from a :func:`gradient_comparison`.
+
+    It quotes the finite difference's relative errors (and the digits they leave) and says
+    how much closer or further analytic and autograd are, per parameter, so no claim on the
+    page can disagree with the table beside it.
+    """
+    rel = {(r.method, r.wrt): float(r.rel_error) for r in table.itertuples()}
+    fd = [f"{fmt(rel['finite difference', p], sig=2)} in ∂L/∂{p} ({_digits(rel['finite difference', p])})"
+          for p in WRT]
+    parts = [
+        f"{m} is {_versus(rel[m, 'w'], rel['finite difference', 'w'])} for ∂L/∂w and "
+        f"{_versus(rel[m, 'b'], rel['finite difference', 'b'])} for ∂L/∂b"
+        for m in ("analytic", "autograd")
+    ]
+    return (
+        f"The finite difference is off by a relative {fd[0]} and {fd[1]}. "
+        f"Against it, {parts[0]}; {parts[1]}."
+    )
 
 
 def loss_zoom(

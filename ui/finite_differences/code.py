@@ -7,7 +7,9 @@ behind the page, so it prints the page's numbers exactly.
 
 from __future__ import annotations
 
+from thermo_core.checks import check_choice
 from thermo_core.data import T_C, T_U
+from ui.codegen import floats
 
 _FD_LINE = {
     "central": "(L(p + step) - L(p - step)) / (2 * d)",
@@ -30,24 +32,21 @@ PRINTED = (
     "buggy_b_new",
     "loss_before",
     "buggy_loss_after",
+    "fixed_w_new",
+    "fixed_b_new",
+    "fixed_loss_after",
 )
 """The names the script prints, one ``name = value`` line each, in this order."""
 
 
-def _floats(values: tuple[float, ...]) -> str:
-    return "[" + ", ".join(f"{v!r}" for v in values) + "]"
-
-
-def pytorch_code(w: float, b: float, delta: float, scheme: str, dtype: str) -> str:
+def script(w: float, b: float, delta: float, scheme: str, dtype: str) -> str:
     """A self-contained torch script for these settings; prints every name in PRINTED."""
-    if scheme not in _FD_LINE:
-        raise ValueError(f"unknown scheme {scheme!r}")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"unknown dtype {dtype!r}")
+    check_choice("scheme", scheme, tuple(_FD_LINE))
+    check_choice("dtype", dtype, ("float32", "float64"))
     return f"""import torch
 
-t_c = torch.tensor({_floats(T_C)})
-t_u = torch.tensor({_floats(T_U)})
+t_c = torch.tensor({floats(T_C)})
+t_u = torch.tensor({floats(T_U)})
 w, b, delta = {float(w)!r}, {float(b)!r}, {float(delta)!r}
 dtype = torch.{dtype}
 x, y = t_u.to(dtype), t_c.to(dtype)
@@ -88,13 +87,27 @@ x64, y64 = t_u.double(), t_c.double()
 g64 = 2 * (w * x64 + b - y64) / x64.size(0)
 reference = [(g64 * x64).sum(), g64.sum()]
 
-# The notes' bracket slip, in float32 as in the notes: a - c / (2 delta).
-a, c = loss(w + delta, b, t_u, t_c), loss(w - delta, b, t_u, t_c)
-buggy_dw, fixed_dw = a - c / (2.0 * delta), (a - c) / (2.0 * delta)
-lr = 1e-2
-w_new = float(torch.tensor(w) - lr * torch.tensor(float(buggy_dw)))
-a, c = loss(w_new, b + delta, t_u, t_c), loss(w_new, b - delta, t_u, t_c)
-b_new = float(torch.tensor(b) - lr * torch.tensor(float(a - c / (2.0 * delta))))
+# The notes' bracket slip, a - c / (2 delta), and the same lines with brackets, in {dtype}.
+def buggy(a, c):
+    return a - c / (2.0 * delta)
+
+
+def fixed(a, c):
+    return (a - c) / (2.0 * delta)
+
+
+def step(slope, lr=1e-2):
+    w_new = float(torch.tensor(w, dtype=dtype) - lr * torch.tensor(float(slope(
+        loss(w + delta, b, x, y), loss(w - delta, b, x, y))), dtype=dtype))
+    g_b = slope(loss(w_new, b + delta, x, y), loss(w_new, b - delta, x, y))
+    b_new = float(torch.tensor(b, dtype=dtype) - lr * torch.tensor(float(g_b), dtype=dtype))
+    return w_new, b_new, loss(w_new, b_new, x, y)
+
+
+a, c = loss(w + delta, b, x, y), loss(w - delta, b, x, y)
+buggy_dw, fixed_dw = buggy(a, c), fixed(a, c)
+w_new, b_new, buggy_after = step(buggy)
+fixed_w_new, fixed_b_new, fixed_after = step(fixed)
 
 for name, value in [
     ("fd_dw", fd[0]), ("fd_db", fd[1]),
@@ -103,8 +116,10 @@ for name, value in [
     ("reference_dw", reference[0]), ("reference_db", reference[1]),
     ("buggy_dw", buggy_dw), ("fixed_dw", fixed_dw),
     ("buggy_w_new", w_new), ("buggy_b_new", b_new),
-    ("loss_before", loss(w, b, t_u, t_c)),
-    ("buggy_loss_after", loss(w_new, b_new, t_u, t_c)),
+    ("loss_before", loss(w, b, x, y)),
+    ("buggy_loss_after", buggy_after),
+    ("fixed_w_new", fixed_w_new), ("fixed_b_new", fixed_b_new),
+    ("fixed_loss_after", fixed_after),
 ]:
     print(f"{{name}} = {{float(value)!r}}")
 """

@@ -1,0 +1,188 @@
+"""Optimizer comparison: real torch.optim classes race on the chapter's eleven readings.
+
+Sections: the race (optimizers, inputs, the stacked chart with its in-browser epoch
+scrubber), the results table, inside the optimizer (its state at a chosen epoch and the
+step it implies), and Go-deeper notes. Each optimizer's run is cached on its own, so
+changing one rate reruns one optimizer.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from thermo_core.lessons import optimizers as op
+from thermo_core.numbers import fmt
+from ui import controls, page
+from ui.optimizers import charts
+from ui.optimizers.code import script
+from ui.optimizers.settings import AT, IDS, MAIN, PRESETS, TUNING, run_args
+from ui.vega import show
+
+STEM = "optimizers"
+DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch, then spaced
+
+
+@st.cache_data(max_entries=96)
+def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
+         beta1: float | None, beta2: float | None) -> dict:
+    """One optimizer's run: its table row, drawn rows (thinned) and recorded steps."""
+    op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
+    # first run in a process pays one-off costs that are not the optimizer's wall time
+    r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
+    hist = r.run.history
+    rows = hist.iloc[[e - 1 for e in op.state_epochs(len(hist), DRAW_FIRST, DRAW_TOTAL)]]
+    steps = r.states.melt(id_vars="epoch", value_vars=["update_w", "update_b"], value_name="size")
+    steps = steps.assign(param=steps["variable"].str[-1], size=steps["size"].abs(), opt=label)
+    return {
+        "row": {"final_loss": r.final_loss, "reached_at": r.reached_at, "distance": r.distance,
+                "seconds": r.seconds, "diverged_at": r.run.diverged_at, "params": r.raw_params},
+        "paths": rows[["epoch", "w", "b", "loss"]].assign(opt=label),
+        "steps": steps[steps["size"] > 0][["opt", "epoch", "param", "size"]],
+        "settings": r.settings,
+    }
+
+
+@st.cache_data(max_entries=32)
+def drawing(mode: str, runs: tuple[tuple, ...]) -> dict:
+    """The chart's window and datasets (Arrow bytes) for a set of runs."""
+    done = [race(*args) for args in runs]
+    paths = pd.concat([d["paths"] for d in done], ignore_index=True)
+    window = op.path_window(paths["w"].tolist(), paths["b"].tolist(), mode)
+    bw, bb, bl = op.best_point(mode)
+    return {"window": window, "datasets": {
+        "grid": charts.arrow_bytes(op.surface_cells(mode, window)),
+        "paths": charts.arrow_bytes(paths),
+        "steps": charts.arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
+        "best": [{"w": bw, "b": bb, "loss": bl, "what": "least-squares optimum"}],
+    }}
+
+
+@st.cache_data(max_entries=64)
+def inside(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
+           beta1: float | None, beta2: float | None, at: int) -> dict:
+    """State and steps right after epoch ``at`` (a run of exactly ``at`` epochs)."""
+    r = op.run_optimizer(label, mode, lr, at, momentum, beta1, beta2, state_at=[at])
+    row = r.states.iloc[-1].to_dict() if len(r.states) else {}
+    hist = r.run.history.iloc[-1]
+    return {"state": row, "grad": (float(hist["grad_w"]), float(hist["grad_b"]))}
+
+
+def _section_race() -> controls.Values:
+    slot = page.preset_buttons(STEM, PRESETS)
+    c1, c2, c3 = st.columns([2.2, 1.4, 1])
+    values = controls.draw(MAIN, slots={"opts": c1, "opt_norm": c2, "opt_epochs": c3})
+    chosen = list(values.opts)
+    with st.expander("Learning rate, momentum and betas of each optimizer",
+                     icon=":material/tune:"):
+        cols = st.columns(min(max(len(chosen), 1), 4))
+        for i, oid in enumerate(chosen):
+            with cols[i % len(cols)]:
+                values = controls.draw(TUNING[oid], after=values)
+    for oid in set(TUNING) - set(chosen):  # settings of optimizers not in the race: dropped
+        for control in TUNING[oid]:
+            if control.key in st.query_params:
+                del st.query_params[control.key]
+    page.preset_box(slot, STEM, PRESETS, values)
+    if not chosen:
+        st.info("Choose at least one optimizer above to start the race.", icon=":material/info:")
+        return values
+    runs = tuple(run_args(oid, values) for oid in chosen)
+    view = drawing(values.opt_norm, runs)
+    labels = [IDS[oid] for oid in chosen]
+    show(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]))
+    st.caption(
+        "Drag **epoch** under the chart to replay the race: the dots move along the paths on the "
+        "loss surface (darker is lower loss, white diamond the least-squares optimum) and along "
+        "the loss curves; the bottom panel shows how big a step each optimizer took in w (●) "
+        "and b (■) at that epoch. Scrubbing runs in your browser."
+    )
+    _diverged([race(*args) for args in runs], labels)
+    return values
+
+
+def _diverged(done: list[dict], labels: list[str]) -> None:
+    for d, label in zip(done, labels, strict=True):
+        at = d["row"]["diverged_at"]
+        if at is not None:
+            st.warning(
+                f"**{label} diverged at epoch {at}**: its loss became {fmt(d['row']['final_loss'])}. "
+                f"With lr {fmt(d['settings']['lr'], sig=2, trim=True)} each step overshoots the "
+                "valley's steep side further than the last; its path stops where it left the chart.",
+                icon=":material/trending_up:",
+            )
+
+
+def _section_results(values: controls.Values) -> None:
+    st.subheader("Results")
+    rows = []
+    for oid in values.opts:
+        d = race(*run_args(oid, values))["row"]
+        rows.append({
+            "optimizer": IDS[oid],
+            "final loss": fmt(d["final_loss"], 6),
+            "within 1% at": "never" if d["reached_at"] is None else f"epoch {d['reached_at']}",
+            "distance": fmt(d["distance"], sig=3),
+            "ms": fmt(1000 * d["seconds"], sig=2),
+            "diverged": "—" if d["diverged_at"] is None else f"at {d['diverged_at']}",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    _bw, _bb, bl = op.best_point(values.opt_norm)
+    st.caption(
+        f"Final loss: the loss before the last step (least-squares best {fmt(bl, 6)}). "
+        "Within 1%: the first epoch whose loss is within 1% of that best. Distance: from the "
+        "final w, b to the least-squares w, b, both in raw units (°C per t_u unit, °C). "
+        "ms: wall time of the run on this server."
+    )
+
+
+def _section_inside(values: controls.Values) -> None:
+    st.subheader("Inside the optimizer")
+    values = controls.draw((AT,), after=values)
+    at = int(values.opt_at)
+    rows, lines = [], []
+    for oid in values.opts:
+        args = run_args(oid, values)
+        d = inside(*args, min(at, args[3]))
+        s, (gw, gb) = d["state"], d["grad"]
+        label = IDS[oid]
+        rows.append({"optimizer": label, "quantity": "gradient", "w": fmt(gw), "b": fmt(gb)})
+        for key in ("momentum_buffer", "exp_avg", "exp_avg_sq", "square_avg", "sum"):
+            if f"{key}_w" in s:
+                rows.append({"optimizer": label, "quantity": key,
+                             "w": fmt(s[f"{key}_w"]), "b": fmt(s[f"{key}_b"])})
+        if s:
+            rows.append({"optimizer": label, "quantity": "step taken",
+                         "w": fmt(s["update_w"]), "b": fmt(s["update_b"])})
+            if s["update_b"]:
+                lines.append(f"{label}: step in w is {fmt(abs(s['update_w'] / s['update_b']), sig=3)}× "
+                             f"the step in b, gradient ratio {fmt(abs(gw / gb), sig=3)}×")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * len(rows) + 38)
+    st.markdown(f"After epoch {at}: " + "; ".join(lines) + "." if lines else "")
+    page.prose(
+        "SGD steps by lr × gradient, so w (its gradient is large because t_u is) moves far "
+        "more than b. Adam divides exp_avg by √exp_avg_sq: the gradient's size cancels and "
+        "each parameter moves by about lr, whatever its input's scale."
+    )
+
+
+def _section_deeper(values: controls.Values) -> None:
+    with page.go_deeper("what each optimizer does here"):
+        for oid in values.opts:
+            spec = op.CATALOGUE[IDS[oid]]
+            st.markdown(f"**{spec.label}** (torch.optim.{spec.cls}) {spec.note}")
+    runs = [(oid, race(*run_args(oid, values))["settings"], run_args(oid, values)[3])
+            for oid in values.opts]
+    page.code_panel(
+        script(values.opt_norm, runs),
+        "Runs on its own with only torch and prints each optimizer's final loss, first epoch "
+        "within 1% and distance. It computes the gradient with autograd, the page in closed "
+        "form, so the last float32 digit can differ.",
+    )
+
+
+page.start(STEM)
+_values = _section_race()
+if _values.opts:
+    _section_results(_values)
+    _section_inside(_values)
+    _section_deeper(_values)
+page.finish(STEM)

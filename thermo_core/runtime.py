@@ -1,0 +1,79 @@
+"""Process-wide torch settings for the app server, applied once at startup.
+
+Why: inside a container torch sizes its thread pools from the *host's* core count, not
+from the container's CPU limit. On Streamlit Community Cloud (0.078 to 2 cores) that
+means one OpenMP worker per host core, all spinning on a fraction of a core whenever a
+loss grid is big enough to be split, while other visitors' reruns wait. This app's
+tensors hold 11 readings or a few thousand grid points: extra threads buy no speed. So
+the server uses ``DEFAULT_THREADS`` unless ``THERMO_TORCH_THREADS`` says otherwise.
+(Memory is not the reason: 16 threads instead of 1 added about 4 MB to the server's RSS
+in benchmarks/memory.py.)
+
+No Streamlit import: the entrypoint calls :func:`configure_torch_threads` on every
+rerun and only the first call in a process does anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+
+import torch
+
+ENV_VAR = "THERMO_TORCH_THREADS"
+DEFAULT_THREADS = 1
+MAX_THREADS = 64
+
+_LOG = logging.getLogger(__name__)
+_lock = threading.Lock()
+_configured: int | None = None
+
+
+def threads_from_env(env: Mapping[str, str] | None = None) -> int:
+    """The thread count asked for by ``THERMO_TORCH_THREADS``, or the default.
+
+    A value that is not a whole number from 1 to ``MAX_THREADS`` is ignored with a
+    logged warning: a typo in a deploy setting must not stop the app from starting.
+    """
+    env = os.environ if env is None else env
+    raw = env.get(ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_THREADS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_THREADS:
+        _LOG.warning(
+            "%s=%r is not a whole number from 1 to %d; using %d thread(s)",
+            ENV_VAR,
+            raw,
+            MAX_THREADS,
+            DEFAULT_THREADS,
+        )
+        return DEFAULT_THREADS
+    return value
+
+
+def configure_torch_threads(env: Mapping[str, str] | None = None) -> int:
+    """Set torch's intra-op and inter-op thread counts once per process; return the count.
+
+    Later calls return the count already set without touching torch, so calling this
+    from a script that Streamlit reruns is cheap and safe. Inter-op threads can only be
+    set before torch starts inter-op work; if that already happened (say, in a test
+    process) only the intra-op count is changed.
+    """
+    global _configured
+    with _lock:
+        if _configured is not None:
+            return _configured
+        n = threads_from_env(env)
+        torch.set_num_threads(n)
+        try:
+            torch.set_num_interop_threads(n)
+        except RuntimeError:
+            _LOG.info("torch inter-op threads were already started; left as they are")
+        _configured = n
+        return n

@@ -1,0 +1,1 @@
+"""The "Finite differences" page's settings, charts, generated text and code panel."""

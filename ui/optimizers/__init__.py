@@ -1,0 +1,1 @@
+"""Optimizer comparison page pieces: its controls and presets, chart specs and code panel."""

@@ -1,0 +1,177 @@
+"""The optimizer page's controls and presets, declared once.
+
+Each optimizer has a short URL id (``opts=sgd,adam``) and its own learning rate, plus
+momentum or betas where the class takes them. Their defaults are the catalogue's for the
+chosen inputs, so only the settings a learner changed reach the URL; changing the inputs
+puts every rate back to the new inputs' defaults.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import streamlit as st
+
+import thermo_core as tc
+from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
+from thermo_core.numbers import fmt, fmt_list
+from ui.controls import Control, Values
+from ui.page import Preset
+
+IDS: dict[str, str] = {
+    "sgd": "SGD",
+    "momentum": "SGD + momentum",
+    "nesterov": "SGD + Nesterov",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "Adadelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "lbfgs": "LBFGS",
+}
+"""URL id -> catalogue label, in the catalogue's order."""
+LABELS_TO_IDS = {label: key for key, label in IDS.items()}
+DEFAULT_OPTS = ("sgd", "momentum", "rmsprop", "adam")
+LR_GRID = (*tuple(float(f"{m}e{k}") for k in range(-6, 1) for m in (1, 2, 3, 5)), 10.0)
+"""Learning rates a slider offers: 1, 2, 3, 5 per decade from 1e-6 to 10 (every default is on it)."""
+EPOCHS = (100, 200, 500, 1000, 2000, 3000, 5000)
+LBFGS_EPOCHS = 200
+"""LBFGS runs at most this many epochs: each evaluates the loss up to 20 times, and it
+has converged long before."""
+NORM_LABELS = {"none": "raw t_u", "scale": "0.1 · t_u (the book)", "standardize": "standardized"}
+
+
+def lr_key(oid: str) -> str:
+    return f"opt_{oid}_lr"
+
+
+def mom_key(oid: str) -> str:
+    return f"opt_{oid}_mom"
+
+
+def beta_keys(oid: str) -> tuple[str, str]:
+    return f"opt_{oid}_b1", f"opt_{oid}_b2"
+
+
+def _reset_rates() -> None:
+    """New inputs, new scale: every rate and momentum goes back to that input's default."""
+    for oid in IDS:
+        for key in (lr_key(oid), mom_key(oid)):
+            st.session_state.pop(key, None)
+
+
+def _tuning(oid: str) -> tuple[Control, ...]:
+    spec = CATALOGUE[IDS[oid]]
+    out = [
+        Control(
+            lr_key(oid), f"{spec.label}: learning rate", "select_slider",
+            lambda v, s=spec: s.lr[v["opt_norm"]], options=LR_GRID,
+            labels={x: fmt(x, sig=1, trim=True) for x in LR_GRID},
+            help=f"lr passed to torch.optim.{spec.cls}. The default depends on the inputs.",
+        )
+    ]
+    if spec.momentum is not None:
+        out.append(Control(
+            mom_key(oid), f"{spec.label}: momentum", "slider",
+            lambda v, s=spec: s.momentum[v["opt_norm"]], bounds=(0.0, 0.999), step=0.001, fmt="%.3f",
+            help="Fraction of the previous step kept in the momentum buffer.",
+        ))
+    if spec.betas is not None:
+        b1, b2 = beta_keys(oid)
+        out.append(Control(b1, f"{spec.label}: beta1", "slider", spec.betas[0],
+                           bounds=(0.0, 0.999), step=0.001, fmt="%.3f",
+                           help="Decay of the running mean of gradients (exp_avg)."))
+        out.append(Control(b2, f"{spec.label}: beta2", "slider", spec.betas[1],
+                           bounds=(0.9, 0.9999), step=0.0001, fmt="%.4f",
+                           help="Decay of the running mean of squared gradients (exp_avg_sq)."))
+    return tuple(out)
+
+
+MAIN = (
+    Control(
+        "opts", "Optimizers (real torch.optim classes)", "multiselect", DEFAULT_OPTS,
+        options=tuple(IDS), labels=IDS,
+        help="Each runs on the chapter's 11 readings from w = 1, b = 0 with the rate set below.",
+    ),
+    Control(
+        "opt_norm", "Inputs", "radio", "none", options=tc.NORMALIZATIONS, labels=NORM_LABELS,
+        horizontal=True, on_change=_reset_rates,
+        help="Raw readings, or rescaled ones. Switching puts every learning rate back to "
+        "that input's default.",
+    ),
+    Control("opt_epochs", "Epochs", "select_slider", 5000, options=EPOCHS,
+            help=f"Every optimizer takes this many steps (LBFGS at most {LBFGS_EPOCHS})."),
+)
+TUNING: dict[str, tuple[Control, ...]] = {oid: _tuning(oid) for oid in IDS}
+AT = Control(
+    "opt_at", "Epoch to look inside", "number", 1, bounds=lambda v: (1, int(v["opt_epochs"])),
+    step=1, help="The optimizers' state right after this epoch's step, read from optimizer.state.",
+)
+CONTROLS = MAIN + tuple(c for group in TUNING.values() for c in group) + (AT,)
+
+
+def run_args(oid: str, v: Values) -> tuple:
+    """One optimizer's run as plain values for ``run_optimizer``: (label, mode, lr, epochs,
+    momentum, beta1, beta2), None where the class takes no such setting."""
+    label = IDS[oid]
+    spec = CATALOGUE[label]
+    mode = v["opt_norm"]
+    epochs = int(v["opt_epochs"])
+    momentum = beta1 = beta2 = None
+    if spec.momentum is not None:
+        momentum = float(v.get(mom_key(oid), spec.momentum[mode]))
+    if spec.betas is not None:
+        b1, b2 = beta_keys(oid)
+        beta1, beta2 = float(v.get(b1, spec.betas[0])), float(v.get(b2, spec.betas[1]))
+    return (label, mode, float(v.get(lr_key(oid), spec.lr[mode])),
+            min(epochs, LBFGS_EPOCHS) if oid == "lbfgs" else epochs, momentum, beta1, beta2)
+
+
+@cache
+def _preset_run(oid: str, mode: str, lr: float, epochs: int):
+    """A preset's run with catalogue settings (per process: the same for every learner)."""
+    return run_optimizer(IDS[oid], mode, lr, epochs, state_at=[])
+
+
+def _lesson(v: Values) -> str:
+    adam, sgd = _preset_run("adam", "none", 0.1, 2000), _preset_run("sgd", "none", 1e-4, 2000)
+    return (
+        f"On raw readings Adam (lr 0.1) reaches w, b = {fmt_list(adam.run.params.tolist())} "
+        f"with loss {fmt(adam.final_loss, 6)} after 2000 epochs, the chapter's answer. SGD can "
+        f"only use a rate below the critical {fmt(tc.critical_lr(tc.load_readings()[0]), sig=2)} "
+        f"and ends at loss {fmt(sgd.final_loss, 2)}: its path barely leaves the start along b."
+    )
+
+
+def _normalized(v: Values) -> str:
+    sgd = _preset_run("sgd", "scale", 2e-2, 5000)
+    mom = _preset_run("momentum", "scale", 1e-2, 5000)
+    return (
+        f"On 0.1 · t_u plain SGD (lr 0.02) gets within 1% of the best loss at epoch "
+        f"{sgd.reached_at} and momentum at epoch {mom.reached_at}: rescaling the input, "
+        "not a cleverer optimizer, fixed SGD."
+    )
+
+
+def _too_big(v: Values) -> str:
+    run = _preset_run("sgd", "none", 1e-3, 5000)
+    return (
+        f"SGD with lr 0.001 on raw readings diverges at epoch {run.run.diverged_at}: the steep "
+        "w direction overshoots further each step. Adam at lr 0.1 does not, because its step "
+        "size does not grow with the gradient."
+    )
+
+
+PRESETS = (
+    Preset("The chapter's lesson: raw inputs, SGD vs Adam",
+           {"opts": ("sgd", "adam"), "opt_norm": "none", "opt_epochs": 2000,
+            lr_key("sgd"): 1e-4, lr_key("adam"): 0.1}, _lesson),
+    Preset("Normalize, and SGD catches up",
+           {"opts": ("sgd", "momentum", "adam"), "opt_norm": "scale", "opt_epochs": 5000,
+            lr_key("sgd"): 2e-2, lr_key("momentum"): 1e-2, lr_key("adam"): 0.1}, _normalized),
+    Preset("Too large a rate for SGD",
+           {"opts": ("sgd", "adam"), "opt_norm": "none", "opt_epochs": 5000,
+            lr_key("sgd"): 1e-3, lr_key("adam"): 0.1}, _too_big),
+)
