@@ -58,6 +58,15 @@ PAGES: tuple[PageInfo, ...] = (
         "answer and too small a δ drowns it in rounding; autograd is exact and cheap.",
     ),
     PageInfo(
+        "divergence",
+        "Divergence at high learning rates",
+        ":material/trending_up:",
+        "Push the learning rate past its critical value and watch training blow up.",
+        "Each step scales the distance to the minimum by |1 − lr·λ| along each curvature "
+        "direction; past lr = 2/λ_max the steepest direction overshoots further every step "
+        "and the loss blows up.",
+    ),
+    PageInfo(
         "autograd",
         "Autograd under the hood",
         ":material/account_tree:",

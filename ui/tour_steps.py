@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 import thermo_core as tc
+from thermo_core.lessons import divergence as dv
 from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
 from thermo_core.numbers import fmt
 
@@ -61,6 +62,23 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
         return False
     w, b = float(v.get("fd_w", 1.0)), float(v.get("fd_b", 0.0))
     return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
+
+
+def _raw_run(v: Mapping[str, Any], lr: float | None = None) -> tc.Run:
+    """The divergence page's run for these control values (the chapter's update, constant lr)."""
+    return dv.run_lesson("none", float(lr if lr is not None else v.get("lr", 1e-2)),
+                         int(v.get("epochs", 100)), str(v.get("rule", "manual")), "constant",
+                         float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0))).run
+
+
+def _tamed(v: Mapping[str, Any]) -> bool:
+    if v.get("norm") != "none" or v.get("schedule", "constant") != "constant":
+        return False
+    run = _raw_run(v)
+    return run.diverged_at is None and run.final_loss < float(run.history["loss"].iloc[0])
+
+
+_PAST = _raw_run({}, 3.6e-4)
 
 
 @lru_cache(maxsize=64)
@@ -171,6 +189,24 @@ STEPS: tuple[Step, ...] = (
         f"Near the chapter's loss of {fmt(_LOSS0, 1)}, neighbouring float32 numbers are "
         f"{fmt(_ULP0, sig=2, trim=True)} apart, so each L(p ± δ) is rounded by up to half that; "
         "dividing the difference by a tiny 2δ blows the rounding up.",
+    ),
+    Step(
+        "divergence",
+        "Too big a step",
+        "The chapter's first run, lr = 0.01 on raw readings, blows up: the loss is ∞ by epoch 11.",
+        "With raw readings (normalization none) and a constant rate, find a learning rate "
+        "at which the loss stays finite and ends lower than it started.",
+        _tamed,
+        {"norm": "none", "lr": 1e-4},
+        "The critical rate on raw readings is 0.00034. What happens at lr = 0.00036, just 6% "
+        "above it?",
+        ("It converges, a little faster", "It still diverges, only more slowly",
+         "The loss stays where it started"),
+        1,
+        f"It diverges: along w each step multiplies the distance to the minimum by "
+        f"{fmt(abs(1 - 3.6e-4 * float(tc.curvature(_readings()[0].double()).eigenvalues[1])), sig=4)}"
+        f", so the loss climbs to {fmt(float(_PAST.history['loss'].iloc[-1]), sig=3)} by epoch "
+        f"{len(_PAST.history)}.",
     ),
     Step(
         "autograd",

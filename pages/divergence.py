@@ -1,0 +1,241 @@
+"""Divergence at high learning rates: the chapter's training loop, pushed past its limit.
+
+Sections: the run (controls beside the path on the loss surface and the loss per epoch,
+scrubbed in the browser), the two eigen-directions and their step factors, the
+learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
+"""
+
+import math
+
+import streamlit as st
+
+import thermo_core as tc
+from thermo_core.lessons import divergence as dv
+from thermo_core.lessons import loss_surface as ls
+from thermo_core.numbers import fmt, fmt_list
+from ui import controls, page
+from ui.divergence import charts, text
+from ui.divergence.code import script
+from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
+from ui.loss_surface.charts import arrow_bytes
+from ui.vega import show
+
+STEM = "divergence"
+KEY_CHART = "divergence.chart"
+LR_PICK = "divergence.lr_pick"
+LR_GRID = (*(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)), 10.0)
+DRAWN = 400  # rows of a history sent to the browser; every epoch is computed
+
+
+@st.cache_data(max_entries=3)
+def surface(norm: str) -> dict:
+    """The heatmap's datasets for one normalization (the same for every run)."""
+    t_u, t_c = tc.load_readings()
+    x, y = tc.normalize(t_u.double(), norm), t_c.double()
+    win = ls.surface_window(norm)
+    best = tc.optimal_params(x, y)
+    return {
+        "grid": arrow_bytes(ls.surface_frame(x, y, win)[["w", "b", "loss"]]),
+        "eigen": arrow_bytes(ls.eigen_lines(x, y, win)),
+        "contours": arrow_bytes(ls.mse_contours(x, y, (1.0, 10.0, 100.0, 1e3, 1e4), 121)),
+        "marks": [{"w": float(best[0]), "b": float(best[1]), "what": "least-squares minimum"}],
+    }
+
+
+@st.cache_data(max_entries=64)
+def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+           w0: float, b0: float) -> dict:
+    """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
+    out = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+    run, win = out.run, ls.surface_window(norm)
+    h = run.history
+    clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
+    keep = [] if run.diverged_at is None else [run.diverged_at - 2, run.diverged_at - 1]
+    rows = clipped.frame.iloc[dv.thin_indices(len(h), DRAWN, keep)]
+    path = charts.path_rows(rows, clipped.exits)
+    loss = [{"epoch": int(e), "loss": float(v), "loss_text": fmt(v, sig=5)}
+            for e, v in zip(h["epoch"].iloc[rows.index], h["loss"].iloc[rows.index], strict=True)]
+    bad = []
+    if run.diverged_at is not None:
+        word = fmt(float(h["loss"].iloc[-1]))
+        bad = [{"epoch": run.diverged_at, "label": f"{word} at epoch {run.diverged_at}",
+                "note": f"the loss is {word} from epoch {run.diverged_at} on"}]
+    exits = [{"w_edge": e.w_edge, "b_edge": e.b_edge,
+              "note": f"epoch {e.epoch}, heading to w ≈ {fmt(e.w_to, sig=2)}, "
+                      f"b ≈ {fmt(e.b_to, sig=2)}"} for e in clipped.exits.itertuples()]
+    lrs = h["lr"].iloc[dv.thin_indices(len(h), DRAWN)]
+    return {
+        "message": out.message, "critical": out.critical_lr, "diverged_at": run.diverged_at,
+        "final_loss": run.final_loss, "first_loss": float(h["loss"].iloc[0]),
+        "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
+        "path": path, "loss": loss, "bad": bad, "exits": exits,
+        "lrs": [{"epoch": int(h["epoch"].iloc[i]), "lr": float(v)} for i, v in lrs.items()],
+    }
+
+
+@st.cache_data(max_entries=12)
+def sweep(norm: str, epochs: int, w0: float, b0: float) -> dict:
+    """60 rates trained at once (the chapter's update), as rows and region bounds."""
+    s = dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+    rows = [{"lr": r.lr, "plot_loss": r.plot_loss, "region": r.region,
+             "lr_text": fmt(r.lr, sig=3), "loss_text": fmt(r.final_loss, sig=4)}
+            for r in s.frame.itertuples()]
+    return {"rows": rows, "bounds": s.bounds, "critical": s.critical_lr, "best": s.best_loss}
+
+
+@st.cache_data(max_entries=8)
+def book(norm: str, lr: float, epochs: int, w0: float, b0: float) -> tuple[list[str], int | None]:
+    """The book's training_loop printout for these settings."""
+    log = dv.book_log(norm, lr, epochs, w0, b0)
+    return list(log.lines), log.stopped_at
+
+
+def _take_pick() -> None:
+    st.session_state["lr"] = st.session_state[LR_PICK]
+
+
+def _lr_slider(lr: float, critical: float) -> None:
+    """A log-grid slider for the lr (with the critical rate on it) that moves the typed value."""
+    crit = round(critical, 8)
+    grid = sorted({*LR_GRID, crit})
+    st.session_state[LR_PICK] = min(grid, key=lambda g: abs(math.log(g / lr)))
+    st.select_slider(
+        "… or slide along a log scale", grid, key=LR_PICK, on_change=_take_pick,
+        format_func=lambda g: fmt(g, sig=2, trim=True) + (" = critical" if g == crit else ""),
+        help="1, 2, 5 per decade from 0.000001 to 10, plus the critical rate for these inputs.",
+    )
+
+
+def _pick_start() -> None:
+    """A click on the surface: start there (rounded to the inputs' 0.01 step)."""
+    chosen = st.session_state[KEY_CHART].selection.get("pick") or []
+    if chosen and "w" in chosen[0] and "b" in chosen[0]:
+        win = ls.surface_window(st.session_state.get("norm", "none"))
+        for key, v, (lo, hi) in (("start_w", chosen[0]["w"], win.w_range),
+                                 ("start_b", chosen[0]["b"], win.b_range)):
+            st.session_state[key] = min(max(round(v, 2), lo), hi) + 0.0
+
+
+def _section_run() -> controls.Values:
+    slot = page.preset_buttons(STEM, PRESETS)
+    left, right = st.columns([1, 2.3], gap="medium")
+    with left:
+        values = controls.draw(MAIN[:2])
+        _lr_slider(values.lr, tc.critical_lr(dv.inputs(values.norm)[0]))
+        values = controls.draw(MAIN[2:3], after=values)
+        c1, c2 = st.columns(2)
+        values = controls.draw(MAIN[3:5], slots={"epochs": c1, "schedule": c2}, after=values)
+        values = controls.draw(SCHEDULE.get(values.schedule, ()), after=values)
+        with st.expander("Settings of the other schedules"):
+            for name, group in SCHEDULE.items():
+                if name != values.schedule:
+                    st.caption(f"{name}:")
+                    values = controls.draw(group, after=values)
+        c1, c2 = st.columns(2)
+        values = controls.draw(MAIN[5:], slots={"start_w": c1, "start_b": c2}, after=values)
+    page.preset_box(slot, STEM, PRESETS, values)
+    run = _run(values)
+    with right:
+        spec = charts.key_spec(_template(values.norm), surface(values.norm),
+                               (values.start_w, values.start_b), run)
+        show(spec, key=KEY_CHART, on_select=_pick_start, selection_mode="pick")
+    with left:
+        _outcome(values, run)
+    st.caption(
+        "**Top:** the loss surface (dark = low, white diamond = the best line) with the path "
+        "from the red start point; click anywhere to start there. **Bottom:** the loss per "
+        "epoch, log scale. Drag **scrub the epoch** under the chart: the orange point and "
+        "marker show the parameters and the loss *before* that epoch's update, as the book "
+        "prints them. Points that leave the window are pinned to its edge (red triangles).")
+    return values
+
+
+def _template(norm: str) -> dict:
+    win = ls.surface_window(norm)
+    cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)
+    return charts.key_template(win.w_range, win.b_range, cell)
+
+
+def _kwargs(values: controls.Values) -> tuple:
+    return tuple(sorted(dv.schedule_kwargs(values.schedule, **schedule_settings(values)).items()))
+
+
+def _run(values: controls.Values) -> dict:
+    return lesson(values.norm, float(values.lr), int(values.epochs), values.rule, values.schedule,
+                  _kwargs(values), float(values.start_w), float(values.start_b))
+
+
+def _outcome(values: controls.Values, run: dict) -> None:
+    ratio = values.lr / run["critical"]
+    st.metric("lr ÷ critical lr", f"{fmt(ratio, sig=3)}×",
+              help=f"The critical rate 2/λ_max is {fmt(run['critical'], sig=4)} for these inputs.")
+    where = f" The path {run['sentence']}." if run["sentence"] else ""
+    if run["diverged_at"] is not None:
+        st.warning(f"**Diverged at epoch {run['diverged_at']}.** {run['message']}{where} "
+                   "Each step overshoots the valley further than the last, until float32 "
+                   "overflows.", icon=":material/trending_up:")
+    else:
+        st.info(f"{run['message']}{where}", icon=":material/trending_down:")
+
+
+def _section_directions(values: controls.Values) -> None:
+    st.subheader("Two directions, two step factors")
+    f = dv.step_factors(values.norm, values.lr)
+    rows = ["| per step | flattest | steepest |", "|---|---|---|"]
+    for name, cells in (
+        ("curvature λ", [fmt(r.eigenvalue, sig=4) for r in f.itertuples()]),
+        ("mostly moves", [r.mostly.removeprefix("mostly ") for r in f.itertuples()]),
+        ("factor \\|1 − lr·λ\\|", [f"**{fmt(r.factor, sig=4)}**" for r in f.itertuples()]),
+        ("the distance", [r.verdict + (", flips side" if r.flips else "") for r in f.itertuples()]),
+        ("critical lr 2/λ", [fmt(r.critical_lr, sig=4) for r in f.itertuples()]),
+    ):
+        rows.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    c1, c2 = st.columns([1, 1.4], gap="medium")
+    c1.markdown("\n".join(rows))
+    c2.markdown(text.directions(values.norm, values.lr, f))
+
+
+def _section_sweep(values: controls.Values) -> None:
+    st.subheader("Sixty learning rates at once")
+    s = sweep(values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
+    show(charts.sweep_spec(s["rows"], s["critical"], float(values.lr),
+                           (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))))
+    st.caption(text.sweep(s, int(values.epochs)))
+
+
+def _section_schedule(values: controls.Values, run: dict) -> None:
+    if values.schedule == "constant":
+        return
+    st.subheader("The schedule")
+    const = lesson(values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
+                   float(values.start_w), float(values.start_b))
+    show(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)))
+    st.caption(text.schedule(values, run, const))
+
+
+def _section_book(values: controls.Values) -> None:
+    with page.go_deeper("the book's own log for these settings"):
+        lines, stopped = book(values.norm, float(values.lr), int(values.epochs),
+                              float(values.start_w), float(values.start_b))
+        st.markdown(dv.EPOCH_MEANING)
+        st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")
+        st.caption(text.book_caption(values, stopped))
+    with page.go_deeper("why the raw readings make one direction so steep"):
+        st.markdown(text.steep_reason())
+
+
+page.start(STEM)
+VALUES = _section_run()
+RUN = _run(VALUES)
+_section_directions(VALUES)
+_section_sweep(VALUES)
+_section_schedule(VALUES, RUN)
+_section_book(VALUES)
+page.code_panel(
+    script(VALUES.norm, VALUES.lr, int(VALUES.epochs), VALUES.rule, VALUES.schedule,
+           dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b),
+    f"Runs on its own with only torch: {fmt_list(RUN['params'])} after the run and the "
+    "loss and divergence epoch shown above (autograd instead of the page's closed-form "
+    "gradient, so the last float32 digits may differ).",
+)
+page.finish(STEM)

@@ -1,0 +1,189 @@
+"""AppTest for "Divergence at high learning rates": widgets drive the run, every number
+shown is checked against the book's printed values or an independent float64 computation,
+and the code panel prints what the page shows."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import as_number, chart_specs, metric_value, run_page
+from reference import T_U_BOOK
+
+from thermo_core.numbers import fmt
+from ui.codegen import run_script
+from ui.divergence import charts
+from ui.divergence.settings import PRESETS
+from ui.vega import validate
+
+PAGE = "pages/divergence.py"
+
+
+def _key(at) -> dict:
+    return chart_specs(at)[0]
+
+
+def _book_log(at) -> str:
+    [log] = [m.value for m in at.markdown if m.value.startswith("```text")]
+    return log
+
+
+def _hessian64(scale: float = 1.0) -> np.ndarray:
+    x = np.array(T_U_BOOK, dtype=np.float64) * scale
+    return 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+
+
+def test_defaults_are_the_chapters_blow_up_said_in_words():
+    at = run_page(PAGE)
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("**Diverged at epoch 11.**")
+    assert not at.error
+    lam = np.linalg.eigvalsh(_hessian64())
+    assert as_number(metric_value(at, "lr ÷ critical lr").rstrip("×")) == pytest.approx(
+        0.01 / (2 / lam[1]), rel=2e-3)
+    spec = _key(at)
+    assert spec["datasets"]["bad"][0]["epoch"] == 11
+    finite = [r["loss"] for r in spec["datasets"]["loss"] if r["loss"] is not None
+              and math.isfinite(r["loss"])]
+    assert len(finite) == 10 and finite[0] == pytest.approx(1763.884644, rel=1e-6)
+    edges = [r for r in spec["datasets"]["path"] if not r["point"]]
+    assert len(edges) == 1 and edges[0]["w_plot"] == -24.0  # pinned to the window's left edge
+    assert "left the plot at epoch 2" in warning
+
+
+def test_book_log_matches_the_printed_book_for_lr_1e2():
+    log = _book_log(run_page(PAGE))
+    for line in (
+        "Epoch 1, Loss 1763.884644",
+        "Params: tensor([-44.1730,  -0.8260])",
+        "Grad:   tensor([4517.2969,   82.6000])",
+        "Epoch 2, Loss 5802485.500000",
+        "Params: tensor([2568.4014,   45.1637])",
+        "Epoch 3, Loss 19408035840.000000",
+        "Params: tensor([-148527.7344,   -2616.3933])",
+        "Epoch 10, Loss 90901154706620645225508955521810432.000000",
+        "Params: tensor([3.2144e+17, 5.6621e+15])",
+        "Epoch 11, Loss inf",
+        "Params: tensor([-1.8590e+19, -3.2746e+17])",
+    ):
+        assert line in log, line
+
+
+@pytest.mark.parametrize(
+    ("query", "lines"),
+    [
+        ({"lr": "0.0001"}, ["Epoch 100, Loss 29.022669", "Params: tensor([ 0.2327, -0.0438])"]),
+        ({"norm": "scale", "epochs": "5000"},
+         ["Epoch 5000, Loss 2.927648", "Params: tensor([  5.3671, -17.3012])"]),
+    ],
+)
+def test_book_log_matches_the_book_for_the_stable_runs(query, lines):
+    at = run_page(PAGE, query)
+    log = _book_log(at)
+    for line in lines:
+        assert line in log
+    assert not at.warning
+
+
+def test_typed_lr_and_log_slider_move_together_and_critical_is_on_the_slider():
+    at = run_page(PAGE)
+    at.number_input(key="lr").set_value(3e-4).run()
+    assert at.select_slider(key="divergence.lr_pick").value == pytest.approx(3.399e-4, rel=1e-3)
+    assert not at.warning
+    at.select_slider(key="divergence.lr_pick").set_value(0.5).run()
+    assert at.number_input(key="lr").value == 0.5
+    assert at.query_params["lr"] == "0.5"
+
+
+def test_step_factors_match_float64_eigenvalues():
+    at = run_page(PAGE, {"lr": "0.01"})
+    lam = np.linalg.eigvalsh(_hessian64())
+    table = next(m.value for m in at.markdown if m.value.startswith("| per step"))
+    assert fmt(abs(1 - 0.01 * lam[1]), sig=4) in table  # steep: 57.83, grows
+    assert fmt(abs(1 - 0.01 * lam[0]), sig=4) in table  # flat: 0.9982, shrinks
+    assert "grows, flips side" in table and "| shrinks" in table
+    prose = next(m.value for m in at.markdown if m.value.startswith("At lr = 0.01"))
+    assert "steep direction (mostly w" in prose and "2·mean(t_u²)" in prose
+
+
+def test_sweep_has_sixty_rates_three_regions_and_the_critical_rule():
+    at = run_page(PAGE, {"norm": "scale", "epochs": "5000"})
+    sweep = chart_specs(at)[1]
+    rows = sweep["datasets"]["sweep"]
+    assert len(rows) >= 60
+    assert {r["region"] for r in rows} == {"too slow", "good", "diverging"}
+    crit = 2 / np.linalg.eigvalsh(_hessian64(0.1))[1]
+    rule = next(r for r in sweep["datasets"]["rules"] if r["what"] == "critical lr")
+    assert rule["lr"] == pytest.approx(crit, rel=1e-6)
+    assert all(r["region"] == "diverging" for r in rows if r["lr"] > crit * 1.01)
+    validate(sweep)
+
+
+def test_schedule_preset_converges_where_the_constant_rate_diverges():
+    at = run_page(PAGE)
+    [button] = [b for b in at.button if b.label == "Decay rescues it"]
+    button.click().run()
+    assert not at.warning and not at.error
+    caption = next(c.value for c in at.caption if "Held constant" in c.value)
+    assert "diverges at epoch 44" in caption and "ends at loss 2.9277" in caption
+    lrs = chart_specs(at)[2]["datasets"]["lrs"]
+    assert lrs[0]["lr"] == pytest.approx(0.06) and lrs[-1]["lr"] < 0.033
+    box = [i.value for i in at.info if "Decay rescues it" in i.value]
+    assert box and "diverges at epoch 44" in box[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"lr": "0.0001"}, {"norm": "scale", "lr": "0.06", "epochs": "300", "rule": "SGD"},
+     {"norm": "standardize", "lr": "0.5", "schedule": "StepLR", "step_size": "20",
+      "start_w": "5", "start_b": "-3"}],
+)
+def test_code_panel_prints_what_the_page_shows(query):
+    at = run_page(PAGE, query)
+    printed = run_script(at.code[0].value)
+    spec = _key(at)
+    bad = spec["datasets"]["bad"]
+    if bad:
+        assert printed["diverged_at"] == str(bad[0]["epoch"])
+        assert at.warning[0].value.startswith(f"**Diverged at epoch {printed['diverged_at']}.**")
+    else:
+        assert printed["diverged_at"] == "never"
+        last = spec["datasets"]["loss"][-1]
+        assert float(printed["final_loss"]) == pytest.approx(last["loss"], rel=1e-4)
+    caption = next(c.value for c in at.caption if c.value.startswith("Runs on its own"))
+    w, b = (float(printed["w"]), float(printed["b"]))
+    assert f"[{fmt(w)}, {fmt(b)}]" in caption or not math.isfinite(w)
+
+
+def test_url_start_point_and_bad_values_are_handled():
+    at = run_page(PAGE, {"start_w": "3", "start_b": "-5", "lr": "abc", "epochs": "99999"})
+    assert at.number_input(key="start_w").value == 3.0
+    path = _key(at)["datasets"]["point"]
+    assert path == [{"w": 3.0, "b": -5.0}]
+    assert at.number_input(key="lr").value == 0.01 and at.number_input(key="epochs").value == 100
+    notes = [t.value for t in at.text]
+    assert any(n.startswith("lr = 'abc'") for n in notes) and any("epochs" in n for n in notes)
+
+
+def test_templates_are_valid_vega_lite_and_data_stays_small():
+    at = run_page(PAGE, {"norm": "scale", "lr": "0.03", "epochs": "5000"})
+    spec = _key(at)
+    validate(spec)
+    assert len(spec["datasets"]["path"]) <= 2 * 400 and len(spec["datasets"]["loss"]) <= 420
+    sent = sum(len(el.proto.spec) + sum(len(d.data.data) for d in el.proto.datasets)
+               for el in at.get("vega_lite_chart"))
+    assert sent < 300_000, sent
+    assert spec["params"][-1]["name"] == charts.SCRUB
+    assert spec["params"][-1]["bind"]["input"] == "range"
+    assert json.dumps(spec).count('"epoch"') > 0
+
+
+def test_every_preset_runs_without_an_error_box():
+    at = run_page(PAGE)
+    for preset in PRESETS:
+        [button] = [b for b in at.button if b.label == preset.label]
+        button.click().run()
+        assert not at.error and not at.exception
+        assert any(preset.label in i.value for i in at.info)

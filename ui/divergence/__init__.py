@@ -1,0 +1,1 @@
+"""Divergence page pieces: its controls and presets, chart specs and code panel."""

@@ -1,0 +1,75 @@
+"""The divergence page's "Show the PyTorch code": the chapter's loop with the page's settings."""
+
+from __future__ import annotations
+
+from ui.codegen import floats
+
+PRINTED = ("diverged_at", "final_loss", "w", "b")
+
+_INPUTS = {
+    "none": "x = t_u",
+    "scale": "x = 0.1 * t_u",
+    "standardize": "x = (t_u - t_u.mean()) / t_u.std()",
+}
+
+
+def _scheduler(schedule: str, kwargs: dict) -> str:
+    if schedule == "constant":
+        return "scheduler = None"
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    if schedule == "CosineAnnealingLR" and "T_max" not in kwargs:
+        args = ", ".join(filter(None, ["T_max=epochs", args]))
+    return f"scheduler = optim.lr_scheduler.{schedule}(optimizer, {args})"
+
+
+def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: dict,
+           w0: float, b0: float) -> str:
+    """A self-contained torch script that trains as the page does and prints its outcome.
+
+    ``kwargs`` are the scheduler's settings (dv.schedule_kwargs). With the manual rule the
+    optimizer only carries the learning rate for the scheduler; the update is the chapter's.
+    """
+    t_c = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
+    t_u = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
+    scheduled = schedule != "constant"
+    if rule == "manual":
+        rate = 'optimizer.param_groups[0]["lr"]' if scheduled else "lr"
+        update = f"""    with torch.no_grad():
+        params -= {rate} * params.grad  # the chapter's update
+    params.grad = None"""
+        holder = ("optimizer = optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)"
+                  "  # holds lr for the scheduler\noptimizer.step()  # a no-op step"
+                  if scheduled else "")
+    else:
+        update = "    optimizer.step()"
+        holder = "optimizer = optim.SGD([params], lr=lr)"
+    zero = "    optimizer.zero_grad()\n" if rule == "SGD" else ""
+    step = "scheduler.step(loss.item())" if schedule == "ReduceLROnPlateau" else "scheduler.step()"
+    after = f"\n    {step}" if scheduled else ""
+    setup = "\n".join(filter(None, [holder, _scheduler(schedule, kwargs) if scheduled else ""]))
+    return f'''import torch
+import torch.optim as optim
+
+t_c = torch.tensor({floats(t_c)})
+t_u = torch.tensor({floats(t_u)})
+{_INPUTS[mode]}
+lr, epochs = {lr!r}, {int(epochs)}
+
+params = torch.tensor([{float(w0)!r}, {float(b0)!r}], requires_grad=True)
+{setup}
+
+diverged_at = None
+for epoch in range(1, epochs + 1):
+    w, b = params
+    loss = ((w * x + b - t_c) ** 2).mean()  # the loss *before* this epoch's update
+    if not torch.isfinite(loss):
+        diverged_at = epoch  # stop, as the book's loop does
+        break
+{zero}    loss.backward()
+{update}{after}
+
+print(f"diverged_at = {{diverged_at or 'never'}}")
+print(f"final_loss = {{loss.item():.6g}}")
+print(f"w = {{params[0].item():.6g}}")
+print(f"b = {{params[1].item():.6g}}")
+'''

@@ -1,0 +1,179 @@
+"""The divergence page's controls and presets, declared once (URL names: lr, epochs, norm, …)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import thermo_core as tc
+from thermo_core.lessons import divergence as dv
+from thermo_core.lessons import loss_surface as ls
+from thermo_core.numbers import fmt, fmt_list
+from ui.controls import Control, Values
+from ui.page import Preset
+
+NORM_LABELS = {"none": "none (raw t_u)", "scale": "scale (0.1 · t_u)", "standardize": "standardize"}
+RULE_LABELS = {"manual": "manual: params − lr · grad", "SGD": "torch.optim.SGD"}
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "StepLR": "StepLR (× γ every N epochs)",
+    "ExponentialLR": "ExponentialLR (× γ every epoch)",
+    "CosineAnnealingLR": "CosineAnnealingLR (to 0 by the last epoch)",
+    "ReduceLROnPlateau": "ReduceLROnPlateau (× factor when stuck)",
+}
+LR_BOUNDS = (1e-6, 10.0)
+LR_STEP = 1e-8
+"""The typed lr is kept to 1e-8: two significant digits even at the smallest rate."""
+
+
+def _window(v: Values) -> ls.SurfaceWindow:
+    return ls.surface_window(v["norm"])
+
+
+MAIN = (
+    Control(
+        "norm", "Input normalization", "radio", "none", options=tc.NORMALIZATIONS,
+        labels=NORM_LABELS, horizontal=True,
+        help="Raw t_u, 0.1 · t_u as the book does, or (t_u − mean) / std. w and b are in "
+        "the new input's coordinates.",
+    ),
+    Control(
+        "lr", "Learning rate (type any value)", "number", 1e-2, bounds=LR_BOUNDS, step=LR_STEP,
+        fmt="%g",
+        help="Any rate from 0.000001 to 10; scientific notation such as 3e-4 works. The "
+        "slider below moves it along a log grid that includes the critical rate.",
+    ),
+    Control(
+        "rule", "Update rule", "radio", "manual", options=dv.RULES, labels=RULE_LABELS,
+        horizontal=True,
+        help="The chapter's hand-written update, or the same step taken by torch.optim.SGD "
+        "(no momentum): the two give the same path.",
+    ),
+    Control(
+        "epochs", "Epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
+        help="Full-batch updates: each epoch uses all 11 readings once.",
+    ),
+    Control(
+        "schedule", "Learning-rate schedule", "select", "constant", options=tc.SCHEDULES,
+        labels=SCHEDULE_LABELS,
+        help="A torch.optim.lr_scheduler that changes the rate after every epoch.",
+    ),    Control(
+        "start_w", "start w", "number", 1.0, bounds=lambda v: _window(v).w_range, step=0.01,
+        fmt="%.2f", help="Where training starts. Click the surface to move it.",
+    ),
+    Control(
+        "start_b", "start b", "number", 0.0, bounds=lambda v: _window(v).b_range, step=0.01,
+        fmt="%.2f", help="Where training starts. Click the surface to move it.",
+    ),
+)
+SCHEDULE = {
+    "StepLR": (
+        Control("step_size", "every N epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
+                help="StepLR multiplies the rate by γ after every N epochs."),
+        Control("step_gamma", "γ", "number", 0.5, bounds=(0.01, 1.0), step=0.01, fmt="%.2f",
+                help="The factor StepLR applies every N epochs."),
+    ),
+    "ExponentialLR": (
+        Control("exp_gamma", "γ per epoch", "number", 0.99, bounds=(0.5, 1.0), step=0.001,
+                fmt="%.3f", help="ExponentialLR multiplies the rate by γ after every epoch."),
+    ),
+    "ReduceLROnPlateau": (
+        Control("plateau_factor", "factor", "number", 0.5, bounds=(0.01, 0.99), step=0.01,
+                fmt="%.2f", help="The factor applied when the loss has stopped improving."),
+        Control("plateau_patience", "patience (epochs)", "number", 10, bounds=(0, 1000), step=1,
+                fmt="%d", help="How many epochs without a new best loss are tolerated "
+                "before the rate is cut. Any improvement counts (threshold 0)."),
+    ),
+}
+CONTROLS = MAIN + tuple(c for group in SCHEDULE.values() for c in group)
+
+
+def schedule_settings(v: Values) -> dict:
+    """The schedule widgets as keyword arguments for dv.schedule_kwargs (defaults if not drawn)."""
+    get = {c.key: v.get(c.key, c.default) for c in CONTROLS}
+    return {
+        "step_size": int(get["step_size"]),
+        "gamma": float(get["step_gamma"] if v.schedule == "StepLR" else get["exp_gamma"]),
+        "factor": float(get["plateau_factor"]),
+        "patience": int(get["plateau_patience"]),
+        "threshold": 0.0,
+    }
+
+
+@cache
+def _outcome(mode: str, lr: float, epochs: int, schedule: str = "constant",
+             factor: float = 0.5, patience: int = 10) -> dv.DivergenceRun:
+    """A preset's run (the same for everyone, so a process-wide cache is fine)."""
+    return dv.run_lesson(mode, lr, epochs, schedule=schedule, factor=factor, patience=patience,
+                         threshold=0.0)
+
+
+_CHAPTER = {"rule": "manual", "start_w": 1.0, "start_b": 0.0, "schedule": "constant"}
+_SP = dv.SCHEDULE_PRESET
+
+
+def _blowup(_: Values) -> str:
+    r = _outcome("none", 1e-2, 100)
+    steep = dv.step_factors("none", 1e-2).iloc[1]
+    return (f"The book's first try: lr 0.01 is {fmt(1e-2 / r.critical_lr, sig=3)}× the critical "
+            f"rate, so each step multiplies the distance along w by {fmt(steep.factor, sig=4)} and "
+            f"flips side. The path leaves the plot at once and the loss is ∞ by epoch "
+            f"{r.run.diverged_at}.")
+
+
+@cache
+def book_end(mode: str, lr: float, epochs: int) -> tuple[str, list[float]]:
+    """The book's last printed loss (its exact text) and returned params for these settings."""
+    log = dv.book_log(mode, lr, epochs)
+    last = [line for line in log.lines if line.startswith("Epoch ")][-1]
+    return last.split("Loss ")[1], log.params.tolist()
+
+
+PAST = 3.6e-4
+"""Just above the raw critical rate 3.4e-4: the zig-zag grows slowly enough to watch."""
+
+
+def _past(_: Values) -> str:
+    r = _outcome("none", PAST, 100)
+    steep = dv.step_factors("none", PAST).iloc[1]
+    end = (f"the loss is {fmt(float(r.run.history['loss'].iloc[-1]))} at epoch {r.run.diverged_at}"
+           if r.run.diverged_at else f"the loss has grown to {fmt(r.run.final_loss, sig=3)} by epoch 100")
+    return (f"lr {PAST} is {fmt(PAST / r.critical_lr, sig=3)}× the critical rate: along w each step "
+            f"multiplies the distance by {fmt(steep.factor, sig=4)} and flips side. Scrub the "
+            f"epochs: the zig-zag across the valley widens every step, and {end}.")
+
+
+def _tiny(_: Values) -> str:
+    loss, params = book_end("none", 1e-4, 100)
+    return (f"Now it is stable but slow: the book prints loss {loss} at epoch 100 and "
+            f"[w, b] = {fmt_list(params)}. b has barely moved: its direction is the flat one.")
+
+
+def _scaled(_: Values) -> str:
+    loss, params = book_end("scale", 1e-2, 5000)
+    return (f"With 0.1 · t_u the same lr 0.01 is stable: the book ends at [w, b] = "
+            f"{fmt_list(params)}, loss {loss}. Open the book's log below to compare.")
+
+
+def _rescued(_: Values) -> str:
+    const = _outcome("scale", _SP["lr"], _SP["epochs"]).run
+    sched = _outcome("scale", _SP["lr"], _SP["epochs"], _SP["schedule"], _SP["factor"],
+                     _SP["patience"]).run
+    return (f"lr {_SP['lr']} is above the critical rate: kept constant it diverges at epoch "
+            f"{const.diverged_at}. Halved whenever the loss stops improving, it settles and "
+            f"ends at loss {fmt(sched.final_loss, 4)}. Compare the schedule chart below.")
+
+
+PRESETS = (
+    Preset("Blow up (book)", {"norm": "none", "lr": 1e-2, "epochs": 100, **_CHAPTER}, _blowup),
+    Preset("Just past critical", {"norm": "none", "lr": PAST, "epochs": 100, **_CHAPTER}, _past),
+    Preset("Tiny lr (book)", {"norm": "none", "lr": 1e-4, "epochs": 100, **_CHAPTER}, _tiny),
+    Preset("Normalize (book)", {"norm": "scale", "lr": 1e-2, "epochs": 5000, **_CHAPTER},
+           _scaled),
+    Preset(
+        "Decay rescues it",
+        {**_CHAPTER, "norm": "scale", "lr": _SP["lr"], "epochs": _SP["epochs"],
+         "schedule": _SP["schedule"], "plateau_factor": _SP["factor"],
+         "plateau_patience": _SP["patience"]},
+        _rescued,
+    ),
+)
