@@ -79,6 +79,7 @@ def _tamed(v: Mapping[str, Any]) -> bool:
 
 
 _PAST = _raw_run({}, 3.6e-4)
+_CRIT_RAW = tc.critical_lr(_readings()[0].double())
 
 
 @lru_cache(maxsize=64)
@@ -198,7 +199,8 @@ STEPS: tuple[Step, ...] = (
         "at which the loss stays finite and ends lower than it started.",
         _tamed,
         {"norm": "none", "lr": 1e-4},
-        "The critical rate on raw readings is 0.00034. What happens at lr = 0.00036, just 6% "
+        f"The critical rate on raw readings is {fmt(_CRIT_RAW, sig=2, trim=True)}. What happens at "
+        f"lr = {fmt(3.6e-4, sig=2, trim=True)}, just {round(100 * (3.6e-4 / _CRIT_RAW - 1))}% "
         "above it?",
         ("It converges, a little faster", "It still diverges, only more slowly",
          "The loss stays where it started"),
