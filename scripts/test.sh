@@ -23,4 +23,6 @@ echo "== ruff"
 python -m ruff check .
 
 echo "== pytest"
-python -m pytest -q "$@"
+# Two workers, one per core: the AppTest, fuzz and browser layers are CPU-bound. Each worker
+# starts its own streamlit server and Chromium for the browser tests.
+python -m pytest -q -n "${PYTEST_WORKERS:-2}" "$@"

@@ -66,6 +66,9 @@ def _url_value(control: Control) -> st.SearchStrategy[str]:
         )
     if control.kind == "toggle":
         return st.sampled_from(["1", "0", "true", "yes", *HOSTILE[:3]])
+    if control.kind == "multiselect":
+        names = st.lists(st.sampled_from([str(o) for o in control.options]), max_size=4)
+        return st.one_of(names.map(",".join), st.sampled_from(HOSTILE))
     return st.one_of(st.sampled_from([str(o) for o in control.options]), st.sampled_from(HOSTILE))
 
 
@@ -83,6 +86,9 @@ def _widget_value(control: Control, data: st.DataObject, values: Values):
         return control.snap(x, values)
     if control.kind == "toggle":
         return data.draw(st.booleans())
+    if control.kind == "multiselect":
+        chosen = data.draw(st.lists(st.sampled_from(control.options), unique=True, max_size=4))
+        return [o for o in control.options if o in chosen]
     return data.draw(st.sampled_from(control.options))
 
 
@@ -90,17 +96,26 @@ def _check(at, stem: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     shown = [m.value for m in at.metric] + [m.value for m in at.markdown]
+    # Program output in code fences (the book's own log) is quoted verbatim on purpose.
+    shown = [re.sub(r"```.*?```", "", t, flags=re.S) for t in shown]
     for text in shown:
         assert not BARE.search(text), f"{stem}: bare value in {text[:120]!r}"
     for control in _controls(stem):
-        if control.key not in at.session_state:
-            continue
+        widget = _widget(at, control)
+        if widget is None or control.key not in at.session_state:
+            continue  # not drawn in this state (e.g. a setting of another model)
         value = at.session_state[control.key]
         url = at.query_params.get(control.key)
-        if value == control.default:
+        default = control.initial(_state(at, stem))
+        if control.to_url(value) == control.to_url(default):
             assert url is None, (control.key, url)
         else:
             assert url == control.to_url(value), (control.key, url, value)
+
+
+def _state(at, stem: str) -> Values:
+    return Values({c.key: at.session_state[c.key] for c in _controls(stem)
+                   if c.key in at.session_state})
 
 
 def _widget(at, control: Control):
@@ -111,6 +126,7 @@ def _widget(at, control: Control):
         "select": at.selectbox,
         "toggle": at.toggle,
         "select_slider": at.select_slider,
+        "multiselect": at.multiselect,
     }[control.kind]
     for widget in finder:
         if widget.key == control.key:
@@ -147,8 +163,7 @@ def test_fuzz_page(info):
                 widget = _widget(at, control)
                 if widget is None or widget.disabled:
                     continue
-                values = Values({c.key: at.session_state[c.key] for c in controls
-                                 if c.key in at.session_state})
+                values = _state(at, info.stem)
                 widget.set_value(_widget_value(control, data, values)).run()
             _check(at, info.stem)
 
