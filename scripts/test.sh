@@ -25,4 +25,4 @@ python -m ruff check .
 echo "== pytest"
 # Two workers, one per core: the AppTest, fuzz and browser layers are CPU-bound. Each worker
 # starts its own streamlit server and Chromium for the browser tests.
-python -m pytest -q -n "${PYTEST_WORKERS:-2}" "$@"
+python -m pytest -q -p no:benchmark -n "${PYTEST_WORKERS:-2}" "$@"
