@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import best_of
+
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import optimizers as op
@@ -23,15 +24,6 @@ from thermo_core.lessons import optimizers as op
 SWEEP_TARGET = 2.0
 VIEW_TARGET = 1.5
 
-
-def best_of(fn, repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -198,8 +198,11 @@ def _read_url(control: Control, values: Values, notes: list[UrlNote]) -> None:
     value, why = control.parse(text, values)
     if len(given) > 1:
         notes.append(
-            UrlNote(control.key, " & ".join(g[:30] for g in given), "appears more than once; "
-                    "the first value is used and the others are dropped")
+            UrlNote(
+                control.key,
+                " & ".join(g[:30] for g in given),
+                "appears more than once; the first value is used and the others are dropped",
+            )
         )
     if why is not None:
         if value is None:
@@ -223,7 +226,9 @@ def _write_url(control: Control, value: Any, values: Mapping[str, Any]) -> None:
 
 
 def _widget(control: Control, values: Values, where: Any) -> Any:
-    (lo, hi), step, form = control.resolve(values) if control.numeric else ((None, None), None, None)
+    (lo, hi), step, form = (
+        control.resolve(values) if control.numeric else ((None, None), None, None)
+    )
     common = {
         "key": control.key,
         "help": control.help or None,
@@ -249,7 +254,9 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
     if control.kind == "select_slider":
         return where.select_slider(control.label, control.options, format_func=label_of, **common)
     if control.kind == "multiselect":
-        return tuple(where.multiselect(control.label, control.options, format_func=label_of, **common))
+        return tuple(
+            where.multiselect(control.label, control.options, format_func=label_of, **common)
+        )
     return where.toggle(control.label, **common)
 
 
@@ -294,6 +301,20 @@ def show_notes(notes: Sequence[UrlNote], where: Any) -> None:
     )
     for note in notes:
         box.text(f"{note.key} = {note.given!r}: {note.outcome}.")
+
+
+SLOPE_RANGE = (-1.0, 2.0)
+OFFSET_RANGE = (-40.0, 40.0)
+
+
+def slope_slider(key: str, label: str, help: str) -> Control:
+    """A slider for the line's w, the same range and step on every page (start: w = 1)."""
+    return Control(key, label, "slider", 1.0, bounds=SLOPE_RANGE, step=0.001, fmt="%.3f", help=help)
+
+
+def offset_slider(key: str, label: str, help: str) -> Control:
+    """A slider for the line's b, the same range and step on every page (start: b = 0)."""
+    return Control(key, label, "slider", 0.0, bounds=OFFSET_RANGE, step=0.1, fmt="%.1f", help=help)
 
 
 def drop_unusable(controls: Sequence[Control], values: Mapping[str, Any]) -> None:

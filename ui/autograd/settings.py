@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-from ui.controls import Control, Values
+from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.page import Preset
 
 MODELS = ("line", "quad")
-MODEL_LABELS = {"line": "w·t_u + b (the chapter's line)", "quad": "w·t_u + b + w2·t_u² (w2 starts at 0)"}
+MODEL_LABELS = {
+    "line": "w·t_u + b (the chapter's line)",
+    "quad": "w·t_u + b + w2·t_u² (w2 starts at 0)",
+}
 
 CONTROLS = (
-    Control(
+    slope_slider(
         "ag_w",
         "w (slope)",
-        "slider",
-        1.0,
-        bounds=(-1.0, 2.0),
-        step=0.001,
-        fmt="%.3f",
-        help="The first entry of params. Every gradient on the page is computed at this w.",
+        "The first entry of params. Every gradient on the page is computed at this w.",
     ),
-    Control(
+    offset_slider(
         "ag_b",
         "b (offset)",
-        "slider",
-        0.0,
-        bounds=(-40.0, 40.0),
-        step=0.1,
-        fmt="%.1f",
-        help="The second entry of params.",
+        "The second entry of params.",
     ),
     Control(
         "ag_model",

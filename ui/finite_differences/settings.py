@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import thermo_core as tc
 from thermo_core.numbers import fmt
-from ui.controls import Control, Values
+from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.page import Preset
 
 FD = tc.finite_differences
@@ -53,34 +53,22 @@ CONTROLS = (
         labels={"w": "∂L/∂w", "b": "∂L/∂b"},
         help="Which parameter is nudged on the error chart and in the zoom.",
     ),
-    Control(
+    slope_slider(
         "fd_w",
         "w, where the gradient is taken",
-        "slider",
-        1.0,
-        bounds=(-1.0, 2.0),
-        step=0.001,
-        fmt="%.3f",
-        help="The slope parameter of the point (w, b). The chapter starts at w = 1.",
+        "The slope parameter of the point (w, b). The chapter starts at w = 1.",
     ),
-    Control(
+    offset_slider(
         "fd_b",
         "b, where the gradient is taken",
-        "slider",
-        0.0,
-        bounds=(-40.0, 40.0),
-        step=0.1,
-        fmt="%.1f",
-        help="The offset parameter of the point (w, b). The chapter starts at b = 0.",
+        "The offset parameter of the point (w, b). The chapter starts at b = 0.",
     ),
 )
 
 
 def comparison(v: Values):
     """The gradient table for the settings ``v`` (what the page shows beside the chart)."""
-    return FD.gradient_comparison(
-        _T_U, _T_C, v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype
-    )
+    return FD.gradient_comparison(_T_U, _T_C, v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype)
 
 
 def _rel(v: Values, method: str, wrt: str) -> tuple[float, float]:
@@ -128,7 +116,9 @@ def _float64(v: Values) -> str:
 
 def _forward(v: Values) -> str:
     table = comparison(v)
-    err = float(table[(table["method"] == "finite difference") & (table["wrt"] == "w")]["abs_error"].iloc[0])
+    err = float(
+        table[(table["method"] == "finite difference") & (table["wrt"] == "w")]["abs_error"].iloc[0]
+    )
     curv = FD.second_derivative(_T_U, "w")
     return (
         f"A forward difference with δ = {v.delta} is off by ∂²L/∂w² · δ / 2 = "
@@ -140,12 +130,23 @@ def _forward(v: Values) -> str:
 
 
 PRESETS = tuple(
-    Preset(label, {"fd_w": 1.0, "fd_b": 0.0, "fd_wrt": "w", "delta": delta, "scheme": scheme,
-                   "dtype": dtype}, look_for, help=f"{scheme}, δ = {delta}, {dtype}: {hint}")
+    Preset(
+        label,
+        {"fd_w": 1.0, "fd_b": 0.0, "fd_wrt": "w", "delta": delta, "scheme": scheme, "dtype": dtype},
+        look_for,
+        help=f"{scheme}, δ = {delta}, {dtype}: {hint}",
+    )
     for label, delta, scheme, dtype, look_for, hint in (
         ("The chapter's estimate", "0.1", "central", "float32", _chapter, "the chapter's numbers."),
         ("Tiny δ in float32", "1e-07", "central", "float32", _tiny, "round-off takes over."),
-        ("Same δ in float64", "1e-07", "central", "float64", _float64, "the same nudge, 16 digits."),
+        (
+            "Same δ in float64",
+            "1e-07",
+            "central",
+            "float64",
+            _float64,
+            "the same nudge, 16 digits.",
+        ),
         ("Forward with a big δ", "1", "forward", "float64", _forward, "pure truncation error."),
     )
 )

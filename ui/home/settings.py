@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.controls import Control, Values
+from ui.controls import Values, offset_slider, slope_slider
 from ui.page import Preset
 
 _T_U, _T_C = tc.load_readings()
@@ -15,26 +15,17 @@ def _too_high(v: Values) -> str:
     above = int((tc.model(_T_U, v.w, v.b) > _T_C).sum())
     return f"{above} of {len(_T_U)} predictions lie above their reading"
 
+
 CONTROLS = (
-    Control(
+    slope_slider(
         "w",
         "w (slope)",
-        "slider",
-        1.0,
-        bounds=(-1.0, 2.0),
-        step=0.001,
-        fmt="%.3f",
-        help="How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
+        "How many °C one step of the unknown unit is worth. Keyboard arrows move it finely.",
     ),
-    Control(
+    offset_slider(
         "b",
         "b (offset)",
-        "slider",
-        0.0,
-        bounds=(-40.0, 40.0),
-        step=0.1,
-        fmt="%.1f",
-        help="The Celsius value the line predicts at a reading of 0 on the unknown scale.",
+        "The Celsius value the line predicts at a reading of 0 on the unknown scale.",
     ),
 )
 
@@ -42,8 +33,10 @@ PRESETS = (
     Preset(
         "The chapter's start",
         {"w": 1.0, "b": 0.0},
-        lambda v: "w = 1 and b = 0 simply copy the reading as the temperature: "
-        f"{_too_high(v)}, most by tens of degrees. This is where the chapter starts training.",
+        lambda v: (
+            "w = 1 and b = 0 simply copy the reading as the temperature: "
+            f"{_too_high(v)}, most by tens of degrees. This is where the chapter starts training."
+        ),
     ),
     Preset(
         "A flat line",
@@ -55,7 +48,9 @@ PRESETS = (
     Preset(
         "Slope about right",
         {"w": 0.55, "b": 0.0},
-        lambda v: f"The slope is close, but the whole line sits too high: {_too_high(v)}. "
-        "Now drag b down and watch the loss fall.",
+        lambda v: (
+            f"The slope is close, but the whole line sits too high: {_too_high(v)}. "
+            "Now drag b down and watch the loss fall."
+        ),
     ),
 )
