@@ -65,7 +65,9 @@ _CHUNK = 512
 class Run:
     """The result of :func:`train`.
 
-    params: [w, b] after training (at divergence: the parameters whose loss blew up).
+    params: [w, b] after training. For a diverged run they are the parameters *before* the
+    update that blew up, i.e. those of epoch ``diverged_at`` whose loss was the first
+    non-finite one; the book's ``training_loop`` returns the parameters *after* that update.
     history: one row per epoch; ``loss``, ``grad_w`` and ``grad_b`` are taken at the
     parameters ``w``, ``b`` *before* that epoch's update, as the chapter prints them.
     diverged_at: first epoch whose loss is not finite, else None.
