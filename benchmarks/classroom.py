@@ -84,6 +84,7 @@ class LoadConfig:
     p_preset: float = 0.15
     timeout: float = 60.0
     seed: int = 1
+    only: tuple[str, ...] = ()  # restrict to these pages (url paths); empty: every page
 
 
 @dataclass
@@ -405,6 +406,8 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
     cfg = cfg or LoadConfig()
     app_dir = Path(app_dir).resolve()
     pages = read_pages(app_dir)
+    if cfg.only:
+        pages = [p for p in pages if p in cfg.only]
     result = LoadResult(label, cfg, pages, Tally())
     with tempfile.TemporaryDirectory(prefix="classroom-logs-") as logs, \
             Server(app_dir, Path(logs)) as server:
@@ -475,7 +478,8 @@ def report(results: list[LoadResult], out=sys.stdout) -> None:
     for n, rs in by_n.items():
         cfg = rs[0].config
         print(f"\n== N = {n} students, {cfg.duration:.0f} s, arrival over {cfg.ramp:.0f} s, "
-              f"think mean {cfg.think:.1f} s, seed {cfg.seed}, pages: {', '.join(rs[0].pages)}",
+              f"think mean {cfg.think:.1f} s, seed {cfg.seed}, pages: "
+              + " | ".join(f"{r.label}: {', '.join(r.pages)}" for r in rs),
               file=out)
         header = f"{'':38}" + "".join(f"{r.label:>26}" for r in rs)
         base = next((r for r in rs if r.label.startswith("baseline")), None)
@@ -518,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--p-preset", type=float, default=0.15, help="chance an action is a preset")
     ap.add_argument("--timeout", type=float, default=60.0, help="longest wait for one run, s")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pages", default="", help="comma-separated url paths to load (default: "
+                    "every page; e.g. home,loss_surface,finite_differences to compare like "
+                    "with like against a baseline that had only those)")
     ap.add_argument("--baseline", default=DEFAULT_BASELINE,
                     help=f"git revision to compare with (default {DEFAULT_BASELINE})")
     ap.add_argument("--no-baseline", action="store_true", help="load only --app-dir")
@@ -546,8 +553,9 @@ def main(argv: list[str] | None = None) -> int:
             trees.insert(0, (base_dir, f"baseline {short}"))
         for n in sessions:
             for tree, label in trees:
+                only = tuple(x for x in args.pages.split(",") if x.strip())
                 cfg = LoadConfig(n, args.duration, args.ramp, args.think, args.p_move,
-                                 args.p_preset, args.timeout, args.seed)
+                                 args.p_preset, args.timeout, args.seed, only)
                 print(f"running {label}: N = {n} for {args.duration:.0f} s ...", flush=True)
                 results.append(run_load(tree, cfg, label))
             report([r for r in results if r.config.sessions == n])

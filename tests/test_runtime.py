@@ -60,3 +60,22 @@ def test_default_is_one_thread_for_both_pools_and_later_calls_change_nothing():
 def test_the_environment_override_reaches_torch():
     got = _configure_in_fresh_process("2")
     assert got == {"first": 2, "second": 2, "intra": 2, "inter": 2}
+
+
+def test_startup_objects_are_frozen_once_after_the_preload():
+    """A fresh process: the preload runs, everything alive is frozen, later calls do nothing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, thermo_core.runtime as r\n"
+        "calls = []\n"
+        "first = r.freeze_startup_objects(lambda: calls.append(1))\n"
+        "frozen = gc.get_freeze_count()\n"
+        "second = r.freeze_startup_objects(lambda: calls.append(2))\n"
+        "print(first, second, calls, frozen > 100_000)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    assert out == ["True", "False", "[1]", "True"]

@@ -15,10 +15,11 @@ rerun and only the first call in a process does anything.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 
@@ -77,3 +78,28 @@ def configure_torch_threads(env: Mapping[str, str] | None = None) -> int:
             _LOG.info("torch inter-op threads were already started; left as they are")
         _configured = n
         return n
+
+
+_frozen = False
+
+
+def freeze_startup_objects(before: Callable[[], object] | None = None) -> bool:
+    """Move every object alive now into the garbage collector's permanent generation, once.
+
+    Why: importing torch, pandas and altair leaves a few million long-lived objects, and a
+    full collection walks all of them (about 0.2 s here). Frozen objects are skipped, so the
+    collections that still happen while the server runs only look at what sessions made.
+    Call it after the imports, before any session's own objects exist (``before`` runs
+    first, under the same once-only lock: the app passes its module preloader); later
+    calls do nothing. Returns True on the call that froze.
+    """
+    global _frozen
+    with _lock:
+        if _frozen:
+            return False
+        if before is not None:
+            before()
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+        return True

@@ -15,8 +15,10 @@ from typing import Any
 
 import streamlit as st
 
+from thermo_core.runtime import configure_torch_threads, freeze_startup_objects
+
 from . import controls, tour
-from .catalog import PageInfo, next_page, page_info
+from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
 from .sidebar import render_sidebar
@@ -29,6 +31,8 @@ def start(stem: str) -> PageInfo:
 
     A tour step on another page switches there before anything is drawn.
     """
+    configure_torch_threads()  # once per process (pages can run without the entrypoint)
+    freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
     step = tour.follow(stem)
     render_sidebar(info)
