@@ -16,9 +16,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from timing import best_of
-
 import thermo_core as tc
+from benchmarks.timing import best_of
 from thermo_core.lessons import overfitting as ov
 
 

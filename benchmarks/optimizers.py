@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from timing import best_of
-
 import thermo_core as tc
+from benchmarks.timing import best_of
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import optimizers as op
 
