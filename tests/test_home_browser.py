@@ -20,13 +20,16 @@ def test_home_slider_moves_with_keyboard_and_changes_mse(page, app_url):
         page.locator("[data-testid='stSlider']").filter(has_text="w (slope)").get_by_role("slider")
     )
     thumb.focus()
-    for _ in range(5):
-        thumb.press("ArrowLeft")
-    # w moves from 1.000 down by five 0.001 steps. Each press starts a rerun, so wait
-    # for the MSE of the final w (checked independently) rather than for any change.
+    # w moves from 1.000 down by five 0.001 steps. Each press starts a rerun, and a press
+    # that lands while the slider is being redrawn can be lost, so press once, wait for the
+    # MSE of that exact w (checked independently), then press again.
     t_u, t_c = tc.load_readings()
-    expected = float(tc.mse_loss(tc.model(t_u, 0.995, 0.0), t_c))
-    wait_for_metric(page, "MSE of your line", f"{expected:,.4f}")
+    for step in range(1, 6):
+        thumb.focus()
+        thumb.press("ArrowLeft")
+        w = round(1.0 - 0.001 * step, 3)
+        expected = float(tc.mse_loss(tc.model(t_u, w, 0.0), t_c))
+        wait_for_metric(page, "MSE of your line", f"{expected:,.4f}")
     after = metric_text(page, "MSE of your line")
     assert after != before
     assert float(after.replace(",", "")) == pytest.approx(expected, abs=1e-3)
