@@ -128,3 +128,13 @@ def test_presets_generate_their_sentences_from_runs():
     texts = [p.text(None) for p in PRESETS]
     sgd = op.run_optimizer("SGD", "scale", 2e-2, 5000, state_at=[])
     assert f"epoch {sgd.reached_at}" in texts[1]
+
+
+def test_nesterov_cannot_be_given_zero_momentum():
+    """Found by the fuzz: torch raises for Nesterov with momentum 0, so 0 is not offered."""
+    at = run_page("pages/optimizers.py", {"opts": "sgd,nesterov", "opt_nesterov_mom": "0"})
+    assert not at.exception and not at.error
+    [slider] = [s for s in at.slider if s.key == "opt_nesterov_mom"]
+    assert slider.min > 0 and slider.value > 0
+    slider.set_value(slider.min).run()
+    assert not at.exception and not at.error

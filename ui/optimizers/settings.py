@@ -75,8 +75,12 @@ def _tuning(oid: str) -> tuple[Control, ...]:
     if spec.momentum is not None:
         out.append(Control(
             mom_key(oid), f"{spec.label}: momentum", "slider",
-            lambda v, s=spec: s.momentum[v["opt_norm"]], bounds=(0.0, 0.999), step=0.001, fmt="%.3f",
-            help="Fraction of the previous step kept in the momentum buffer.",
+            lambda v, s=spec: s.momentum[v["opt_norm"]],
+            # torch refuses Nesterov without momentum ("Nesterov momentum requires a momentum
+            # and zero dampening"), so its slider starts one step above 0.
+            bounds=(0.001 if oid == "nesterov" else 0.0, 0.999), step=0.001, fmt="%.3f",
+            help="Fraction of the previous step kept in the momentum buffer."
+            + (" Nesterov needs some momentum, so 0 is not offered." if oid == "nesterov" else ""),
         ))
     if spec.betas is not None:
         b1, b2 = beta_keys(oid)
