@@ -136,7 +136,7 @@ def default_linear_init(layer: nn.Linear, gen: torch.Generator) -> None:
 
     weight: kaiming_uniform(a=√5), i.e. U(-1/√fan_in, 1/√fan_in); bias: U(-1/√fan_in, 1/√fan_in).
     Same calls in the same order, so a generator seeded s gives what ``nn.Linear`` gives
-    after ``torch.manual_seed(s)``.
+    after the global generator is seeded with s (which this module never does).
     """
     nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=gen)
     if layer.bias is not None:
