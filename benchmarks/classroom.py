@@ -348,6 +348,7 @@ async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tal
                 continue
             if r.ok:
                 tally.rerun.append(r.seconds)
+                tally.rerun_by_page.setdefault(pages[page], []).append(r.seconds)
                 tally.reruns_per_student[idx] += 1
                 tally.presets_clicked += w.preset
                 changed_here += 1
@@ -493,6 +494,12 @@ def report(results: list[LoadResult], out=sys.stdout) -> None:
             if base and cur:
                 line += f"{_ratio(_rows(cur)[i][1], _rows(base)[i][1]):>24}"
             print(line, file=out)
+        for r in rs:
+            by_page = r.tally.rerun_by_page
+            print(f"  {r.label}, rerun p50 / p95 (changes) by page: " + "; ".join(
+                f"{p} {_fmt((pct(v, .5), pct(v, .95)), '')} ({len(v)})"
+                for p, v in sorted(by_page.items(), key=lambda kv: r.pages.index(kv[0])
+                                   if kv[0] in r.pages else 99)), file=out)
         for r in rs:
             if r.tally.errors:
                 print(f"  {r.label}: {len(r.tally.errors)} errors, first ones:", file=out)

@@ -77,6 +77,7 @@ class Tally:
 
     first_render: list[float] = field(default_factory=list)
     rerun: list[float] = field(default_factory=list)
+    rerun_by_page: dict[str, list[float]] = field(default_factory=dict)
     page_switch: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     red_boxes: int = 0

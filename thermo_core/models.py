@@ -15,14 +15,16 @@ missing ``zero_grad``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
+from . import lean_loop
 from .data import normalization_constants
 from .training import OPTIMIZERS, Run
 
@@ -82,8 +84,32 @@ class LinearModel(_Scaled):
         super().__init__(shift, scale)
         self.params = nn.Parameter(torch.tensor([float(init[0]), float(init[1])]))
 
+    def prepare(self, t_u: Tensor) -> Tensor:
+        """What ``forward`` computes from the readings alone (a training loop does it once)."""
+        return self.scaled(t_u)
+
+    def apply_prepared(self, x: Tensor) -> Tensor:
+        """The rest of ``forward``: the part that involves the parameters."""
+        return self.params[0] * x + self.params[1]
+
     def forward(self, t_u: Tensor) -> Tensor:
-        return self.params[0] * self.scaled(t_u) + self.params[1]
+        return self.apply_prepared(self.prepare(t_u))
+
+    def loss_and_grads(self, x: Tensor, t_c: Tensor, seed: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """MSE of ``apply_prepared(x)`` and its gradient, by the operations autograd runs.
+
+        For ``lean_loop``, which calls it under ``torch.no_grad()`` (outside, it would
+        record a graph for nothing).
+        seed: ``d loss / d squared error`` (``mean_seed``). Add: ``g`` to both sides, the
+        scalar's summed; Mul: ``g·x``, summed; Select: each into its slot of [w, b].
+        """
+        p = self.params
+        w, b = p[0], p[1]
+        d = w * x + b - t_c
+        g = seed * d
+        grad_w = (g * x).sum(0, keepdim=True).view([])
+        grad_b = g.sum(0, keepdim=True).view([])
+        return (d ** 2).mean(), [torch.stack([grad_w, grad_b])]
 
 
 class PolyModel(_Scaled):
@@ -102,10 +128,22 @@ class PolyModel(_Scaled):
         self.degree = int(degree)
         self.coeffs = nn.Parameter(torch.zeros(self.degree + 1))
 
-    def forward(self, t_u: Tensor) -> Tensor:
+    def prepare(self, t_u: Tensor) -> Tensor:
+        """The powers x^0..x^d of the scaled readings: [n, d + 1], fixed during training."""
         x = self.scaled(t_u)
-        powers = x.unsqueeze(-1) ** torch.arange(self.degree + 1, dtype=x.dtype)
+        return x.unsqueeze(-1) ** torch.arange(self.degree + 1, dtype=x.dtype)
+
+    def apply_prepared(self, powers: Tensor) -> Tensor:
         return powers @ self.coeffs
+
+    def forward(self, t_u: Tensor) -> Tensor:
+        return self.apply_prepared(self.prepare(t_u))
+
+    def loss_and_grads(self, powers: Tensor, t_c: Tensor, seed: Tensor
+                       ) -> tuple[Tensor, list[Tensor]]:
+        """MSE and gradient as autograd computes them (Mv: powersᵀ · g)."""
+        d = torch.mv(powers, self.coeffs) - t_c
+        return (d ** 2).mean(), [powers.t().mv(seed * d)]
 
 
 class MLPModel(_Scaled):
@@ -126,8 +164,35 @@ class MLPModel(_Scaled):
         for layer in (self.seq[0], self.seq[2]):
             default_linear_init(layer, gen)
 
+    def prepare(self, t_u: Tensor) -> Tensor:
+        """The scaled readings as the [n, 1] column the first layer takes."""
+        return self.scaled(t_u).unsqueeze(-1)
+
+    def apply_prepared(self, x: Tensor) -> Tensor:
+        """``seq`` without the module calls: the same F.linear and tanh, the same results."""
+        first, last = self.seq[0], self.seq[2]
+        return F.linear(torch.tanh(F.linear(x, first.weight, first.bias)), last.weight,
+                        last.bias).squeeze(-1)
+
     def forward(self, t_u: Tensor) -> Tensor:
-        return self.seq(self.scaled(t_u).unsqueeze(-1)).squeeze(-1)
+        return self.seq(self.prepare(t_u)).squeeze(-1)
+
+    def loss_and_grads(self, x: Tensor, t_c: Tensor, seed: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """MSE and gradients by autograd's own formulas for addmm (F.linear), tanh, squeeze.
+
+        F.linear(x, W, b) is addmm(b, x, Wᵀ); Wᵀ is column-major, so addmm's backward takes
+        (gᵀ·input)ᵀ for it, and the transpose back to W gives gᵀ·input; b gets g summed
+        over the rows; the hidden layer gets g·W, then tanh_backward.
+        """
+        first, last = self.seq[0], self.seq[2]
+        w1, b1, w2, b2 = first.weight, first.bias, last.weight, last.bias
+        a = torch.tanh(torch.addmm(b1, x, w1.t()))
+        d = torch.addmm(b2, a, w2.t()).squeeze(-1) - t_c
+        g2 = (seed * d).unsqueeze(-1)
+        gz = torch.ops.aten.tanh_backward(g2.mm(w2), a)
+        grads = [gz.t().mm(x), gz.sum(0, keepdim=True).view(b1.shape),
+                 g2.t().mm(a), g2.sum(0, keepdim=True).view(b2.shape)]
+        return (d ** 2).mean(), grads
 
 
 @torch.no_grad()
@@ -197,6 +262,9 @@ class ModelRun(Run):
     """
 
     model: nn.Module | None = None
+    snapshots: dict[int, Tensor] = field(default_factory=dict)
+    """Parameter vectors (``params``' layout) kept with ``keep_at``: epoch -> the parameters
+    *before* that epoch's update, the same point its history row describes."""
 
     @property
     def best_epoch(self) -> int | None:
@@ -257,6 +325,9 @@ def train_model(
     epochs: int = 3000,
     zero_grad: bool = True,
     leak: bool = False,
+    keep_at: tuple[int, ...] | list[int] = (),
+    holdout_at: Collection[int] | None = None,
+    book_loop: bool = False,
     **optimizer_kwargs,
 ) -> ModelRun:
     """Train ``model`` in place on (t_u, t_c) with a torch.optim optimizer, full batch.
@@ -266,12 +337,17 @@ def train_model(
     val: (val_t_u, val_t_c), recorded as ``val_loss``.
     holdout: readings that never influence training in any mode, recorded as
     ``holdout_loss`` (an honest yardstick for judging the validation loss).
+    holdout_at: epochs at which to score the hold-out readings (None: every epoch); the
+    others hold NaN. A page that draws a few hundred epochs need not score 5000.
     leak=True: the mistake of also calling ``val_loss.backward()``: the validation loss is
     computed with a graph and its gradient is *added* to the training gradient, so the
     validation points are really trained on.
     zero_grad=False: the mistake of never zeroing, so ``.grad`` holds the sum of every
     gradient so far and each step uses that running sum.
+    keep_at: epochs whose parameters (before that epoch's update) go into ``snapshots``.
     Stops at the first epoch whose training loss is not finite (``diverged_at``).
+    book_loop: run the literal loop above even where ``thermo_core.lean_loop`` (the same
+    operations with less Python, bitwise-equal results, 2-3× faster) can run it.
     """
     _validate(optimizer, lr, epochs)
     if leak and val is None:
@@ -287,12 +363,22 @@ def train_model(
     if holdout is not None:
         sets["holdout_loss"] = (holdout[0].detach(), holdout[1].detach())
     record = {name: torch.empty(epochs) for name in sets}
+    if holdout is not None and holdout_at is not None:
+        record["holdout_loss"].fill_(math.nan)
     linear = isinstance(model, LinearModel)
     wb = torch.empty(epochs, 2) if linear else None
 
     model.train()
+    snapshots: dict[int, Tensor] = {}
+    keep = (set(keep_at), snapshots)
+    scored = None if holdout_at is None else set(holdout_at)
     with single_thread():
-        diverged_at = _loop(model, opt, sets, record, wb, epochs, zero_grad, leak)
+        if not book_loop and lean_loop.supports(model, optimizer, optimizer_kwargs):
+            diverged_at = lean_loop.run(model, optimizer, float(lr), sets, record, wb, epochs,
+                                        zero_grad, leak, keep, scored, _CHUNK)
+        else:
+            diverged_at = _loop(model, opt, sets, record, wb, epochs, zero_grad, leak, keep,
+                                scored)
 
     model.eval()
     last = diverged_at if diverged_at is not None else epochs
@@ -309,7 +395,8 @@ def train_model(
         **optimizer_kwargs,
     }
     return ModelRun(
-        params, pd.DataFrame(columns), diverged_at, optimizer, float(lr), settings, model=model
+        params, pd.DataFrame(columns), diverged_at, optimizer, float(lr), settings, model=model,
+        snapshots=snapshots,
     )
 
 
@@ -322,6 +409,8 @@ def _loop(
     epochs: int,
     zero_grad: bool,
     leak: bool,
+    keep: tuple[set[int], dict[int, Tensor]],
+    scored: set[int] | None,
 ) -> int | None:
     """The epochs of :func:`train_model`; returns the first non-finite epoch or None."""
     x, y = sets["loss"]
@@ -334,6 +423,8 @@ def _loop(
         for i in range(done, stop):
             if wb is not None:
                 wb[i] = model.params.detach()
+            if i + 1 in keep[0]:
+                keep[1][i + 1] = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
             loss = mse(model(x), y)
             if leak:
                 val_loss = mse(model(val[0]), val[1])
@@ -344,7 +435,7 @@ def _loop(
                 record["loss"][i] = loss
                 if val is not None:
                     record["val_loss"][i] = val_loss
-                if holdout is not None:
+                if holdout is not None and (scored is None or i + 1 in scored):
                     record["holdout_loss"][i] = mse(model(holdout[0]), holdout[1])
             if zero_grad:
                 opt.zero_grad()

@@ -106,6 +106,7 @@ def _run(
     zero_grad: bool,
     holdout: int,
     frame_at: tuple[list[int], Tensor] | None = None,
+    holdout_at: list[int] | None = None,
 ) -> tuple[ModelRun, pd.DataFrame, list[int], list[int], list[pd.DataFrame]]:
     t_u, t_c = load_readings()
     tr, va = split_indices(split_name, val_fraction, split_seed)
@@ -125,8 +126,6 @@ def _run(
         points = pd.concat([points, synth], ignore_index=True)
     held = synthetic_readings(int(holdout), noise, HOLDOUT_SEED) if holdout else None
     model = make_model(kind, t_u=x, degree=degree, hidden=hidden, seed=init_seed)
-    frames: list[pd.DataFrame] = []
-    hook = _snapshot_hook(model, x, frame_at, frames) if frame_at else None
     run = train_model(
         model,
         x,
@@ -138,35 +137,26 @@ def _run(
         epochs=epochs,
         leak=leak,
         zero_grad=zero_grad,
+        keep_at=frame_at[0] if frame_at else (),
+        holdout_at=holdout_at,
     )
-    if hook is not None:
-        hook.remove()
+    frames = _frames(model, run, frame_at[1]) if frame_at else []
     return run, points, tr, va, frames
 
 
-def _snapshot_hook(model: torch.nn.Module, x: Tensor, frame_at: tuple[list[int], Tensor],
-                   frames: list[pd.DataFrame]):
-    """Record the fitted curve at the listed epochs, watching the model's own forward calls.
-
-    Each epoch makes exactly one forward call on the training readings (``x``; training
-    detaches it, which keeps its storage), before that epoch's update: the book's epoch
-    numbering. A forward hook recognises that call by its storage and, at the listed
-    epochs, evaluates the grid under ``torch.no_grad()``. Nothing in training changes.
-    """
-    wanted, grid = set(frame_at[0]), frame_at[1]
-    seen = [0]
-
-    def hook(module, inputs, _output):
-        if inputs[0].data_ptr() != x.data_ptr():
-            return
-        seen[0] += 1
-        if seen[0] in wanted:
-            with torch.no_grad():
-                pred = module(grid)
+def _frames(model: torch.nn.Module, run: ModelRun, grid: Tensor) -> list[pd.DataFrame]:
+    """The fitted curve over ``grid`` at each kept epoch (parameters before that epoch's
+    update, the book's epoch numbering); the model is left with its trained parameters."""
+    params = list(model.parameters())
+    trained = torch.nn.utils.parameters_to_vector(params).detach().clone()
+    frames = []
+    with torch.no_grad():
+        for epoch, vector in sorted(run.snapshots.items()):
+            torch.nn.utils.vector_to_parameters(vector, params)
             frames.append(pd.DataFrame(
-                {"epoch": seen[0], "t_u": grid.numpy(), "t_c_pred": pred.numpy()}))
-
-    return model.register_forward_hook(hook)
+                {"epoch": epoch, "t_u": grid.numpy(), "t_c_pred": model(grid).numpy()}))
+        torch.nn.utils.vector_to_parameters(trained, params)
+    return frames
 
 
 def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
@@ -203,6 +193,7 @@ def experiment(
     grid_points: int = 201,
     snapshots: int = 0,
     frame_points: int = 61,
+    holdout_at: list[int] | None = None,
 ) -> Experiment:
     """Train one model on a split of the readings and return everything the page draws.
 
@@ -211,7 +202,8 @@ def experiment(
     readings (``tc.synthetic_readings``) to the *training* set; the validation points stay
     the same, so runs with and without extra data are compared on the same yardstick.
     holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, same ``noise``) scored
-    every epoch; they never influence training, so they judge the validation loss.
+    every epoch (or only at the epochs ``holdout_at`` lists; NaN at the others); they never
+    influence training, so they judge the validation loss.
     snapshots/frame_points: also record the fitted curve at about ``snapshots`` epochs
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
     The defaults are the book's split preset.
@@ -222,7 +214,7 @@ def experiment(
         frame_at = (snapshot_epochs(epochs, snapshots), t_u_grid(lo, hi, frame_points))
     run, points, tr, va, frames = _run(
         kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
-        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout, frame_at,
+        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout, frame_at, holdout_at,
     )  # fmt: skip
     assert run.model is not None
     curve = fitted_curve(run.model, t_u_grid(lo, hi, grid_points))

@@ -25,6 +25,8 @@ FRAME_POINTS = 61
 CURVE_CLIP = 1e3
 """Predictions beyond ±this (°C) are drawn at the edge: the chart clips them anyway."""
 BOOK_EPOCHS = (1, 500, 3000)
+EARLY = 60
+"""The first epochs are all drawn (a run that diverges mostly does so within them)."""
 
 
 def _arrow(frame: pd.DataFrame) -> bytes:
@@ -33,10 +35,16 @@ def _arrow(frame: pd.DataFrame) -> bytes:
     return dataframe_util.convert_anything_to_arrow_bytes(small)
 
 
-def _thin(n: int, keep: tuple[int, ...]) -> np.ndarray:
-    """About DRAWN row positions out of n, always the first, the last and ``keep``."""
-    rows = np.linspace(0, n - 1, min(n, DRAWN)).round().astype(int)
-    return np.unique(np.concatenate([rows, [k for k in keep if 0 <= k < n]]))
+def _planned(epochs: int) -> np.ndarray:
+    """About DRAWN row positions: every one of the first EARLY epochs, the rest spread evenly
+    to the last. Only these are scored on the 200 fresh readings."""
+    rows = np.linspace(0, epochs - 1, min(epochs, DRAWN - EARLY)).round().astype(int)
+    return np.unique(np.concatenate([rows, np.arange(min(epochs, EARLY))]))
+
+
+def _drawn(planned: np.ndarray, n: int, best: int) -> np.ndarray:
+    """The planned rows a run of ``n`` rows reached, its last row and its best epoch."""
+    return np.unique(np.concatenate([planned[planned < n], [n - 1, best]]))
 
 
 @st.cache_data(max_entries=48, show_spinner="Training the model…")
@@ -44,15 +52,18 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
            val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
            optimizer: str, lr: float, epochs: int, leak: bool) -> dict:
     """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
+    planned = _planned(epochs)
     e = ov.experiment(
         kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
         val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
         data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
         holdout=200, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
+        holdout_at=(planned + 1).tolist(),
     )
     h, s = e.history, e.summary
     best_row = int(h["val_loss"].to_numpy().argmin())
-    drawn = h.iloc[_thin(len(h), (best_row,))][["epoch", "loss", "val_loss", "holdout_loss"]]
+    drawn = h.iloc[_drawn(planned, len(h), best_row)][["epoch", "loss", "val_loss",
+                                                         "holdout_loss"]]
     frames = e.frames.assign(t_c_pred=e.frames["t_c_pred"].clip(-CURVE_CLIP, CURVE_CLIP))
     by_epoch = h.set_index("epoch")
     return {

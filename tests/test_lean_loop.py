@@ -1,0 +1,114 @@
+"""The lean training loop must be the book's loop, bit for bit.
+
+``train_model`` runs ``thermo_core.lean_loop`` by default and the literal loop (module calls,
+``backward()``, ``torch.optim``) with ``book_loop=True``. Every recorded number, every kept
+snapshot and the final parameters must be *equal*, not close: the overfitting page shows
+the lean loop's numbers and its code panel prints the book loop's, and Adam on a big net
+turns a last-bit difference into a different answer within a few thousand epochs.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import thermo_core as tc
+from thermo_core import lean_loop
+from thermo_core.data import book_split, synthetic_readings
+
+torch.set_num_threads(1)
+
+CASES = [
+    ("linear", {}, {"lr": 1e-2, "epochs": 400}),
+    ("linear", {}, {"lr": 1e-2, "epochs": 300, "optimizer": "Adam"}),
+    ("poly", {"degree": 10}, {"lr": 1e-1, "epochs": 400, "optimizer": "Adam"}),
+    ("poly", {"degree": 4}, {"lr": 1e-1, "epochs": 300, "zero_grad": False}),
+    ("poly", {"degree": 3}, {"lr": 0.2, "epochs": 300, "leak": True}),
+    ("mlp", {"hidden": 13}, {"lr": 1e-3, "epochs": 400}),
+    ("mlp", {"hidden": 1}, {"lr": 1e-2, "epochs": 200}),
+    ("mlp", {"hidden": 64, "seed": 5}, {"lr": 1e-2, "epochs": 600, "optimizer": "Adam"}),
+    ("mlp", {"hidden": 32}, {"lr": 1e-2, "epochs": 300, "optimizer": "Adam", "leak": True}),
+    ("mlp", {"hidden": 8}, {"lr": 1e-1, "epochs": 300, "zero_grad": False, "leak": True}),
+    ("mlp", {"hidden": 8}, {"lr": 1e-2, "epochs": 300, "zero_grad": False,
+                            "optimizer": "Adam"}),
+]
+
+
+def _train(kind: str, model_kw: dict, train_kw: dict, book: bool, extra: int = 0,
+           dtype: torch.dtype = torch.float32) -> tc.ModelRun:
+    t_u, t_c = tc.load_readings()
+    tr, va = book_split()
+    x, y = t_u[tr], t_c[tr]
+    if extra:
+        su, sc = synthetic_readings(extra, 3.0, 1)
+        x, y = torch.cat([x, su]), torch.cat([y, sc])
+    held = synthetic_readings(50, 3.0, 7)
+    model = tc.make_model(kind, t_u=x, **model_kw).to(dtype)
+    cast = [a.to(dtype) for a in (x, y, t_u[va], t_c[va], *held)]
+    return tc.train_model(model, cast[0], cast[1], val=(cast[2], cast[3]),
+                          holdout=(cast[4], cast[5]), keep_at=[1, 2, 50, 150],
+                          book_loop=book, **train_kw)
+
+
+def _assert_same(a: tc.ModelRun, b: tc.ModelRun) -> None:
+    assert list(a.history.columns) == list(b.history.columns)
+    for col in a.history.columns:
+        assert torch.equal(torch.tensor(a.history[col].to_numpy()),
+                           torch.tensor(b.history[col].to_numpy())), col
+    assert torch.equal(a.params, b.params)
+    assert a.snapshots.keys() == b.snapshots.keys()
+    for k in a.snapshots:
+        assert torch.equal(a.snapshots[k], b.snapshots[k]), k
+    assert a.diverged_at == b.diverged_at
+
+
+@pytest.mark.parametrize(("kind", "model_kw", "train_kw"), CASES)
+def test_lean_loop_equals_the_book_loop_bit_for_bit(kind, model_kw, train_kw):
+    _assert_same(_train(kind, model_kw, train_kw, book=True),
+                 _train(kind, model_kw, train_kw, book=False))
+
+
+@pytest.mark.parametrize("kind", ["linear", "poly", "mlp"])
+def test_bit_for_bit_in_float64_and_with_extra_readings(kind):
+    kw = {"degree": 5} if kind == "poly" else {"hidden": 16} if kind == "mlp" else {}
+    train = {"lr": 1e-2, "epochs": 200, "optimizer": "Adam"}
+    _assert_same(_train(kind, kw, train, book=True, extra=23, dtype=torch.float64),
+                 _train(kind, kw, train, book=False, extra=23, dtype=torch.float64))
+
+
+def test_a_diverging_run_stops_at_the_same_epoch_with_the_same_numbers():
+    a = _train("poly", {"degree": 10}, {"lr": 5.0, "epochs": 600}, book=True)
+    b = _train("poly", {"degree": 10}, {"lr": 5.0, "epochs": 600}, book=False)
+    assert a.diverged_at is not None and a.diverged_at == b.diverged_at
+    for col in a.history.columns:
+        assert torch.equal(torch.tensor(a.history[col].to_numpy()).nan_to_num(),
+                           torch.tensor(b.history[col].to_numpy()).nan_to_num()), col
+
+
+def test_hold_out_scored_only_where_asked_in_both_loops():
+    t_u, t_c = tc.load_readings()
+    runs = []
+    for book in (True, False):
+        model = tc.make_model("mlp", t_u=t_u, hidden=4)
+        runs.append(tc.train_model(model, t_u, t_c, holdout=(t_u[:3], t_c[:3]), lr=1e-3,
+                                   epochs=20, holdout_at=[1, 7, 20], book_loop=book))
+    for run in runs:
+        scored = run.history.dropna(subset=["holdout_loss"])["epoch"].tolist()
+        assert scored == [1, 7, 20]
+    assert torch.equal(torch.tensor(runs[0].history["holdout_loss"].to_numpy()).nan_to_num(),
+                       torch.tensor(runs[1].history["holdout_loss"].to_numpy()).nan_to_num())
+
+
+def test_other_optimizers_and_settings_fall_back_to_the_book_loop():
+    t_u, _ = tc.load_readings()
+    model = tc.make_model("mlp", t_u=t_u)
+    assert lean_loop.supports(model, "Adam", {})
+    assert not lean_loop.supports(model, "RMSprop", {})
+    assert not lean_loop.supports(model, "SGD", {"momentum": 0.9})
+    assert not lean_loop.supports(torch.nn.Linear(1, 1), "SGD", {})
+
+
+def test_mean_seed_is_two_over_n():
+    seed = lean_loop.mean_seed(9, torch.float64)
+    assert seed.shape == (9,)
+    assert torch.allclose(seed, torch.full((9,), 2 / 9, dtype=torch.float64), rtol=0, atol=1e-16)
