@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import thermo_core as tc
-from thermo_core import lean_loop
+from thermo_core import backprop, lean_loop
 from thermo_core.data import book_split, synthetic_readings
 
 torch.set_num_threads(1)
@@ -109,6 +109,15 @@ def test_other_optimizers_and_settings_fall_back_to_the_book_loop():
 
 
 def test_mean_seed_is_two_over_n():
-    seed = lean_loop.mean_seed(9, torch.float64)
+    seed = backprop.mean_seed(9, torch.float64)
     assert seed.shape == (9,)
     assert torch.allclose(seed, torch.full((9,), 2 / 9, dtype=torch.float64), rtol=0, atol=1e-16)
+
+
+def test_the_loop_compiles_and_the_compiled_and_python_runs_agree(monkeypatch):
+    assert lean_loop.compiled_loop() is not lean_loop.epochs_loop, "TorchScript failed"
+    case = ("mlp", {"hidden": 16}, {"lr": 1e-2, "epochs": 300, "optimizer": "Adam",
+                                    "leak": True})
+    compiled = _train(*case, book=False)
+    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: lean_loop.epochs_loop)
+    _assert_same(compiled, _train(*case, book=False))

@@ -1,31 +1,35 @@
-"""The book's training loop with less Python around it: same tensor operations, same bits.
+"""The book's training loop without Python around it: same tensor operations, same bits.
 
-Why: the overfitting page trains a fresh model for every new setting and a class of 30
-shares one server. In ``train_model``'s literal loop (module calls, ``loss.backward()``,
-``torch.optim``'s ``step``) most of the time per epoch is Python bookkeeping around tensors
-of a few dozen numbers. This loop keeps every tensor operation and drops the bookkeeping:
+Why: the overfitting page trains a fresh model for every new setting, and a class of 30
+shares one server process. In ``train_model``'s literal loop (module calls,
+``loss.backward()``, ``torch.optim``'s ``step``) every one of ~40 tiny tensor operations
+per epoch releases Python's GIL and must win it back. When other sessions' scripts are
+running Python, each win waits for their switch interval (5 ms): measured here, a 0.11 s
+training took 253 s beside one busy Python thread. This loop
 
-- inputs are scaled once (``model.prepare``), not every epoch, and the forward pass calls
-  the layers' functions directly (``model.apply``), the same ATen operations the modules
-  call;
-- gradients come from ``model.loss_and_grads``, which calls the ATen functions autograd's
-  backward nodes call for that model (``mean``, ``pow``, ``addmm``, ``tanh_backward``, the
-  reductions to a bias's shape), in the same shapes and layouts; a leaking
-  ``val_loss.backward()`` or a missing ``zero_grad()`` adds gradients as ``.grad`` would;
-- SGD and Adam apply ``torch.optim``'s single-tensor update, operation for operation, to
-  each parameter tensor (same shapes, so the same kernels).
+- computes the same numbers: inputs prepared once (``model.prepare``), forward passes and
+  gradients by ``thermo_core.backprop`` (the ATen calls autograd makes), and
+  ``torch.optim``'s single-tensor SGD and Adam updates, operation for operation, on each
+  parameter tensor; a leaking ``val_loss.backward()`` or a missing ``zero_grad()`` adds
+  gradients as ``.grad`` would;
+- is compiled once per process with TorchScript and then runs entirely in C++: the GIL
+  is released once for the whole run, so a training uses the second core instead of
+  fighting every other session for the first. If compiling fails (TorchScript is
+  deprecated in recent PyTorch) the same function runs as Python.
 
-So the run is bitwise the book's: ``tests/test_lean_loop.py`` trains every model kind with
-both loops and asserts ``torch.equal`` on every history value and parameter. Optimizers
-with other settings, or models without ``prepare``/``apply``, use the literal loop.
+``tests/test_lean_loop.py`` trains every model kind both ways and asserts ``torch.equal``
+on every recorded number, snapshot and parameter.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
+
+from . import backprop
 
 LEAN_OPTIMIZERS: tuple[str, ...] = ("SGD", "Adam")
 """Optimizers whose default update this loop applies by hand."""
@@ -36,90 +40,121 @@ ADAM_EPS = 1e-8
 
 def supports(model: nn.Module, optimizer: str, optimizer_kwargs: dict) -> bool:
     """Whether :func:`run` can train this model with this optimizer."""
-    return (optimizer in LEAN_OPTIMIZERS and not optimizer_kwargs and all(
-        hasattr(model, name) for name in ("prepare", "apply_prepared", "loss_and_grads")))
+    return (optimizer in LEAN_OPTIMIZERS and not optimizer_kwargs
+            and hasattr(model, "BACKPROP_KIND") and hasattr(model, "prepare"))
 
 
-def _loss(pred: Tensor, t_c: Tensor) -> Tensor:
-    return ((pred - t_c) ** 2).mean()  # models.mse, inlined
+def epochs_loop(kind: int, params: list[Tensor], data: list[Tensor], seeds: list[Tensor],
+                has_val: bool, has_holdout: bool, records: list[Tensor], record_wb: bool,
+                scored: list[bool], keep: list[bool], epochs: int, chunk: int, adam: bool,
+                lr: float, zero_grad: bool, leak: bool) -> tuple[int, list[Tensor]]:
+    """Train ``params`` in place; returns (first non-finite epoch or 0, kept snapshots).
 
-
-def mean_seed(n: int, dtype: torch.dtype) -> Tensor:
-    """d mean((p - y)²) / d (p - y), without the residual: 2·(1/n) per reading.
-
-    Autograd's mean backward gives 1/n (``expand`` then divide) and pow's gives
-    ``that · (2·d)``; doubling is exact, so ``(2/n)·d`` rounds to the same float.
+    data: x, y, then val x, y and hold-out x, y where present (prepared inputs). seeds:
+    ``backprop.mean_seed`` of the training and validation sets. records: loss, then
+    val_loss, holdout_loss where present, then [epochs, 2] w, b if ``record_wb``.
+    scored[i]/keep[i]: score the hold-out / copy the parameters at epoch i + 1. Values of
+    epoch i are taken before its update (the book's numbering); divergence is checked
+    every ``chunk`` epochs and the run goes on to the chunk's end, as the book loop does.
     """
-    return (torch.ones((), dtype=dtype).expand(n) / n) * 2
+    x, y = data[0], data[1]
+    rec_loss = records[0]
+    rec_val = records[1] if has_val else rec_loss
+    rec_hold = records[2 if has_val else 1] if has_holdout else rec_loss
+    rec_wb = records[len(records) - 1]
+    beta1, beta2 = 0.9, 0.999
+    avgs = [torch.zeros_like(p) for p in params]
+    sqs = [torch.zeros_like(p) for p in params]
+    total = [torch.zeros_like(p) for p in params]  # .grad when zero_grad() is never called
+    snapshots: list[Tensor] = []
+    diverged = 0
+    done = 0
+    while done < epochs and diverged == 0:
+        stop = min(done + chunk, epochs)
+        for i in range(done, stop):
+            if record_wb:
+                rec_wb[i] = params[0]
+            if keep[i]:
+                snapshots.append(torch.cat([p.reshape(-1) for p in params]))
+            loss, grads = backprop.loss_and_grads(kind, x, y, seeds[0], params)
+            rec_loss[i] = loss
+            val_grads: list[Tensor] = []
+            if leak:
+                val_loss, val_grads = backprop.loss_and_grads(kind, data[2], data[3], seeds[1],
+                                                              params)
+                rec_val[i] = val_loss
+            elif has_val:
+                rec_val[i] = backprop.mse(backprop.forward(kind, data[2], params), data[3])
+            if has_holdout and scored[i]:
+                k = 4 if has_val else 2
+                rec_hold[i] = backprop.mse(backprop.forward(kind, data[k], params), data[k + 1])
+            if not zero_grad:  # .grad += this epoch's gradient
+                if i == 0:
+                    total = grads
+                else:
+                    for j in range(len(total)):
+                        total[j].add_(grads[j])
+                grads = total
+            if leak:  # the second backward() adds into .grad
+                for j in range(len(grads)):
+                    grads[j].add_(val_grads[j])
+            if adam:  # torch.optim.Adam's single-tensor update, in its order
+                step = float(i + 1)
+                step_size = lr / (1 - beta1**step)
+                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+                for j in range(len(params)):
+                    avgs[j].lerp_(grads[j], 1 - beta1)
+                    sqs[j].mul_(beta2).addcmul_(grads[j], grads[j], value=1 - beta2)
+                    denom = (sqs[j].sqrt() / bias_correction2_sqrt).add_(1e-8)
+                    params[j].addcdiv_(avgs[j], denom, value=-step_size)
+            else:
+                for j in range(len(params)):
+                    params[j].add_(grads[j], alpha=-lr)
+        bad = (~torch.isfinite(rec_loss[done:stop])).nonzero()
+        if bad.numel() > 0:
+            diverged = done + int(bad[0, 0]) + 1
+        done = stop
+    return diverged, snapshots
 
 
-def _updater(params: list[Tensor], optimizer: str, lr: float) -> Callable[[list[Tensor]], None]:
-    """``torch.optim``'s single-tensor step for each parameter, without its bookkeeping."""
-    if optimizer == "SGD":
-        def sgd(grads: list[Tensor]) -> None:
-            for p, g in zip(params, grads, strict=True):
-                p.add_(g, alpha=-lr)
-        return sgd
-    beta1, beta2 = ADAM_BETAS
-    avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
-    sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
-    count = [0.0]
+_COMPILED: list[Callable | None] = []
 
-    def adam(grads: list[Tensor]) -> None:
-        count[0] += 1.0
-        step = count[0]
-        step_size = lr / (1 - beta1**step)
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        for p, g, avg, sq in zip(params, grads, avgs, sqs, strict=True):
-            avg.lerp_(g, 1 - beta1)
-            sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            denom = (sq.sqrt() / bias_correction2_sqrt).add_(ADAM_EPS)
-            p.addcdiv_(avg, denom, value=-step_size)
-    return adam
+
+def compiled_loop() -> Callable:
+    """``epochs_loop`` compiled by TorchScript (once per process), or itself if that fails."""
+    if not _COMPILED:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "torch.jit.script is deprecated"
+                _COMPILED.append(torch.jit.script(epochs_loop))
+        except Exception:  # any failure: run the same code as Python
+            _COMPILED.append(None)
+    return _COMPILED[0] or epochs_loop
 
 
 def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tensor, Tensor]],
         record: dict[str, Tensor], wb: Tensor | None, epochs: int, zero_grad: bool,
         leak: bool, keep: tuple[set[int], dict[int, Tensor]], scored: set[int] | None,
-        chunk: int) -> int | None:
+        chunk: int, compiled: bool = True) -> int | None:
     """``models._loop``'s contract: fills ``record``/``wb``/``keep``, trains ``model`` in place,
     returns the first epoch whose training loss is not finite (checked every ``chunk``)."""
-    params = list(model.parameters())
-    step = _updater(params, optimizer, lr)
-    apply, loss_and_grads = model.apply_prepared, model.loss_and_grads
-    data = {name: (model.prepare(x.detach()), y.detach(), mean_seed(len(y), y.dtype))
-            for name, (x, y) in sets.items()}
-    x, y, seed = data["loss"]
-    val, holdout = data.get("val_loss"), data.get("holdout_loss")
-    rec_loss, rec_val, rec_hold = record["loss"], record.get("val_loss"), record.get("holdout_loss")
-    total: list[Tensor] | None = None  # .grad when zero_grad() is never called
-    diverged_at: int | None = None
-    done = 0
-    with torch.no_grad():
-        while done < epochs and diverged_at is None:
-            stop = min(done + chunk, epochs)
-            for i in range(done, stop):
-                if wb is not None:
-                    wb[i] = model.params
-                if i + 1 in keep[0]:
-                    keep[1][i + 1] = torch.cat([p.reshape(-1) for p in params])
-                rec_loss[i], grads = loss_and_grads(x, y, seed)
-                if leak:
-                    rec_val[i], val_grads = loss_and_grads(*val)
-                elif val is not None:
-                    rec_val[i] = _loss(apply(val[0]), val[1])
-                if holdout is not None and (scored is None or i + 1 in scored):
-                    rec_hold[i] = _loss(apply(holdout[0]), holdout[1])
-                if not zero_grad:  # .grad += this epoch's gradient
-                    if total is not None:
-                        grads = [t.add_(g) for t, g in zip(total, grads, strict=True)]
-                    total = grads
-                if leak:  # the second backward() adds into .grad
-                    for g, v in zip(grads, val_grads, strict=True):
-                        g.add_(v)
-                step(grads)
-            bad = (~torch.isfinite(rec_loss[done:stop])).nonzero()
-            if bad.numel():
-                diverged_at = done + int(bad[0, 0]) + 1
-            done = stop
-    return diverged_at
+    params = [p.detach() for p in model.parameters()]
+    data, seeds, records = [], [], [record["loss"]]
+    for name, (x, y) in sets.items():
+        data += [model.prepare(x.detach()).contiguous(), y.detach()]
+        if name != "holdout_loss":
+            seeds.append(backprop.mean_seed(len(y), y.dtype))
+        if name != "loss":
+            records.append(record[name])
+    if wb is not None:
+        records.append(wb)
+    keep_at = [i + 1 in keep[0] for i in range(epochs)]
+    score = [scored is None or i + 1 in scored for i in range(epochs)]
+    loop = compiled_loop() if compiled else epochs_loop
+    with torch.no_grad(), torch.jit.optimized_execution(False):
+        diverged, snaps = loop(model.BACKPROP_KIND, params, data, seeds, "val_loss" in sets,
+                               "holdout_loss" in sets, records, wb is not None, score, keep_at,
+                               epochs, chunk, optimizer == "Adam", float(lr), zero_grad, leak)
+    kept = sorted(keep[0] & set(range(1, epochs + 1)))
+    keep[1].update(zip(kept, snaps, strict=False))
+    return diverged or None

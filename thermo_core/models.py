@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 from torch import Tensor, nn
-from torch.nn import functional as F
 
-from . import lean_loop
+from . import backprop, lean_loop
 from .data import normalization_constants
 from .training import OPTIMIZERS, Run
 
@@ -80,6 +79,8 @@ class _Scaled(nn.Module):
 class LinearModel(_Scaled):
     """The chapter's model t_p = w·x + b with ``params = [w, b]`` as one tensor, as in the book."""
 
+    BACKPROP_KIND = backprop.LINEAR
+
     def __init__(self, shift: float, scale: float, init: tuple[float, float] = (1.0, 0.0)) -> None:
         super().__init__(shift, scale)
         self.params = nn.Parameter(torch.tensor([float(init[0]), float(init[1])]))
@@ -90,26 +91,10 @@ class LinearModel(_Scaled):
 
     def apply_prepared(self, x: Tensor) -> Tensor:
         """The rest of ``forward``: the part that involves the parameters."""
-        return self.params[0] * x + self.params[1]
+        return backprop.forward(self.BACKPROP_KIND, x, [self.params])
 
     def forward(self, t_u: Tensor) -> Tensor:
         return self.apply_prepared(self.prepare(t_u))
-
-    def loss_and_grads(self, x: Tensor, t_c: Tensor, seed: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """MSE of ``apply_prepared(x)`` and its gradient, by the operations autograd runs.
-
-        For ``lean_loop``, which calls it under ``torch.no_grad()`` (outside, it would
-        record a graph for nothing).
-        seed: ``d loss / d squared error`` (``mean_seed``). Add: ``g`` to both sides, the
-        scalar's summed; Mul: ``g·x``, summed; Select: each into its slot of [w, b].
-        """
-        p = self.params
-        w, b = p[0], p[1]
-        d = w * x + b - t_c
-        g = seed * d
-        grad_w = (g * x).sum(0, keepdim=True).view([])
-        grad_b = g.sum(0, keepdim=True).view([])
-        return (d ** 2).mean(), [torch.stack([grad_w, grad_b])]
 
 
 class PolyModel(_Scaled):
@@ -123,6 +108,8 @@ class PolyModel(_Scaled):
     Adam fits them fast, which is what makes degree 10 overfit.)
     """
 
+    BACKPROP_KIND = backprop.POLY
+
     def __init__(self, degree: int, shift: float, scale: float) -> None:
         super().__init__(shift, scale)
         self.degree = int(degree)
@@ -134,16 +121,10 @@ class PolyModel(_Scaled):
         return x.unsqueeze(-1) ** torch.arange(self.degree + 1, dtype=x.dtype)
 
     def apply_prepared(self, powers: Tensor) -> Tensor:
-        return powers @ self.coeffs
+        return backprop.forward(self.BACKPROP_KIND, powers, [self.coeffs])
 
     def forward(self, t_u: Tensor) -> Tensor:
         return self.apply_prepared(self.prepare(t_u))
-
-    def loss_and_grads(self, powers: Tensor, t_c: Tensor, seed: Tensor
-                       ) -> tuple[Tensor, list[Tensor]]:
-        """MSE and gradient as autograd computes them (Mv: powersᵀ · g)."""
-        d = torch.mv(powers, self.coeffs) - t_c
-        return (d ** 2).mean(), [powers.t().mv(seed * d)]
 
 
 class MLPModel(_Scaled):
@@ -151,6 +132,8 @@ class MLPModel(_Scaled):
 
     Takes [n] readings, feeds them as the [n, 1] column the book uses, returns [n].
     """
+
+    BACKPROP_KIND = backprop.MLP
 
     def __init__(self, hidden: int, shift: float, scale: float, seed: int = 0) -> None:
         super().__init__(shift, scale)
@@ -169,30 +152,12 @@ class MLPModel(_Scaled):
         return self.scaled(t_u).unsqueeze(-1)
 
     def apply_prepared(self, x: Tensor) -> Tensor:
-        """``seq`` without the module calls: the same F.linear and tanh, the same results."""
-        first, last = self.seq[0], self.seq[2]
-        return F.linear(torch.tanh(F.linear(x, first.weight, first.bias)), last.weight,
-                        last.bias).squeeze(-1)
+        """``seq`` without the module calls: the same addmm (F.linear) and tanh, the same
+        results."""
+        return backprop.forward(self.BACKPROP_KIND, x, list(self.parameters()))
 
     def forward(self, t_u: Tensor) -> Tensor:
         return self.seq(self.prepare(t_u)).squeeze(-1)
-
-    def loss_and_grads(self, x: Tensor, t_c: Tensor, seed: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """MSE and gradients by autograd's own formulas for addmm (F.linear), tanh, squeeze.
-
-        F.linear(x, W, b) is addmm(b, x, Wᵀ); Wᵀ is column-major, so addmm's backward takes
-        (gᵀ·input)ᵀ for it, and the transpose back to W gives gᵀ·input; b gets g summed
-        over the rows; the hidden layer gets g·W, then tanh_backward.
-        """
-        first, last = self.seq[0], self.seq[2]
-        w1, b1, w2, b2 = first.weight, first.bias, last.weight, last.bias
-        a = torch.tanh(torch.addmm(b1, x, w1.t()))
-        d = torch.addmm(b2, a, w2.t()).squeeze(-1) - t_c
-        g2 = (seed * d).unsqueeze(-1)
-        gz = torch.ops.aten.tanh_backward(g2.mm(w2), a)
-        grads = [gz.t().mm(x), gz.sum(0, keepdim=True).view(b1.shape),
-                 g2.t().mm(a), g2.sum(0, keepdim=True).view(b2.shape)]
-        return (d ** 2).mean(), grads
 
 
 @torch.no_grad()

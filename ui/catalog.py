@@ -99,9 +99,14 @@ def preload() -> None:
 
     The server calls this once at startup, before freezing the garbage collector's view of
     long-lived objects (thermo_core.runtime.freeze_startup_objects), so the chart templates
-    and schemas these imports build are never walked again by a collection.
+    and schemas these imports build are never walked again by a collection. It also
+    compiles the lean training loop, so no learner waits for that.
     """
     import importlib
+
+    from thermo_core import lean_loop
+
+    lean_loop.compiled_loop()
 
     for page in PAGES:
         for part in ("settings", "charts", "code"):

@@ -15,7 +15,11 @@ from typing import Any
 
 import streamlit as st
 
-from thermo_core.runtime import configure_torch_threads, freeze_startup_objects
+from thermo_core.runtime import (
+    configure_gil_switching,
+    configure_torch_threads,
+    freeze_startup_objects,
+)
 
 from . import controls, tour
 from .catalog import PageInfo, next_page, page_info, preload
@@ -32,6 +36,7 @@ def start(stem: str) -> PageInfo:
     A tour step on another page switches there before anything is drawn.
     """
     configure_torch_threads()  # once per process (pages can run without the entrypoint)
+    configure_gil_switching()  # once per process: see thermo_core.runtime
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
     step = tour.follow(stem)
