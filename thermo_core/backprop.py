@@ -78,3 +78,24 @@ def loss_and_grads(kind: int, x: Tensor, t_c: Tensor, seed: Tensor,
 
 def mse_of_residuals(d: Tensor) -> Tensor:
     return (d ** 2).mean()
+
+
+def forward_each(kind: int, vectors: list[Tensor], shapes: list[list[int]],
+                 x: Tensor) -> list[Tensor]:
+    """``forward`` at each flat parameter vector (``ModelRun.snapshots``' layout).
+
+    ``shapes`` are the parameter tensors' shapes in ``model.parameters()`` order; each is
+    cut out of the vector and copied, so it is laid out as the model's own tensor is.
+    """
+    out: list[Tensor] = []
+    for vector in vectors:
+        params: list[Tensor] = []
+        start = 0
+        for shape in shapes:
+            size = 1
+            for dim in shape:
+                size *= dim
+            params.append(vector[start:start + size].view(shape).clone())
+            start += size
+        out.append(forward(kind, x, params))
+    return out

@@ -117,19 +117,33 @@ def epochs_loop(kind: int, params: list[Tensor], data: list[Tensor], seeds: list
     return diverged, snapshots
 
 
-_COMPILED: list[Callable | None] = []
+_COMPILED: dict[str, Callable] = {}
 
 
-def compiled_loop() -> Callable:
-    """``epochs_loop`` compiled by TorchScript (once per process), or itself if that fails."""
-    if not _COMPILED:
+def _compiled(fn: Callable) -> Callable:
+    """``fn`` compiled by TorchScript (once per process), or ``fn`` itself if that fails."""
+    if fn.__name__ not in _COMPILED:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "torch.jit.script is deprecated"
-                _COMPILED.append(torch.jit.script(epochs_loop))
+                _COMPILED[fn.__name__] = torch.jit.script(fn)
         except Exception:  # any failure: run the same code as Python
-            _COMPILED.append(None)
-    return _COMPILED[0] or epochs_loop
+            _COMPILED[fn.__name__] = fn
+    return _COMPILED[fn.__name__]
+
+
+def compiled_loop() -> Callable:
+    """``epochs_loop``, compiled if TorchScript can (see the module's docstring)."""
+    return _compiled(epochs_loop)
+
+
+def predictions(model: nn.Module, vectors: list[Tensor], t_u: Tensor) -> list[Tensor]:
+    """``model(t_u)`` at each flat parameter vector (e.g. ``ModelRun.snapshots``), computed
+    like ``model.apply_prepared`` and compiled, so the GIL is released once for them all."""
+    shapes = [list(p.shape) for p in model.parameters()]
+    with torch.no_grad(), torch.jit.optimized_execution(False):
+        return _compiled(backprop.forward_each)(model.BACKPROP_KIND, vectors, shapes,
+                                                model.prepare(t_u).contiguous())
 
 
 def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tensor, Tensor]],

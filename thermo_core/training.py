@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from . import lean_optim
 from .checks import check_choice
 
 OPTIMIZERS: tuple[str, ...] = (
@@ -167,6 +168,7 @@ def train(
     schedule: str | None = None,
     schedule_kwargs: dict | None = None,
     record_state_at: Iterable[int] | None = None,
+    book_loop: bool = False,
     **optimizer_kwargs,
 ) -> Run:
     """Fit t_c ≈ w·t_u + b by minimising the MSE, recording every epoch.
@@ -184,6 +186,9 @@ def train(
     schedule_kwargs: overrides ``SCHEDULE_DEFAULTS`` (e.g. {"step_size": 20, "gamma": 0.5}).
     record_state_at: epochs (1-based) after whose update ``optimizer.state`` is copied into
     ``Run.states``. Only these epochs are copied, so a long run stays cheap.
+    Without a schedule, "manual", SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, NAdam and
+    RAdam (in their plain settings) run compiled by ``thermo_core.lean_optim``: the same
+    numbers, without holding up a shared server. book_loop=True runs the Python loop.
     """
     _validate(optimizer, lr, epochs)
     if optimizer == "manual" and optimizer_kwargs:
@@ -231,28 +236,44 @@ def train(
                 p.grad = torch.mv(grad_map, r)
                 return (r * r).mean()
 
+    lean = lean_optim.plan(optimizer, opt, lr) if sched is None and not book_loop else None
+    if lean is not None:
+        code, hyper, keys = lean
+        state = lean_optim.new_state(keys, p)
+        fused = lean_optim.fused_lists(code, p, state)
+        loop = lean_optim.compiled()
+        marks = [i + 1 in record for i in range(epochs)]
     diverged_at: int | None = None
     done = 0
-    with torch.no_grad():
+    with torch.no_grad(), torch.jit.optimized_execution(False):
         while done < epochs and diverged_at is None:
             stop = min(done + _CHUNK, epochs)
-            for i in range(done, stop):
-                if sched is not None:
-                    lr_now = group["lr"]
-                    lr_hist[i] = lr_now
-                param_rows[i].copy_(p)
-                r = torch.addmv(neg_y, design, p)
-                g = torch.mv(grad_map, r, out=grad_rows[i])
-                if opt is None:
-                    p = p - lr_now * g
-                else:
-                    p.grad = g
-                    opt.step(closure)
-                if sched is not None:
-                    sched.step(float((r * r).mean())) if plateau else sched.step()
-                if record and i + 1 in record:
-                    state = opt.state[p] if opt is not None else {}
-                    state_rows.append(_state_row(i + 1, lr_now, p - param_rows[i], state))
+            if lean is not None:  # the same epochs, compiled (see thermo_core.lean_optim)
+                p, recorded = loop(code, p, design, neg_y, grad_map, param_hist, grad_hist,
+                                   done, stop, float(lr), hyper, state, marks, fused)
+                per = 1 + len(keys)
+                for k, epoch in enumerate(e for e in range(done + 1, stop + 1) if e in record):
+                    got = recorded[k * per:(k + 1) * per]
+                    state_rows.append(_state_row(epoch, lr_now, got[0], dict(zip(keys, got[1:],
+                                                                                strict=True))))
+            else:
+                for i in range(done, stop):
+                    if sched is not None:
+                        lr_now = group["lr"]
+                        lr_hist[i] = lr_now
+                    param_rows[i].copy_(p)
+                    r = torch.addmv(neg_y, design, p)
+                    g = torch.mv(grad_map, r, out=grad_rows[i])
+                    if opt is None:
+                        p = p - lr_now * g
+                    else:
+                        p.grad = g
+                        opt.step(closure)
+                    if sched is not None:
+                        sched.step(float((r * r).mean())) if plateau else sched.step()
+                    if record and i + 1 in record:
+                        state = opt.state[p] if opt is not None else {}
+                        state_rows.append(_state_row(i + 1, lr_now, p - param_rows[i], state))
             losses[done:stop] = batch_mse(param_hist[done:stop], x, y)
             bad = _first_bad(losses[done:stop])
             if bad is not None:

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from .. import lean_loop
 from ..data import book_split, load_readings, split, synthetic_readings
 from ..graphs import count_graph_nodes
 from ..models import (
@@ -146,17 +147,12 @@ def _run(
 
 def _frames(model: torch.nn.Module, run: ModelRun, grid: Tensor) -> list[pd.DataFrame]:
     """The fitted curve over ``grid`` at each kept epoch (parameters before that epoch's
-    update, the book's epoch numbering); the model is left with its trained parameters."""
-    params = list(model.parameters())
-    trained = torch.nn.utils.parameters_to_vector(params).detach().clone()
-    frames = []
-    with torch.no_grad():
-        for epoch, vector in sorted(run.snapshots.items()):
-            torch.nn.utils.vector_to_parameters(vector, params)
-            frames.append(pd.DataFrame(
-                {"epoch": epoch, "t_u": grid.numpy(), "t_c_pred": model(grid).numpy()}))
-        torch.nn.utils.vector_to_parameters(trained, params)
-    return frames
+    update, the book's epoch numbering)."""
+    epochs = sorted(run.snapshots)
+    preds = lean_loop.predictions(model, [run.snapshots[e] for e in epochs], grid)
+    t_u = grid.numpy()
+    return [pd.DataFrame({"epoch": e, "t_u": t_u, "t_c_pred": p.numpy()})
+            for e, p in zip(epochs, preds, strict=True)]
 
 
 def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:

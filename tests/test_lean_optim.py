@@ -1,0 +1,87 @@
+"""The compiled optimizer loop must be torch.optim's, bit for bit.
+
+``tc.train`` runs ``thermo_core.lean_optim`` wherever it can and its Python loop with the
+real ``torch.optim`` classes when asked (``book_loop=True``). Every history value, recorded
+state and final parameter must be *equal*: the optimizer page shows the compiled numbers,
+and its tests compare them with independent replays.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import thermo_core as tc
+from thermo_core import lean_optim
+from thermo_core.training import train
+
+torch.set_num_threads(1)
+
+CASES = [
+    ("manual", {}), ("SGD", {}), ("SGD", {"momentum": 0.9}),
+    ("SGD", {"momentum": 0.99, "nesterov": True}), ("Adagrad", {}), ("RMSprop", {}),
+    ("Adadelta", {}), ("Adam", {}), ("Adam", {"betas": (0.5, 0.9)}),
+    ("AdamW", {"betas": (0.8, 0.99)}), ("NAdam", {}), ("NAdam", {"betas": (0.95, 0.9)}),
+    ("RAdam", {}),
+]
+RATES = {"manual": 1e-4, "SGD": 1e-4, "Adadelta": 1.0}
+
+
+def _both(name: str, kw: dict, mode: str, epochs: int = 1100, lr: float | None = None):
+    t_u, t_c = tc.load_readings()
+    x = tc.normalize(t_u, mode)
+    rate = lr if lr is not None else RATES.get(name, 0.1)
+    record = [e for e in (1, 2, 3, 511, 512, 513, 1100) if e <= epochs]
+    return [train(x, t_c, optimizer=name, lr=rate, epochs=epochs, record_state_at=record,
+                  val=(x[:3], t_c[:3]), book_loop=book, **kw) for book in (True, False)]
+
+
+def _assert_same(a, b) -> None:
+    assert list(a.history.columns) == list(b.history.columns)
+    for col in a.history.columns:
+        assert torch.equal(torch.tensor(a.history[col].to_numpy()).nan_to_num(),
+                           torch.tensor(b.history[col].to_numpy()).nan_to_num()), col
+    assert torch.equal(a.params.nan_to_num(), b.params.nan_to_num())
+    assert a.diverged_at == b.diverged_at
+    assert list(a.states.columns) == list(b.states.columns)
+    assert a.states.fillna(0).equals(b.states.fillna(0))
+
+
+@pytest.mark.parametrize("mode", ["none", "scale"])
+@pytest.mark.parametrize(("name", "kw"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def test_compiled_loop_equals_torch_optim_bit_for_bit(name, kw, mode):
+    _assert_same(*_both(name, kw, mode))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_a_diverging_run_matches_too(name):
+    a, b = _both(name, {}, "none", epochs=600, lr=10.0 if name != "SGD" else 1e-2)
+    _assert_same(a, b)
+
+
+def test_every_catalogue_optimizer_but_lbfgs_is_compiled():
+    from thermo_core.lessons import optimizers as op
+
+    for label, spec in op.CATALOGUE.items():
+        kw = op.settings_for(label, "none")
+        name = kw.pop("optimizer")
+        p = torch.zeros(2, requires_grad=True)
+        opt = getattr(torch.optim, name)([p], lr=kw.pop("lr"),
+                                         **({"fused": True} if name in ("Adam", "AdamW",
+                                                                         "Adagrad") else {}),
+                                         **kw)
+        planned = lean_optim.plan(name, opt, 0.1)
+        assert (planned is None) == (spec.cls == "LBFGS"), label
+
+
+def test_settings_it_does_not_reproduce_keep_the_python_loop():
+    p = torch.zeros(2, requires_grad=True)
+    assert lean_optim.plan("SGD", torch.optim.SGD([p], lr=0.1, weight_decay=0.1), 0.1) is None
+    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1), 0.1) is None  # not fused
+    assert lean_optim.plan("RMSprop", torch.optim.RMSprop([p], lr=0.1, centered=True),
+                           0.1) is None
+    assert lean_optim.plan("LBFGS", torch.optim.LBFGS([p]), 0.1) is None
+
+
+def test_the_loop_compiles():
+    assert lean_optim.compiled() is not lean_optim.line_epochs, "TorchScript failed"
