@@ -84,4 +84,4 @@ def test_settings_it_does_not_reproduce_keep_the_python_loop():
 
 
 def test_the_loop_compiles():
-    assert lean_optim.compiled() is not lean_optim.line_epochs, "TorchScript failed"
+    assert lean_optim.compiled_loop() is not lean_optim.line_epochs, "TorchScript failed"

@@ -12,10 +12,9 @@ training took 253 s beside one busy Python thread. This loop
   ``torch.optim``'s single-tensor SGD and Adam updates, operation for operation, on each
   parameter tensor; a leaking ``val_loss.backward()`` or a missing ``zero_grad()`` adds
   gradients as ``.grad`` would;
-- is compiled once per process with TorchScript and then runs entirely in C++: the GIL
-  is released once for the whole run, so a training uses the second core instead of
-  fighting every other session for the first. If compiling fails (TorchScript is
-  deprecated in recent PyTorch) the same function runs as Python.
+- is compiled once per process with TorchScript (``thermo_core.compiled``) and then runs
+  entirely in C++: the GIL is released once for the whole run, so a training uses the
+  second core instead of fighting every other session for the first.
 
 ``tests/test_lean_loop.py`` trains every model kind both ways and asserts ``torch.equal``
 on every recorded number, snapshot and parameter.
@@ -23,13 +22,12 @@ on every recorded number, snapshot and parameter.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 
-from . import backprop
+from . import backprop, compiled
 
 LEAN_OPTIMIZERS: tuple[str, ...] = ("SGD", "Adam")
 """Optimizers whose default update this loop applies by hand."""
@@ -117,39 +115,24 @@ def epochs_loop(kind: int, params: list[Tensor], data: list[Tensor], seeds: list
     return diverged, snapshots
 
 
-_COMPILED: dict[str, Callable] = {}
-
-
-def _compiled(fn: Callable) -> Callable:
-    """``fn`` compiled by TorchScript (once per process), or ``fn`` itself if that fails."""
-    if fn.__name__ not in _COMPILED:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "torch.jit.script is deprecated"
-                _COMPILED[fn.__name__] = torch.jit.script(fn)
-        except Exception:  # any failure: run the same code as Python
-            _COMPILED[fn.__name__] = fn
-    return _COMPILED[fn.__name__]
-
-
 def compiled_loop() -> Callable:
-    """``epochs_loop``, compiled if TorchScript can (see the module's docstring)."""
-    return _compiled(epochs_loop)
+    """``epochs_loop``, compiled if TorchScript can (see ``thermo_core.compiled``)."""
+    return compiled.script(epochs_loop)
 
 
 def predictions(model: nn.Module, vectors: list[Tensor], t_u: Tensor) -> list[Tensor]:
     """``model(t_u)`` at each flat parameter vector (e.g. ``ModelRun.snapshots``), computed
     like ``model.apply_prepared`` and compiled, so the GIL is released once for them all."""
     shapes = [list(p.shape) for p in model.parameters()]
-    with torch.no_grad(), torch.jit.optimized_execution(False):
-        return _compiled(backprop.forward_each)(model.BACKPROP_KIND, vectors, shapes,
+    with compiled.running():
+        return compiled.script(backprop.forward_each)(model.BACKPROP_KIND, vectors, shapes,
                                                 model.prepare(t_u).contiguous())
 
 
 def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tensor, Tensor]],
         record: dict[str, Tensor], wb: Tensor | None, epochs: int, zero_grad: bool,
         leak: bool, keep: tuple[set[int], dict[int, Tensor]], scored: set[int] | None,
-        chunk: int, compiled: bool = True) -> int | None:
+        chunk: int) -> int | None:
     """``models._loop``'s contract: fills ``record``/``wb``/``keep``, trains ``model`` in place,
     returns the first epoch whose training loss is not finite (checked every ``chunk``)."""
     params = [p.detach() for p in model.parameters()]
@@ -164,8 +147,8 @@ def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tenso
         records.append(wb)
     keep_at = [i + 1 in keep[0] for i in range(epochs)]
     score = [scored is None or i + 1 in scored for i in range(epochs)]
-    loop = compiled_loop() if compiled else epochs_loop
-    with torch.no_grad(), torch.jit.optimized_execution(False):
+    loop = compiled_loop()
+    with compiled.running():
         diverged, snaps = loop(model.BACKPROP_KIND, params, data, seeds, "val_loss" in sets,
                                "holdout_loss" in sets, records, wb is not None, score, keep_at,
                                epochs, chunk, optimizer == "Adam", float(lr), zero_grad, leak)

@@ -17,11 +17,12 @@ centered RMSprop, amsgrad, LBFGS, ...) keep ``train``'s Python loop.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
+
+from . import compiled
 
 CODES = {"manual": 0, "SGD": 1, "Adam": 2, "AdamW": 3, "Adagrad": 4, "RMSprop": 5,
          "Adadelta": 6, "NAdam": 7, "RAdam": 8}
@@ -215,16 +216,6 @@ def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: T
     return p, recorded
 
 
-_COMPILED: list[Callable] = []
-
-
-def compiled() -> Callable:
-    """``line_epochs`` compiled by TorchScript once per process (itself if that fails)."""
-    if not _COMPILED:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "torch.jit.script is deprecated"
-                _COMPILED.append(torch.jit.script(line_epochs))
-        except Exception:  # any failure: the same code runs as Python
-            _COMPILED.append(line_epochs)
-    return _COMPILED[0]
+def compiled_loop() -> Callable:
+    """``line_epochs``, compiled if TorchScript can (see ``thermo_core.compiled``)."""
+    return compiled.script(line_epochs)

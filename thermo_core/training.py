@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from . import lean_optim
+from . import compiled, lean_optim
 from .checks import check_choice
 
 OPTIMIZERS: tuple[str, ...] = (
@@ -151,6 +151,17 @@ def batch_mse(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
     return ((w * t_u + b - t_c) ** 2).mean(dim=1)
 
 
+def _descend_epochs(param_hist: Tensor, x_row: Tensor, y_row: Tensor, grad_map: Tensor,
+                    neg_lr: Tensor, resid: Tensor, prod: Tensor, g: Tensor,
+                    epochs: int) -> None:
+    """``descend_many``'s epochs: row i + 1 of ``param_hist`` from row i, for every rate."""
+    for i in range(epochs):
+        p = param_hist[i]
+        torch.addcmul(p[:, 1:] - y_row, p[:, :1], x_row, out=resid)
+        torch.sum(torch.mul(resid.unsqueeze(1), grad_map, out=prod), 2, out=g)
+        torch.addcmul(p, neg_lr, g, out=param_hist[i + 1])
+
+
 def _first_bad(losses: Tensor) -> int | None:
     bad = (~torch.isfinite(losses)).nonzero()
     return int(bad[0, 0]) if bad.numel() else None
@@ -241,11 +252,11 @@ def train(
         code, hyper, keys = lean
         state = lean_optim.new_state(keys, p)
         fused = lean_optim.fused_lists(code, p, state)
-        loop = lean_optim.compiled()
+        loop = lean_optim.compiled_loop()
         marks = [i + 1 in record for i in range(epochs)]
     diverged_at: int | None = None
     done = 0
-    with torch.no_grad(), torch.jit.optimized_execution(False):
+    with compiled.running():
         while done < epochs and diverged_at is None:
             stop = min(done + _CHUNK, epochs)
             if lean is not None:  # the same epochs, compiled (see thermo_core.lean_optim)
@@ -358,18 +369,14 @@ def descend_many(
     # BLAS, whose threads stall badly on a busy machine.
     param_hist = torch.empty(epochs + 1, count, 2, dtype=x.dtype)
     param_hist[0, :, 0], param_hist[0, :, 1] = float(init[0]), float(init[1])
-    rows = param_hist.unbind(0)
     resid = torch.empty(count, n, dtype=x.dtype)
     prod = torch.empty(count, 2, n, dtype=x.dtype)
     g = torch.empty(count, 2, dtype=x.dtype)
-    with torch.no_grad():
-        for i in range(epochs):
-            p = rows[i]
-            torch.addcmul(p[:, 1:] - y_row, p[:, :1], x_row, out=resid)
-            torch.sum(torch.mul(resid.unsqueeze(1), grad_map, out=prod), 2, out=g)
-            torch.addcmul(p, neg_lr, g, out=rows[i + 1])
+    with compiled.running():  # the epochs without the GIL (thermo_core.compiled)
+        compiled.script(_descend_epochs)(param_hist, x_row, y_row, grad_map, neg_lr, resid,
+                                         prod, g, epochs)
         losses = batch_mse(param_hist[:epochs].reshape(-1, 2), x, y).reshape(epochs, count)
-    p = rows[epochs].clone()
+    p = param_hist[epochs].clone()
     bad = ~torch.isfinite(losses)
     first = torch.where(bad.any(0), bad.int().argmax(0) + 1, 0).tolist()
     diverged = [int(e) if e else None for e in first]

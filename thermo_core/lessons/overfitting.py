@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .. import lean_loop
+from ..lean_loop import predictions
 from ..data import book_split, load_readings, split, synthetic_readings
 from ..graphs import count_graph_nodes
 from ..models import (
@@ -149,7 +149,7 @@ def _frames(model: torch.nn.Module, run: ModelRun, grid: Tensor) -> list[pd.Data
     """The fitted curve over ``grid`` at each kept epoch (parameters before that epoch's
     update, the book's epoch numbering)."""
     epochs = sorted(run.snapshots)
-    preds = lean_loop.predictions(model, [run.snapshots[e] for e in epochs], grid)
+    preds = predictions(model, [run.snapshots[e] for e in epochs], grid)
     t_u = grid.numpy()
     return [pd.DataFrame({"epoch": e, "t_u": t_u, "t_c_pred": p.numpy()})
             for e, p in zip(epochs, preds, strict=True)]
