@@ -16,9 +16,9 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..lean_loop import predictions
 from ..data import book_split, load_readings, split, synthetic_readings
 from ..graphs import count_graph_nodes
+from ..lean_loop import predictions
 from ..models import (
     ModelRun,
     ValidationSummary,
