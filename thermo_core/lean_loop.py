@@ -30,10 +30,8 @@ from torch import Tensor, nn
 from . import backprop, compiled
 
 LEAN_OPTIMIZERS: tuple[str, ...] = ("SGD", "Adam")
-"""Optimizers whose default update this loop applies by hand."""
-
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
+"""Optimizers whose update this loop applies by hand, with torch.optim's defaults (Adam:
+betas 0.9, 0.999, eps 1e-8, written into ``epochs_loop``: TorchScript reads no globals)."""
 
 
 def supports(model: nn.Module, optimizer: str, optimizer_kwargs: dict) -> bool:
