@@ -45,9 +45,10 @@ def forward(kind: int, x: Tensor, params: list[Tensor]) -> Tensor:
     return torch.addmm(params[3], hidden, params[2].t()).squeeze(-1)
 
 
-def mse(pred: Tensor, t_c: Tensor) -> Tensor:
-    """The chapter's loss, the same operations as ``models.mse``."""
-    return ((pred - t_c) ** 2).mean()
+def mse(t_p: Tensor, t_c: Tensor) -> Tensor:
+    """The chapter's loss, mean((t_p - t_c)²), written the same way as ``tc.mse_loss``
+    (``models`` re-exports it)."""
+    return ((t_p - t_c) ** 2).mean()
 
 
 def loss_and_grads(kind: int, x: Tensor, t_c: Tensor, seed: Tensor,
@@ -77,6 +78,7 @@ def loss_and_grads(kind: int, x: Tensor, t_c: Tensor, seed: Tensor,
 
 
 def mse_of_residuals(d: Tensor) -> Tensor:
+    """``mse``'s last two operations, for a residual already formed."""
     return (d ** 2).mean()
 
 

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from . import backprop, lean_loop
+from .backprop import mse
 from .data import normalization_constants
 from .training import OPTIMIZERS, Run
 
@@ -271,11 +272,6 @@ def single_thread() -> Iterator[None]:
     finally:
         if before > 1:
             torch.set_num_threads(before)
-
-
-def mse(t_p: Tensor, t_c: Tensor) -> Tensor:
-    """The chapter's loss, mean((t_p - t_c)²), written the same way as ``tc.mse_loss``."""
-    return ((t_p - t_c) ** 2).mean()
 
 
 def train_model(
