@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 
+import pandas as pd
 import pytest
 import torch
 from reference import T_C, T_U32, lstsq64, mse64
@@ -312,3 +314,13 @@ def test_leak_report_works_from_last_rows():
     report = ov.leak_report(honest, leaked)
     assert report.table["val_minus_holdout"].tolist() == [-0.5, -3.0]
     assert "3× better" in report.explanation and "4× what it reports" in report.explanation
+
+
+def test_a_diverged_summary_is_nan_without_a_runtime_warning():
+    history = pd.DataFrame({"epoch": [1, 2], "loss": [5.0, math.inf],
+                            "val_loss": [6.0, math.inf]})
+    run = tc.ModelRun(torch.zeros(2), history, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = tc.validation_summary(run)
+    assert math.isnan(s.final_gap) and s.best_epoch == 1 and s.gap_at_best == 1.0

@@ -436,15 +436,18 @@ def validation_summary(run: Run) -> ValidationSummary:
         raise ValueError("the run has no validation loss")
     last = h.iloc[-1]
     best = h.iloc[int(h["val_loss"].to_numpy().argmin())]
+    # Python floats: a diverged run's inf - inf is NaN without numpy's RuntimeWarning.
+    final, final_val = float(last["loss"]), float(last["val_loss"])
+    at_best, best_val = float(best["loss"]), float(best["val_loss"])
     return ValidationSummary(
         final_epoch=int(last["epoch"]),
-        final_loss=float(last["loss"]),
-        final_val_loss=float(last["val_loss"]),
-        final_gap=float(last["val_loss"] - last["loss"]),
+        final_loss=final,
+        final_val_loss=final_val,
+        final_gap=final_val - final,
         best_epoch=int(best["epoch"]),
-        best_val_loss=float(best["val_loss"]),
-        loss_at_best=float(best["loss"]),
-        gap_at_best=float(best["val_loss"] - best["loss"]),
+        best_val_loss=best_val,
+        loss_at_best=at_best,
+        gap_at_best=best_val - at_best,
     )
 
 
