@@ -26,6 +26,14 @@ def test_script_compiles_and_caches():
     assert first is not _descend_epochs and compiled.script(_descend_epochs) is first
 
 
+def test_every_hot_loop_compiles_at_startup():
+    compiled.compile_all()
+    names = {fn.__name__ for fn in compiled._hot}
+    assert {"epochs_loop", "line_epochs", "_descend_epochs", "forward_each"} <= names
+    for fn in compiled._hot:
+        assert compiled.script(fn) is not fn, f"{fn.__name__} did not compile"
+
+
 def test_script_falls_back_to_python_for_what_torchscript_cannot_compile():
     def not_scriptable(x):  # no annotations and a generator: TorchScript refuses it
         return sum(v for v in x)

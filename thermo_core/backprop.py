@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from . import compiled
+
 LINEAR, POLY, MLP = 0, 1, 2
 """Model codes: ``thermo_core.models`` classes carry theirs as ``BACKPROP_KIND``."""
 
@@ -82,6 +84,7 @@ def mse_of_residuals(d: Tensor) -> Tensor:
     return (d ** 2).mean()
 
 
+@compiled.hot
 def forward_each(kind: int, vectors: list[Tensor], shapes: list[list[int]],
                  x: Tensor) -> list[Tensor]:
     """``forward`` at each flat parameter vector (``ModelRun.snapshots``' layout).

@@ -40,6 +40,7 @@ def supports(model: nn.Module, optimizer: str, optimizer_kwargs: dict) -> bool:
             and hasattr(model, "BACKPROP_KIND") and hasattr(model, "prepare"))
 
 
+@compiled.hot
 def epochs_loop(kind: int, params: list[Tensor], data: list[Tensor], seeds: list[Tensor],
                 has_val: bool, has_holdout: bool, records: list[Tensor], record_wb: bool,
                 scored: list[bool], keep: list[bool], epochs: int, chunk: int, adam: bool,

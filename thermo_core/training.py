@@ -151,6 +151,7 @@ def batch_mse(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
     return ((w * t_u + b - t_c) ** 2).mean(dim=1)
 
 
+@compiled.hot
 def _descend_epochs(param_hist: Tensor, x_row: Tensor, y_row: Tensor, grad_map: Tensor,
                     neg_lr: Tensor, resid: Tensor, prod: Tensor, g: Tensor,
                     epochs: int) -> None:

@@ -100,13 +100,13 @@ def preload() -> None:
     The server calls this once at startup, before freezing the garbage collector's view of
     long-lived objects (thermo_core.runtime.freeze_startup_objects), so the chart templates
     and schemas these imports build are never walked again by a collection. It also
-    compiles the lean training loop, so no learner waits for that.
+    compiles the training loops (thermo_core.compiled), so no learner waits for that.
     """
     import importlib
 
-    from thermo_core import lean_loop
+    from thermo_core import compiled
 
-    lean_loop.compiled_loop()
+    compiled.compile_all()
 
     for page in PAGES:
         for part in ("settings", "charts", "code"):
