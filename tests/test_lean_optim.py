@@ -85,3 +85,26 @@ def test_settings_it_does_not_reproduce_keep_the_python_loop():
 
 def test_the_loop_compiles():
     assert lean_optim.compiled_loop() is not lean_optim.line_epochs, "TorchScript failed"
+
+
+@pytest.mark.parametrize("schedule", ["constant", "StepLR", "ExponentialLR", "CosineAnnealingLR"])
+@pytest.mark.parametrize(("name", "kw"), [("manual", {}), ("SGD", {"momentum": 0.9}),
+                                          ("Adam", {}), ("NAdam", {})])
+def test_scheduled_runs_are_compiled_and_equal(name, kw, schedule):
+    t_u, t_c = tc.load_readings()
+    x = tc.normalize(t_u, "scale")
+    runs = [train(x, t_c, optimizer=name, lr=RATES.get(name, 0.05), epochs=700,
+                  schedule=schedule, schedule_kwargs={"step_size": 50} if schedule == "StepLR"
+                  else None, record_state_at=[1, 50, 51, 700], book_loop=book, **kw)
+            for book in (True, False)]
+    _assert_same(*runs)
+    if schedule != "constant":
+        assert runs[1].history["lr"].nunique() > 1
+
+
+def test_plateau_schedule_keeps_the_python_loop(monkeypatch):
+    t_u, t_c = tc.load_readings()
+    monkeypatch.setattr(lean_optim, "compiled_loop", lambda: pytest.fail("compiled used"))
+    run = train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=0.05, epochs=50,
+                schedule="ReduceLROnPlateau")
+    assert len(run.history) == 50

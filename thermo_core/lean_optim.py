@@ -11,8 +11,10 @@ The numbers are ``torch.optim``'s, bit for bit: each update below is the single-
 code of that class (or the fused kernel ``train`` asks for: Adam, AdamW, Adagrad), in its
 order, with its defaults read from the optimizer object ``train`` built;
 ``tests/test_lean_optim.py`` compares every history value, state and parameter with the
-real classes. Settings this module does not reproduce (schedules, weight decay on SGD,
-centered RMSprop, amsgrad, LBFGS, ...) keep ``train``'s Python loop.
+real classes. A schedule's rates do not depend on the training (ReduceLROnPlateau's do,
+and keeps the Python loop), so ``train`` works them out first and passes one per epoch.
+Settings this module does not reproduce (weight decay on SGD, centered RMSprop, amsgrad,
+LBFGS, ...) keep ``train``'s Python loop too.
 """
 
 from __future__ import annotations
@@ -110,19 +112,21 @@ def fused_lists(code: int, p: Tensor, state: list[Tensor]) -> list[list[Tensor]]
 
 @compiled.hot
 def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: Tensor,
-                param_hist: Tensor, grad_hist: Tensor, start: int, stop: int, lr: float,
-                hyper: list[float], state: list[Tensor], record: list[bool],
+                param_hist: Tensor, grad_hist: Tensor, start: int, stop: int,
+                lrs: list[float], hyper: list[float], state: list[Tensor], record: list[bool],
                 fused: list[list[Tensor]]) -> tuple[Tensor, list[Tensor]]:
     """Epochs ``start``..``stop - 1`` of ``train``'s loop, updating ``state``'s tensors in place.
 
     Returns the parameters (a new tensor for "manual", ``p`` itself otherwise) and, for each
     epoch with ``record`` set, the step taken followed by a copy of every state tensor.
+    lrs: the learning rate of every epoch (a schedule's, worked out beforehand).
     fused: for the fused kernels, one-element lists made by the caller (see ``fused_lists``):
     a list built inside a compiled function would let TorchScript drop the kernel's
     in-place work as unused.
     """
     recorded: list[Tensor] = []
     for i in range(start, stop):
+        lr = lrs[i]
         param_hist[i].copy_(p)
         r = torch.addmv(neg_y, design, p)
         g = torch.mv(grad_map, r, out=grad_hist[i])

@@ -151,6 +151,18 @@ def batch_mse(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
     return ((w * t_u + b - t_c) ** 2).mean(dim=1)
 
 
+def _scheduled_rates(driver: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler,
+                     epochs: int) -> list[float]:
+    """The rate of every epoch, as the Python loop reads it before each update and steps the
+    scheduler after it (a schedule other than ReduceLROnPlateau ignores the training)."""
+    driver.step()  # no gradients, so no update: only the scheduler's call-order check sees it
+    group, rates = driver.param_groups[0], []
+    for _ in range(epochs):
+        rates.append(float(group["lr"]))
+        sched.step()
+    return rates
+
+
 @compiled.hot
 def _descend_epochs(param_hist: Tensor, x_row: Tensor, y_row: Tensor, grad_map: Tensor,
                     neg_lr: Tensor, resid: Tensor, prod: Tensor, g: Tensor,
@@ -248,13 +260,16 @@ def train(
                 p.grad = torch.mv(grad_map, r)
                 return (r * r).mean()
 
-    lean = lean_optim.plan(optimizer, opt, lr) if sched is None and not book_loop else None
+    lean = lean_optim.plan(optimizer, opt, lr) if not (plateau or book_loop) else None
     if lean is not None:
         code, hyper, keys = lean
         state = lean_optim.new_state(keys, p)
         fused = lean_optim.fused_lists(code, p, state)
         loop = lean_optim.compiled_loop()
         marks = [i + 1 in record for i in range(epochs)]
+        lrs = [float(lr)] * epochs if sched is None else _scheduled_rates(driver, sched, epochs)
+        if lr_hist is not None:
+            lr_hist.copy_(torch.tensor(lrs, dtype=torch.float64))
     diverged_at: int | None = None
     done = 0
     with compiled.running():
@@ -262,12 +277,12 @@ def train(
             stop = min(done + _CHUNK, epochs)
             if lean is not None:  # the same epochs, compiled (see thermo_core.lean_optim)
                 p, recorded = loop(code, p, design, neg_y, grad_map, param_hist, grad_hist,
-                                   done, stop, float(lr), hyper, state, marks, fused)
+                                   done, stop, lrs, hyper, state, marks, fused)
                 per = 1 + len(keys)
                 for k, epoch in enumerate(e for e in range(done + 1, stop + 1) if e in record):
                     got = recorded[k * per:(k + 1) * per]
-                    state_rows.append(_state_row(epoch, lr_now, got[0], dict(zip(keys, got[1:],
-                                                                                strict=True))))
+                    state_rows.append(_state_row(epoch, lrs[epoch - 1], got[0],
+                                                 dict(zip(keys, got[1:], strict=True))))
             else:
                 for i in range(done, stop):
                     if sched is not None:
