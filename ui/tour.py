@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from .catalog import page_info
-from .tour_steps import STEPS, TOUR, Step
+from .tour_steps import TOUR, Step, steps
 
 STATE = "_tour.step"  # 1-based step number while the tour runs, else absent
 _URL = "_tour.url"  # the (tour, step) this session last wrote to the URL
@@ -26,7 +26,7 @@ def active_step() -> int | None:
     if given != st.session_state.get(_URL) and given[0] == TOUR:
         text = given[1] or "1"
         number = int(text) if text.isascii() and text.isdigit() else 1
-        st.session_state[STATE] = min(max(number, 1), len(STEPS))
+        st.session_state[STATE] = min(max(number, 1), len(steps()))
     return st.session_state.get(STATE)
 
 
@@ -58,7 +58,7 @@ def follow(stem: str) -> Step | None:
     _set_url(number)
     if number is None:
         return None
-    step = STEPS[number - 1]
+    step = steps()[number - 1]
     if step.page != stem:
         st.switch_page(page_info(step.page).path)
     return step
@@ -69,11 +69,11 @@ def panel(stem: str, values: Mapping[str, Any]) -> None:
     number = st.session_state.get(STATE)
     if number is None:
         return
-    step = STEPS[number - 1]
+    step = steps()[number - 1]
     if step.page != stem:
         return
     with st.container(border=True):
-        st.markdown(f"**Guided tour · step {number} of {len(STEPS)}: {step.title}**")
+        st.markdown(f"**Guided tour · step {number} of {len(steps())}: {step.title}**")
         st.markdown(step.text)
         done = bool(step.check(values))
         if done:
@@ -102,7 +102,7 @@ def panel(stem: str, values: Mapping[str, Any]) -> None:
             width="stretch",
             help="The previous step.",
         )
-        last = number == len(STEPS)
+        last = number == len(steps())
         nxt.button(
             "Finish" if last else "Next",
             key="tour.next",
