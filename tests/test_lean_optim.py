@@ -70,17 +70,16 @@ def test_every_catalogue_optimizer_but_lbfgs_is_compiled():
                                          **({"fused": True} if name in ("Adam", "AdamW",
                                                                          "Adagrad") else {}),
                                          **kw)
-        planned = lean_optim.plan(name, opt, 0.1)
+        planned = lean_optim.plan(name, opt)
         assert (planned is None) == (spec.cls == "LBFGS"), label
 
 
 def test_settings_it_does_not_reproduce_keep_the_python_loop():
     p = torch.zeros(2, requires_grad=True)
-    assert lean_optim.plan("SGD", torch.optim.SGD([p], lr=0.1, weight_decay=0.1), 0.1) is None
-    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1), 0.1) is None  # not fused
-    assert lean_optim.plan("RMSprop", torch.optim.RMSprop([p], lr=0.1, centered=True),
-                           0.1) is None
-    assert lean_optim.plan("LBFGS", torch.optim.LBFGS([p]), 0.1) is None
+    assert lean_optim.plan("SGD", torch.optim.SGD([p], lr=0.1, weight_decay=0.1)) is None
+    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1)) is None  # not fused
+    assert lean_optim.plan("RMSprop", torch.optim.RMSprop([p], lr=0.1, centered=True)) is None
+    assert lean_optim.plan("LBFGS", torch.optim.LBFGS([p])) is None
 
 
 def test_the_loop_compiles():

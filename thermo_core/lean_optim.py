@@ -41,8 +41,8 @@ STATE_KEYS: dict[str, tuple[str, ...]] = {
 ``momentum_buffer``)."""
 
 
-def plan(name: str, opt: torch.optim.Optimizer | None, lr: float) -> tuple[int, list[float],
-                                                                         list[str]] | None:
+def plan(name: str,
+         opt: torch.optim.Optimizer | None) -> tuple[int, list[float], list[str]] | None:
     """(code, hyperparameters, state keys) if this module can run ``opt`` exactly, else None.
 
     ``opt`` is the optimizer ``train`` built (None for "manual"); only its defaults are read.

@@ -260,7 +260,7 @@ def train(
                 p.grad = torch.mv(grad_map, r)
                 return (r * r).mean()
 
-    lean = lean_optim.plan(optimizer, opt, lr) if not (plateau or book_loop) else None
+    lean = lean_optim.plan(optimizer, opt) if not (plateau or book_loop) else None
     if lean is not None:
         code, hyper, keys = lean
         state = lean_optim.new_state(keys, p)
