@@ -9,7 +9,8 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.numbers import fmt
 from ui import controls, page, tour
-from ui.home import charts
+from ui.chart_text import described, numbers
+from ui.home import charts, text
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
 
@@ -90,12 +91,15 @@ def _section_fit() -> None:
         xs, ys = readings()
         fit = best_fit()
         best = (fit["w"], fit["b"]) if st.session_state.get(REVEALED) else None
-        st.vega_lite_chart(spec=charts.fit_spec(xs, ys, values.w, values.b, best), width="stretch")
+        mse, rmse, excess = score(values.w, values.b)
+        spec = charts.fit_spec(xs, ys, values.w, values.b, best)
+        words = text.fit_description(values.w, values.b, mse, best and (*best, fit["mse"]))
+        st.vega_lite_chart(spec=described(spec, words), width="stretch")
         st.caption(
             "Each red bar is a residual: the gap between your line's prediction and the "
             "Celsius reading. The loss squares those gaps and averages them."
         )
-    mse, rmse, excess = score(values.w, values.b)
+        numbers(("", text.fit_table(xs, ys, values.w, values.b)))
     with score_col:
         st.metric("MSE of your line", fmt(mse), help="Mean of the squared residuals, in °C².")
         st.metric(

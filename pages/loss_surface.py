@@ -12,6 +12,8 @@ import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 from ui import controls, page
+from ui.chart_text import described, numbers
+from ui.loss_surface import chart_text as words
 from ui.loss_surface import charts, text
 from ui.loss_surface.code import script
 from ui.loss_surface.settings import (
@@ -66,6 +68,7 @@ def view(norm: str, loss: str, delta: float) -> dict:
         "best_mse": ls.loss_and_grad(x, t_c, float(best[0]), float(best[1]))[0],
         "best_raw": [float(v) for v in tc.optimal_params(*tc.load_readings())],
         "lowest": lowest,
+        "coarse": words.coarse_grid(grid),
         "unusable": ls.unusable_cells(grid["loss"]),
         "x": xs,
         "t_c": t_c.tolist(),
@@ -129,7 +132,10 @@ def _section_landscape(values: controls.Values) -> None:
     gw, gb = p["grad"]
     name = LOSS_NAMES[loss]
     with left:
-        spec = charts.surface_spec(v["surface"], (w, b), p["arrow"])
+        lowest, win = (None if loss == "mse" else v["lowest"]), ls.surface_window(norm)
+        about = words.surface_description(name, win.w_range, win.b_range, (w, b), p["loss"],
+                                          p["grad"], v["best"], lowest)
+        spec = described(charts.surface_spec(v["surface"], (w, b), p["arrow"]), about)
         show(spec, key=PICK_KEY, on_select=_pick, selection_mode=charts.PICK)
     with right:
         m1, m2 = st.columns(2)
@@ -144,10 +150,14 @@ def _section_landscape(values: controls.Values) -> None:
             f"Computed in float64. The chapter's float32 gives {fmt(l32)}, {fmt(gw32)} and "
             f"{fmt(gb32)}: float32 keeps about 7 significant digits, so last digits can differ."
         )
-        show(charts.fit_spec(charts.fit_template(charts.X_TITLES[norm], v["x_domain"]),
-                             v["x"], v["t_c"], w, b))
+        show(described(charts.fit_spec(charts.fit_template(charts.X_TITLES[norm], v["x_domain"]),
+                                       v["x"], v["t_c"], w, b),
+                       words.fit_description(charts.X_TITLES[norm], v["x"], v["t_c"], w, b)))
         st.caption("The line for this point (blue) and its residuals r = t_p − t_c (red).")
     _caption_surface(v, p, loss, name)
+    numbers(("The points marked on the heatmap.",
+             words.marks_table((w, b), p["loss"], p["grad"], v["best"], v["best_mse"], lowest)),
+            ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]))
     _section_slices(p, w, b, gw, gb, loss, name)
     page.code_panel(
         script(norm, loss, w, b, delta),
@@ -166,15 +176,15 @@ def _caption_surface(v: dict, p: dict, loss: str, name: str) -> None:
              else "The gradient is zero here, so there is no arrow: this is the bottom.")
     extra = (" Thin white lines are MSE contours at 0.1, 1, 10, … 100,000 above the minimum."
              if loss == "mse" else
-             f" The yellow diamond is the lowest grid cell of the {name} (w ≈ "
+             f" The square is the lowest grid cell of the {name} (w ≈ "
              f"{fmt(v['lowest'][0], 3)}, b ≈ {fmt(v['lowest'][1], 2)}).")
     win = ls.surface_window(st.session_state["norm"])
     st.caption(
         "**Click the surface to move the point.** Colours show the loss on a log scale "
         f"(dark = low). w and b have different units, but the window spans {fmt(win.side, 0)} "
         "of each, so both axes have the same scale. The white diamond is the least-squares "
-        "minimum; the dashed lines are the MSE Hessian's eigen-directions, orange the "
-        f"flattest and teal the steepest. {arrow}{extra}"
+        "minimum; the MSE Hessian's eigen-directions are the long-dashed line (the "
+        f"flattest) and the dotted line (the steepest). {arrow}{extra}"
     )
 
 
@@ -183,16 +193,20 @@ def _section_slices(p: dict, w: float, b: float, gw: float, gb: float, loss: str
     st.subheader("Slices through the point")
     sa, sb, sc = st.columns(3)
     with sa:
-        show(charts.slice_spec(charts.slice_template("w", name), p["w_slice"], p["w_tangent"], w,
-                               p["loss"]))
+        show(described(charts.slice_spec(charts.slice_template("w", name), p["w_slice"],
+                                         p["w_tangent"], w, p["loss"]),
+                       words.slice_description("w", name, p["w_slice"], w, p["loss"], gw,
+                                               f"b = {fmt(b, 2)}")))
         st.caption(f"Loss against w at b = {fmt(b, 2)}; tangent slope ∂L/∂w = {fmt(gw)}.")
     with sb:
-        show(charts.slice_spec(charts.slice_template("b", name), p["b_slice"], p["b_tangent"], b,
-                               p["loss"]))
+        show(described(charts.slice_spec(charts.slice_template("b", name), p["b_slice"],
+                                         p["b_tangent"], b, p["loss"]),
+                       words.slice_description("b", name, p["b_slice"], b, p["loss"], gb,
+                                               f"w = {fmt(w)}")))
         st.caption(f"Loss against b at w = {fmt(w)}; tangent slope ∂L/∂b = {fmt(gb)}.")
     with sc:
-        show(charts.penalty_spec(charts.penalty_template("penalty", loss), p["curves"],
-                                 p["dots"]))
+        show(described(charts.penalty_spec(charts.penalty_template("penalty", loss), p["curves"],
+                                           p["dots"]), words.penalty_description(name, p["dots"])))
         st.caption(f"What each loss charges one residual; red dots: the 11 residuals under "
                    f"the {name}. The loss is the mean of their heights.")
 

@@ -27,6 +27,12 @@ PICK = "pick"
 """Name of the heatmap's click selection (Streamlit reports it under this name)."""
 LOSS_TITLES = {"mse": "MSE: r²", "l1": "L1: |r|", "huber": "Huber"}
 EIGEN_NAMES = ("flattest (λ_min)", "steepest (λ_max)")
+EIGEN_DASHES = ([10, 4], [2, 3])
+"""Long dashes for the flattest direction, dots for the steepest: told apart without colour."""
+MARK_NAMES = ("least-squares minimum", "lowest cell of this loss")
+MARK_SHAPES = ("diamond", "square")
+LOSS_DASHES = {"mse": [1, 0], "l1": [7, 3], "huber": [2, 2]}
+"""Each loss's line style in the penalty panels: solid, dashed, dotted."""
 X_TITLES = {
     "none": "t_u (raw reading)",
     "scale": "x = 0.1 · t_u",
@@ -101,24 +107,28 @@ def surface_template(
         )
     layers.append(
         alt.Chart(alt.NamedData("eigen"))
-        .mark_line(strokeWidth=2.5, strokeDash=[7, 4], clip=True)
+        .mark_line(strokeWidth=2.5, clip=True)
         .encode(
             x=wq, y=bq,
             color=alt.Color("direction:N", title="MSE Hessian axes",
                             scale=alt.Scale(domain=list(EIGEN_NAMES), range=["#ff7f0e", "#17becf"]),
                             legend=None),  # named in the caption: legends beside it pan a phone
+            strokeDash=alt.StrokeDash("direction:N", legend=None, scale=alt.Scale(
+                domain=list(EIGEN_NAMES), range=list(EIGEN_DASHES))),
             tooltip=["direction:N", alt.Tooltip("eigenvalue:Q", format=",.4f")],
         )
     )
-    marks = ["least-squares minimum"] + (["lowest cell of this loss"] if lowest else [])
+    marks = list(MARK_NAMES[: 2 if lowest else 1])
     layers.append(
         alt.Chart(alt.NamedData("marks"))
-        .mark_point(shape="diamond", size=200, filled=True, stroke="black", strokeWidth=1.5)
+        .mark_point(size=200, filled=True, stroke="black", strokeWidth=1.5)
         .encode(
             x=wq, y=bq,
             fill=alt.Fill("what:N", title=None,
                           scale=alt.Scale(domain=marks, range=["white", "#ffdd57"][: len(marks)]),
                           legend=None),
+            shape=alt.Shape("what:N", legend=None, scale=alt.Scale(
+                domain=marks, range=list(MARK_SHAPES[: len(marks)]))),
             tooltip=["what:N", alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f")],
         )
     )
@@ -137,7 +147,8 @@ def surface_template(
     chart = (
         alt.layer(*layers)
         .properties(height=SURFACE_HEIGHT, usermeta={"embedOptions": {"renderer": "canvas"}})
-        .resolve_scale(color="independent", fill="independent")
+        .resolve_scale(color="independent", fill="independent", strokeDash="independent",
+                       shape="independent")
     )
     return frozen(chart)
 
@@ -221,7 +232,10 @@ def penalty_template(column: str, selected: str) -> dict:
             x=x, y=y, detail="piece:N",
             color=alt.Color("name:N", title=None,
                             scale=alt.Scale(domain=names, range=["#1f77b4", "#ff7f0e", "#2ca02c"]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5)),
+            strokeDash=alt.StrokeDash("name:N", title=None, scale=alt.Scale(
+                domain=names, range=[LOSS_DASHES[k] for k in LOSS_TITLES]),
+                legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5)),
             strokeWidth=alt.condition(f"datum.loss == '{selected}'", alt.value(3.5),
                                       alt.value(1.2)),
             opacity=alt.condition(f"datum.loss == '{selected}'", alt.value(1.0), alt.value(0.6)),

@@ -1,0 +1,59 @@
+"""Text alternatives for charts: a spec's spoken description and the table behind a chart.
+
+A chart is canvas or SVG without words: a screen reader announces it as "Vega
+visualization" unless the spec has a ``description`` (Vega sets it as the chart's
+aria-label). Each page builds that sentence from the numbers it draws (``ui/<stem>/text.py``)
+and sets it per rerun, which costs one dict copy. The table in a closed expander under a
+key chart is the same numbers, readable by anyone, downsampled as drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from thermo_core.numbers import fmt
+
+TABLE_LABEL = "The numbers behind this chart"
+
+
+def described(spec: Mapping[str, Any], description: str) -> dict:
+    """A shallow copy of ``spec`` with its ``description`` (the chart's accessible name)."""
+    return {**spec, "description": description}
+
+
+def numbers(*tables: tuple[str, pd.DataFrame], label: str = TABLE_LABEL) -> None:
+    """A closed expander holding each (caption, frame) as a table with named headers.
+
+    Raises if a column is unnamed: a screen reader reads each cell with its header.
+    """
+    with st.expander(label, expanded=False, icon=":material/table:"):
+        for caption, frame in tables:
+            unnamed = [c for c in frame.columns if not str(c).strip()]
+            if unnamed:
+                raise ValueError(f"table {caption!r} has an unnamed column")
+            if caption:
+                st.caption(caption)
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def trend(values: Sequence[float], epochs: Sequence[int] | None = None, digits: int = 4) -> str:
+    """How a series goes from its first value to its last, in words: "falls from 1,763.8848
+    to 2.9276", or "rises from 1,763.8848 to ∞ by epoch 11" when it stops being finite."""
+    first = float(values[0])
+    bad = next((i for i, v in enumerate(values) if not math.isfinite(float(v))), None)
+    if bad is not None:
+        when = f" by epoch {epochs[bad]}" if epochs is not None else ""
+        return f"rises from {fmt(first, digits)} to {fmt(float(values[bad]), digits)}{when}"
+    last = float(values[-1])
+    verb = "falls" if last < first else "rises" if last > first else "stays"
+    return f"{verb} from {fmt(first, digits)} to {fmt(last, digits)}"
+
+
+def lr_text(lr: float) -> str:
+    """A learning rate as a learner typed it: 0.01, 1e−05."""
+    return fmt(lr, sig=3, trim=True)

@@ -1,0 +1,77 @@
+"""The loss-surface page's charts in words and in tables, generated from the numbers drawn.
+
+(Not ``text.py``: the package already exports ``text()``, the page's static prose.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from thermo_core.numbers import fmt
+
+COARSE = 6
+"""The surface table keeps every 6th grid row and column: 10 × 10 of the 60 × 60 cells."""
+
+
+def coarse_grid(grid: pd.DataFrame, every: int = COARSE) -> pd.DataFrame:
+    """Every ``every``-th w and b of the heatmap's grid, as w, b, loss rows."""
+    ws = sorted(grid["w"].unique())[::every]
+    bs = sorted(grid["b"].unique())[::every]
+    keep = grid[grid["w"].isin(ws) & grid["b"].isin(bs)]
+    return keep[["w", "b", "loss"]].sort_values(["b", "w"]).reset_index(drop=True)
+
+
+def marks_table(point: tuple[float, float], loss: float, grad: tuple[float, float],
+                best: tuple[float, float], best_loss: float,
+                lowest: tuple[float, float, float] | None) -> pd.DataFrame:
+    """The marked points of the heatmap: the current point, the minimum, the lowest cell."""
+    rows = [("your point (red dot)", *point, loss, *grad),
+            ("least-squares minimum (diamond)", *best, best_loss, math.nan, math.nan)]
+    if lowest is not None:
+        rows.append(("lowest cell of this loss (square)", *lowest, math.nan, math.nan))
+    return pd.DataFrame(rows, columns=["point", "w", "b", "loss", "∂L/∂w", "∂L/∂b"])
+
+
+def surface_description(name: str, w_range: tuple[float, float], b_range: tuple[float, float],
+                        point: tuple[float, float], loss: float, grad: tuple[float, float],
+                        best: tuple[float, float], lowest: tuple[float, float, float] | None) -> str:
+    """The heatmap in one paragraph: its window, the point and its gradient, the minimum."""
+    out = (f"Heatmap of the {name} over w from {fmt(w_range[0], 3)} to {fmt(w_range[1], 3)} and "
+           f"b from {fmt(b_range[0], 2)} to {fmt(b_range[1], 2)}, colours on a log scale, dark is "
+           f"low. Your point w = {fmt(point[0])}, b = {fmt(point[1], 3)} has loss {fmt(loss)} and "
+           f"gradient ∂L/∂w = {fmt(grad[0])}, ∂L/∂b = {fmt(grad[1])}. The least-squares minimum "
+           f"(diamond) is at w = {fmt(best[0])}, b = {fmt(best[1], 3)}.")
+    if lowest is not None:
+        out += (f" The lowest grid cell of the {name} (square) is at w ≈ {fmt(lowest[0], 3)}, "
+                f"b ≈ {fmt(lowest[1], 2)}, loss {fmt(lowest[2])}.")
+    return out + " Dashed lines: the MSE Hessian's flattest and steepest directions."
+
+
+def fit_description(x_title: str, x: list[float], t_c: list[float], w: float, b: float) -> str:
+    """The small fit chart: the line for the point and its largest miss."""
+    r = [w * u + b - c for u, c in zip(x, t_c, strict=True)]
+    worst = max(r, key=abs)
+    return (f"The 11 readings against {x_title} with the line t_c = {fmt(w)} · x + {fmt(b, 3)} "
+            f"and its residuals, from {fmt(min(r), 2)} to {fmt(max(r), 2)} °C; the largest miss is "
+            f"{fmt(worst, 2)} °C.")
+
+
+def slice_description(param: str, name: str, curve: pd.DataFrame, at: float, loss: float,
+                      slope: float, fixed: str) -> str:
+    """One slice: the loss along one parameter, its lowest point and the tangent's slope."""
+    low = curve.loc[curve["loss"].idxmin()]
+    return (f"The {name} along {param} from {fmt(curve['value'].iloc[0])} to "
+            f"{fmt(curve['value'].iloc[-1])} with {fixed}: lowest, {fmt(float(low['loss']))}, at "
+            f"{param} = {fmt(float(low['value']))}. At your {param} = {fmt(at)} the loss is "
+            f"{fmt(loss)} and the dashed tangent has slope {fmt(slope)}.")
+
+
+def penalty_description(name: str, dots: pd.DataFrame) -> str:
+    """The penalty panel: the three losses' shapes and this line's residuals on them."""
+    return (f"What MSE (solid), L1 (dashed) and Huber (dotted) charge one residual r, the "
+            f"{name} drawn thickest. The 11 residuals of your line, from "
+            f"{fmt(float(dots['r'].min()), 2)} to {fmt(float(dots['r'].max()), 2)}, are dots on "
+            f"the {name} with penalties up to {fmt(float(dots['penalty'].max()))}; their mean is "
+            "the loss.")
