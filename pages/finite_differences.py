@@ -13,6 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.numbers import fmt
 from ui import controls, page
+from ui.chart_text import described, numbers
 from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
 from ui.finite_differences.settings import CONTROLS, PRESETS
@@ -100,12 +101,16 @@ def _section_lesson() -> controls.Values:
     shown = {"forward", "central", v.scheme}
     rows = [r for r in sweep(v.fd_w, v.fd_b, v.fd_wrt, field) if r["scheme"] in shown]
     current = {"scheme": v.scheme, "dtype": v.dtype, "delta": delta}
-    left.vega_lite_chart(charts.error_spec(rows, model, current, best, field), width="stretch")
+    left.vega_lite_chart(described(charts.error_spec(rows, model, current, best, field),
+                                   text.error_description(rows, current, v.fd_wrt, best, field)),
+                         width="stretch")
     left.caption(
-        f"Each point is one estimate of ∂L/∂{v.fd_wrt} against the float64 chain rule. Solid: "
-        "float64, dashed: float32; the ring is your setting; crosses: the estimate collapsed "
-        "to 0. Grey dotted: the error model for your scheme and dtype."
+        f"Each point is one estimate of ∂L/∂{v.fd_wrt} against the float64 chain rule: ● central, "
+        "▶ forward, ◀ backward. Solid: float64, dashed: float32; the ring is your setting; "
+        "crosses: the estimate collapsed to 0. Grey dotted: the error model for your scheme and dtype."
     )
+    with left:
+        numbers(("", text.error_table(rows)))
     with right:
         st.markdown(f"**Three gradients** ({v.scheme}, δ = {v.delta}, {v.dtype})")
         for p in FD.WRT:
@@ -129,11 +134,12 @@ def _section_lesson() -> controls.Values:
 
 def _deeper_inside(v: controls.Values, part: FD.FDParts, zoom: dict, slope64: float) -> None:
     with page.go_deeper("inside one estimate: the rounded losses"):
-        st.vega_lite_chart(charts.zoom_spec(zoom, part, slope64), width="stretch")
+        st.vega_lite_chart(described(charts.zoom_spec(zoom, part, slope64), text.zoom_description(
+            v.fd_wrt, v.dtype, part, slope64, zoom)), width="stretch")
         st.caption(
-            f"The loss along {v.fd_wrt} from −2.5δ to +2.5δ. Green: as {v.dtype} computes it (a "
-            "staircase when rounding beats the change δ makes); red dots: where the formula "
-            "evaluates it; red line: the slope it reports; dashed: the true tangent."
+            f"The loss along {v.fd_wrt} from −2.5δ to +2.5δ. Solid line: as {v.dtype} computes it "
+            "(a staircase when rounding beats the change δ makes), dotted: exact; big dots: where "
+            "the formula evaluates it; dash-dot: the slope it reports; dashed: the true tangent."
         )
         names = ("as stored", "+ δ as stored", "− δ as stored")
         quantities = [f"{v.fd_wrt} {n}" for n in names] + [

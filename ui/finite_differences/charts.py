@@ -22,6 +22,8 @@ from ui.vega import frozen, with_data
 
 FD = tc.finite_differences
 SCHEME_COLORS = {"forward": "#d62728", "central": "#1f77b4", "backward": "#ff7f0e"}
+SCHEME_SHAPES = {"forward": "triangle-right", "central": "circle", "backward": "triangle-left"}
+"""An ordinary estimate's marker names its scheme without colour: ▶ forward, ● central, ◀ backward."""
 DTYPE_DASH = {"float64": [1, 0], "float32": [6, 3]}
 OUTCOME_SHAPES = {
     "estimate": "circle",
@@ -36,16 +38,21 @@ OUTCOME_NAMES = {
     "non-finite": "inf or nan (at top)",
 }
 OUTCOME_SIZES = {"estimate": 30, "exact": 120, "collapsed": 120, "non-finite": 120}
+SHAPES = {**SCHEME_SHAPES, **{OUTCOME_NAMES[k]: v for k, v in OUTCOME_SHAPES.items() if k != "estimate"}}
+"""The point's shape: its scheme for an ordinary estimate, else what went wrong."""
+SIZES = {**{s: 45 for s in SCHEME_SHAPES},
+         **{OUTCOME_NAMES[k]: v for k, v in OUTCOME_SIZES.items() if k != "estimate"}}
 ERROR_FLOOR = 1e-17
 """Where an exact hit (error 0) is drawn: below any non-zero float64 relative error."""
 
 ROUNDED = "loss as the dtype rounds it"
 CURVE_STYLE = {
-    "loss, exact (float64)": ("#9e9e9e", [1, 0]),
+    "loss, exact (float64)": ("#9e9e9e", [2, 2]),
     ROUNDED: ("#2ca02c", [1, 0]),
-    "tangent: the true slope": ("#000000", [5, 4]),
-    "finite-difference slope": ("#d62728", [1, 0]),
+    "tangent: the true slope": ("#000000", [6, 4]),
+    "finite-difference slope": ("#d62728", [12, 3, 3, 3]),
 }
+"""Colour and dash of each zoom line: dotted, solid, dashed, dash-dot, so none needs its colour."""
 _BOTTOM = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220)
 """Legends go under the plot, two entries a row, so a phone never clips them."""
 
@@ -74,7 +81,6 @@ def _error_template() -> dict:
         scale=alt.Scale(domain=list(DTYPE_DASH), range=list(DTYPE_DASH.values())),
         legend=None,  # the caption says solid is float64 and dashed float32
     )
-    shapes = list(OUTCOME_NAMES.values())
     tooltip = [
         "scheme:N",
         "dtype:N",
@@ -92,14 +98,14 @@ def _error_template() -> dict:
         y=y,
         color=color,
         shape=alt.Shape(
-            "marker:N",
+            "shape:N",
             title=None,
-            scale=alt.Scale(domain=shapes, range=list(OUTCOME_SHAPES.values())),
+            scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values())),
             legend=None,  # the caption names the markers; one short legend fits a phone
         ),
         size=alt.Size(
-            "marker:N",
-            scale=alt.Scale(domain=shapes, range=list(OUTCOME_SIZES.values())),
+            "shape:N",
+            scale=alt.Scale(domain=list(SIZES), range=list(SIZES.values())),
             legend=None,
         ),
         tooltip=tooltip,
@@ -153,6 +159,7 @@ def sweep_rows(sweep: pd.DataFrame, field: str) -> list[dict]:
                 "plot": plot,
                 "outcome": row.outcome,
                 "marker": OUTCOME_NAMES[row.outcome],
+                "shape": row.scheme if row.outcome == "estimate" else OUTCOME_NAMES[row.outcome],
                 "estimate": row.estimate,
                 "estimate_text": fmt(row.estimate, 6),
                 "error_text": fmt(value, sig=3),

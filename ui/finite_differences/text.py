@@ -52,3 +52,49 @@ def overflow(bug: dict, delta: float, dtype: str) -> str:
         f"There the eleven squared misses add up to about {fmt(bug['squares_exact'], sig=3)}, more "
         f"than {dtype}'s largest number {top}, so the loss is stored as ∞.{tail}"
     )
+
+
+def error_description(rows: list[dict], current: dict, wrt: str, best: float, field: str) -> str:
+    """The V chart in words: what is drawn, where the learner's setting sits, the bottoms."""
+    kind = "relative" if field == "rel_error" else "absolute"
+    schemes = sorted({r["scheme"] for r in rows}, key=list(tc.SCHEMES).index)
+    here = next((r for r in rows if (r["scheme"], r["dtype"], r["delta"])
+                 == (current["scheme"], current["dtype"], current["delta"])), None)
+    out = (f"Log–log chart of the {kind} error of the finite-difference estimate of ∂L/∂{wrt} "
+           f"against δ from {FD.delta_label(FD.DELTA_MIN)} to {FD.delta_label(FD.DELTA_MAX)}, for "
+           f"{', '.join(schemes)} differences in float32 (dashed) and float64 (solid). ")
+    if here is not None:
+        out += (f"Your setting, {current['scheme']} in {current['dtype']} at δ = "
+                f"{here['delta_label']}, has error {here['error_text']}. ")
+    for scheme in schemes:
+        for dtype in tc.DTYPES:
+            mine = [r for r in rows if (r["scheme"], r["dtype"]) == (scheme, dtype)]
+            drawn = [r for r in mine if r["outcome"] == "estimate"] or mine
+            if drawn:
+                low = min(drawn, key=lambda r: r["plot"])
+                out += (f"{scheme.capitalize()} {dtype} is lowest, {low['error_text']}, at δ = "
+                        f"{low['delta_label']}. ")
+    return out + f"The model puts your scheme's bottom at δ ≈ {fmt(best, sig=2)}."
+
+
+def error_table(rows: list[dict]) -> pd.DataFrame:
+    """The V's points as one row per δ and one column per scheme and dtype (errors as drawn)."""
+    deltas = sorted({r["delta"] for r in rows})
+    by = {(r["scheme"], r["dtype"], r["delta"]): r for r in rows}
+    series = sorted({(r["scheme"], r["dtype"]) for r in rows},
+                    key=lambda s: (list(tc.SCHEMES).index(s[0]), s[1]))
+    table = {"δ": [FD.delta_label(d) for d in deltas]}
+    for scheme, dtype in series:
+        table[f"{scheme}, {dtype}: error"] = [
+            by[(scheme, dtype, d)]["error_text"] if (scheme, dtype, d) in by else "—" for d in deltas]
+    return pd.DataFrame(table)
+
+
+def zoom_description(wrt: str, dtype: str, part, slope64: float, zoom: dict) -> str:
+    """The zoom in words: the staircase of the stored loss, the reported and true slopes."""
+    steps = len(set(zoom["rounded"]))
+    return (f"The loss minus L(p) along {wrt} from {fmt(min(zoom['offset']), sig=3)} to "
+            f"{fmt(max(zoom['offset']), sig=3)} around {wrt} = {exact(part.param)}: as {dtype} "
+            f"stores it, it takes {steps} distinct values over {len(zoom['rounded'])} samples. The "
+            f"{part.scheme} formula reports slope {fmt(part.estimate, 6)}; the true slope (the "
+            f"tangent) is {fmt(slope64, 6)}.")
