@@ -7,6 +7,7 @@ learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 import thermo_core as tc
@@ -14,6 +15,7 @@ from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
+from ui.chart_text import described, numbers, scrub_twin
 from ui.divergence import charts, text
 from ui.divergence.code import script
 from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
@@ -25,6 +27,9 @@ KEY_CHART = "divergence.chart"
 LR_PICK = "divergence.lr_pick"
 LR_GRID = (*(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)), 10.0)
 DRAWN = 400  # rows of a history sent to the browser; every epoch is computed
+TWIN = "divergence.twin"
+TWIN_HELP = ("The scrubber under the chart, as a slider you can use with the keys: it steps "
+             "over the drawn epochs and reads out the orange point's w, b and loss.")
 
 
 @st.cache_data(max_entries=3)
@@ -70,6 +75,7 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
         "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
         "path": path, "loss": loss, "bad": bad, "exits": exits,
         "lrs": [{"epoch": int(h["epoch"].iloc[i]), "lr": float(v)} for i, v in lrs.items()],
+        "table": h.iloc[rows.index][["epoch", "w", "b", "loss"]].reset_index(drop=True),
     }
 
 
@@ -138,7 +144,11 @@ def _section_run() -> controls.Values:
     with right:
         spec = charts.key_spec(_template(values.norm), surface(values.norm),
                                (values.start_w, values.start_b), run)
+        win = ls.surface_window(values.norm)
+        spec = described(spec, text.key_description(values, run, win.w_range, win.b_range))
         show(spec, key=KEY_CHART, on_select=_pick_start, selection_mode="pick")
+        scrub_twin(TWIN, run["table"]["epoch"].tolist(),
+                   lambda e: text.epoch_sentence(run["table"], e), TWIN_HELP)
     with left:
         _outcome(values, run)
     st.caption(
@@ -147,6 +157,8 @@ def _section_run() -> controls.Values:
         "epoch, log scale. Drag **scrub the epoch** under the chart: the orange point and "
         "marker show the parameters and the loss *before* that epoch's update, as the book "
         "prints them. Points that leave the window are pinned to its edge (red triangles).")
+    numbers(("Every drawn epoch: the parameters and the loss before that epoch's update.",
+             text.path_table(run["table"])))
     return values
 
 
@@ -198,9 +210,11 @@ def _section_directions(values: controls.Values) -> None:
 def _section_sweep(values: controls.Values) -> None:
     st.subheader("Sixty learning rates at once")
     s = sweep(values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
-    show(charts.sweep_spec(s["rows"], s["critical"], float(values.lr),
-                           (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))))
+    show(described(charts.sweep_spec(s["rows"], s["critical"], float(values.lr),
+                                     (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))),
+                   text.sweep_description(s, int(values.epochs), float(values.lr))))
     st.caption(text.sweep(s, int(values.epochs)))
+    numbers(("", text.sweep_table(s)))
 
 
 def _section_schedule(values: controls.Values, run: dict) -> None:
@@ -209,8 +223,10 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
     st.subheader("The schedule")
     const = lesson(values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
                    float(values.start_w), float(values.start_b))
-    show(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)))
+    show(described(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)),
+                   text.schedule_description(values, run)))
     st.caption(text.schedule(values, run, const))
+    numbers(("", pd.DataFrame(run["lrs"]).rename(columns={"lr": "learning rate"})))
 
 
 def _section_book(values: controls.Values) -> None:

@@ -10,7 +10,7 @@ key chart is the same numbers, readable by anyone, downsampled as drawn.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -57,3 +57,21 @@ def trend(values: Sequence[float], epochs: Sequence[int] | None = None, digits: 
 def lr_text(lr: float) -> str:
     """A learning rate as a learner typed it: 0.01, 1e−05."""
     return fmt(lr, sig=3, trim=True)
+
+
+TWIN_LABEL = "Read the numbers at epoch"
+
+
+@st.fragment
+def scrub_twin(key: str, epochs: Sequence[int], sentence: Callable[[int], str],
+               help_text: str) -> None:
+    """A keyboard and screen-reader twin of a chart's in-browser epoch scrubber.
+
+    The chart's scrubber changes only pixels; this slider steps over the same drawn epochs
+    and states the numbers at the chosen one in a line of text. It is a fragment, so moving
+    it reruns only itself, never the page's training runs or charts.
+    """
+    options = list(epochs)
+    at = st.select_slider(TWIN_LABEL, options=options, value=options[-1], key=key,
+                          help=help_text)
+    st.markdown(sentence(int(at)))

@@ -25,6 +25,8 @@ PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
+REGION_SHAPES = ("circle", "diamond", "square")
+"""Too slow, good, diverging: each region has its own marker, not only its colour."""
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
@@ -169,9 +171,11 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
     ``run`` holds the rows path, exits, loss and bad, and ``last`` (the last epoch drawn);
     the scrubber starts there.
     """
-    spec = with_data({**template, "datasets": surface}, {
-        "point": [{"w": start[0], "b": start[1]}], "arrow": [], "path": run["path"],
-        "exits": run["exits"], "loss": run["loss"], "bad": run["bad"]})
+    # the run's own rows first: Streamlit's "Show data" shows a chart's first dataset
+    spec = with_data({**template, "datasets": {}}, {
+        "path": run["path"], "loss": run["loss"], "point": [{"w": start[0], "b": start[1]}],
+        "arrow": [], "exits": run["exits"], "bad": run["bad"]})
+    spec["datasets"] = {**spec["datasets"], **surface}
     spec["params"] = [*template["params"], scrub_param(run["last"], run["last"])]
     return spec
 
@@ -188,10 +192,13 @@ def sweep_template() -> dict:
                        legend=alt.Legend(orient="bottom"))
     tip = [alt.Tooltip("lr_text:N", title="lr"), alt.Tooltip("loss_text:N", title="final loss"),
            "region:N"]
+    shape = alt.Shape("region:N", title=None, legend=alt.Legend(orient="bottom"),
+                      scale=alt.Scale(domain=regions, range=list(REGION_SHAPES)))
     finite = (pts.transform_filter("isValid(datum.plot_loss) && datum.plot_loss > 0")
-              .mark_circle(size=55, opacity=0.9)
+              .mark_point(size=55, opacity=0.9, filled=True)
               .encode(x=x, y=alt.Y("plot_loss:Q", title="final loss (log scale)",
-                                   scale=alt.Scale(type="log")), color=colour, tooltip=tip))
+                                   scale=alt.Scale(type="log")), color=colour, shape=shape,
+                      tooltip=tip))
     blown = (pts.transform_filter("!isValid(datum.plot_loss)")
              .mark_point(shape="triangle-up", size=70, filled=True, opacity=0.9)
              .encode(x=x, y=alt.value(4), tooltip=tip,

@@ -7,6 +7,7 @@ import pandas as pd
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
+from ui.chart_text import lr_text, trend
 from ui.controls import Values
 
 INPUT_NAMES = {"none": "raw t_u", "scale": "0.1 · t_u", "standardize": "standardized t_u"}
@@ -41,9 +42,9 @@ def sweep(s: dict, epochs: int) -> str:
     b = s["bounds"]
     parts = [f"Each dot is one run of {epochs} epochs from the same start, all 60 trained as "
              "one tensor (the chapter's update, constant rate). "
-             f"Blue: too slow (final loss more than 1% above the best, {fmt(s['best'], 4)}); "
-             "green: good; red: diverging (the loss ended above where it started, or overflowed: "
-             "triangles along the top). "]
+             f"Circles: too slow (final loss more than 1% above the best, {fmt(s['best'], 4)}); "
+             "diamonds: good; squares: diverging (the loss ended above where it started, or "
+             "overflowed: triangles along the top). "]
     if b["good"] is None:
         parts.append(f"No rate gets within 1% of the best loss in {epochs} epochs: any rate "
                      "slow enough for the steep direction is too slow for the flat one. ")
@@ -103,3 +104,65 @@ def steep_reason() -> str:
         "it is stable only for lr < 2/λ_max. Scaling t_u by 0.1 divides w's entry by 100; "
         "standardizing makes both entries 2-ish and the bowl round."
     )
+
+
+def key_description(values: Values, run: dict, w_range: tuple, b_range: tuple) -> str:
+    """The key chart in words: the run's settings, where the path goes, how the loss moves."""
+    loss = [r["loss"] for r in run["loss"]]
+    epochs = [r["epoch"] for r in run["loss"]]
+    rule = "the chapter's manual update" if values.rule == "manual" else "torch.optim.SGD"
+    sched = "" if values.schedule == "constant" else f" under the {values.schedule} schedule"
+    out = (f"Top: the path of {rule} with lr {lr_text(values.lr)}{sched} on {INPUT_NAMES[values.norm]}, "
+           f"from w = {fmt(values.start_w, 2)}, b = {fmt(values.start_b, 2)}, over the loss "
+           f"surface (w from {fmt(w_range[0], 3)} to {fmt(w_range[1], 3)}, b from "
+           f"{fmt(b_range[0], 2)} to {fmt(b_range[1], 2)}). Bottom: loss per epoch for lr "
+           f"{lr_text(values.lr)}: {trend(loss, epochs)}")
+    if run["diverged_at"] is None:
+        out += f" in {run['last']} epochs"
+    out += "."
+    return out + (f" The path {run['sentence']}." if run["sentence"] else "")
+
+
+def path_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The drawn epochs: the parameters and the loss before each epoch's update."""
+    return table.rename(columns={"loss": "loss (before the update)"})
+
+
+def epoch_sentence(table: pd.DataFrame, epoch: int) -> str:
+    """The numbers the scrubbed point shows: the last drawn epoch at or before ``epoch``."""
+    row = table[table["epoch"] <= epoch].iloc[-1]
+    return (f"Epoch {int(row['epoch'])}, before its update: w = {fmt(float(row['w']), sig=6)}, "
+            f"b = {fmt(float(row['b']), sig=6)}, loss = {fmt(float(row['loss']), sig=6)}.")
+
+
+def sweep_description(s: dict, epochs: int, lr: float) -> str:
+    """The sweep chart in words: its rates, their regions, the critical and the chosen rate."""
+    rows = s["rows"]
+    b = s["bounds"]
+    out = (f"Final loss after {epochs} epochs against the learning rate, {len(rows)} rates from "
+           f"{rows[0]['lr_text']} to {rows[-1]['lr_text']}, both axes log scale. ")
+    for key in ("too slow", "good", "diverging"):
+        span = b.get(key)
+        if span is not None:
+            out += f"{key.capitalize()}: {fmt(span[0], sig=2)} to {fmt(span[1], sig=2)}. "
+    return out + (f"Critical rate {fmt(s['critical'], sig=4)}, your lr {lr_text(lr)}; the lowest "
+                  f"final loss is {fmt(s['best'], 4)}.")
+
+
+def sweep_table(s: dict) -> pd.DataFrame:
+    """The sweep's 60 rates with their final loss and region, as drawn."""
+    return pd.DataFrame({"learning rate": [r["lr"] for r in s["rows"]],
+                         "final loss": [r["loss_text"] for r in s["rows"]],
+                         "region": [r["region"] for r in s["rows"]]})
+
+
+def schedule_description(values: Values, run: dict) -> str:
+    """The schedule chart in words: the rate's first and last value against the critical rate."""
+    lrs = run["lrs"]
+    above = [r["epoch"] for r in lrs if r["lr"] > run["critical"]]
+    out = (f"Learning rate per epoch under the {values.schedule} schedule, log scale: from "
+           f"{lr_text(lrs[0]['lr'])} at epoch {lrs[0]['epoch']} to {lr_text(lrs[-1]['lr'])} at epoch "
+           f"{lrs[-1]['epoch']}, against the critical rate {fmt(run['critical'], sig=4)} (dashed). ")
+    if not above:
+        return out + "The rate stays below the critical rate throughout."
+    return out + f"The rate is above the critical rate up to epoch {above[-1]} (drawn epochs)."
