@@ -14,9 +14,10 @@ import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
-from ui.autograd import charts
+from ui.autograd import charts, text
 from ui.autograd.code import script
 from ui.autograd.settings import CONTROLS, PRESETS
+from ui.chart_text import described, numbers
 
 STEM = "autograd"
 CALLS = "autograd.calls"  # backward() calls since the last zero_() (0 = just zeroed)
@@ -31,7 +32,9 @@ def graph(w: float, b: float, quad: bool) -> dict:
     leaf = next(n for n in g.nodes if n.op == "AccumulateGrad")
     t_u, t_c = tc.load_readings()
     loss = float(tc.mse_loss(tc.model(t_u, w, b), t_c))
-    return {"dot": charts.graph_dot(g), "grad": leaf.grad, "loss": loss, "nodes": len(g.nodes)}
+    about = text.graph_description(g)
+    return {"dot": charts.graph_dot(g, about), "about": about, "grad": leaf.grad, "loss": loss,
+            "nodes": len(g.nodes)}
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -96,7 +99,7 @@ def _section_graph() -> controls.Values:
     with right:
         st.graphviz_chart(g["dot"], width="stretch")
         st.caption(
-            f"{g['nodes']} nodes, read from loss.grad_fn and next_functions after a real "
+            f"{g['about']} Read from loss.grad_fn and next_functions after a real "
             "backward(). Arrows: the way the gradient travels; 'grad in' is what arrived."
         )
     page.preset_box(slot, STEM, PRESETS, values)
@@ -212,7 +215,10 @@ def _zero_grad_training() -> None:
     values = controls.draw(CONTROLS[3:4])
     rows, explanation, final_with = zero_grad_runs()
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
-    st.vega_lite_chart(spec=charts.loss_spec(shown), width="stretch")
+    runs = list(charts.RUNS[: 2 if values.ag_nozero else 1])
+    st.vega_lite_chart(spec=described(charts.loss_spec(shown), text.loss_description(rows, runs)),
+                       width="stretch")
+    numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
     else:

@@ -47,11 +47,17 @@ def _label(op: str, name: str, grad: list[float] | None) -> str:
     return "\\n".join(line.replace('"', '\\"') for line in lines if line)
 
 
-def graph_dot(graph: Graph) -> str:
-    """DOT text, loss at the top: each arrow is the way backward() hands a gradient on."""
+def graph_dot(graph: Graph, description: str) -> str:
+    """DOT text, loss at the top: each arrow is the way backward() hands a gradient on.
+
+    The graph is named (its SVG title) and carries ``description`` as its tooltip, so
+    assistive technology has words for the picture.
+    """
+    tooltip = description.replace("\\", "\\\\").replace('"', '\\"')
     lines = [
-        "digraph autograd {",
-        '  graph [rankdir=TB, nodesep=0.15, ranksep=0.22, margin=0, bgcolor="transparent"];',
+        'digraph "autograd graph of the loss" {',
+        '  graph [rankdir=TB, nodesep=0.15, ranksep=0.22, margin=0, bgcolor="transparent", '
+        f'tooltip="{tooltip}"];',
         '  node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", color="#9ca3af", '
         'fontname="Helvetica", fontsize=11, margin="0.08,0.03"];',
         '  edge [color="#c0392b", arrowsize=0.6];',
@@ -66,6 +72,8 @@ def graph_dot(graph: Graph) -> str:
 
 RUNS = ("with zero_grad()", "without zero_grad()")
 COLOURS = ("#1f77b4", "#d62728")
+DASHES = ([1, 0], [6, 3])
+"""Solid with zero_grad(), dashed without: the two runs differ by more than colour."""
 
 
 def _template() -> dict:
@@ -84,7 +92,13 @@ def _template() -> dict:
                 "run:N",
                 title=None,
                 scale=alt.Scale(domain=list(RUNS), range=list(COLOURS)),
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5),
+            ),
+            strokeDash=alt.StrokeDash(
+                "run:N",
+                title=None,
+                scale=alt.Scale(domain=list(RUNS), range=list(DASHES)),
+                legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5),
             ),
             tooltip=["run:N", "epoch:Q", alt.Tooltip("loss:Q", format=".4g")],
         )
