@@ -12,7 +12,8 @@ import streamlit as st
 from thermo_core.lessons import optimizers as op
 from thermo_core.numbers import fmt
 from ui import controls, page
-from ui.optimizers import charts
+from ui.chart_text import described, numbers, scrub_twin
+from ui.optimizers import charts, text
 from ui.optimizers.code import script
 from ui.optimizers.settings import AT, IDS, MAIN, PRESETS, TUNING, run_args
 from ui.vega import show
@@ -88,14 +89,24 @@ def _section_race() -> controls.Values:
     runs = tuple(run_args(oid, values) for oid in chosen)
     view = drawing(values.opt_norm, runs)
     labels = [IDS[oid] for oid in chosen]
-    show(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]))
+    done = [race(*args) for args in runs]
+    table = text.history_table([d["paths"] for d in done])
+    about = text.race_description(labels, [d["row"] for d in done], values.opt_norm,
+                                  int(values.opt_epochs), op.best_point(values.opt_norm)[2])
+    show(described(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]),
+                   about))
+    scrub_twin("optimizers.twin", text.twin_epochs(table), lambda e: text.epoch_sentence(table, e),
+               "The epoch scrubber under the chart, as a slider you can use with the keys: it "
+               "reads out each optimizer's w, b and loss at the drawn epoch.")
     st.caption(
         "Drag **epoch** under the chart to replay the race: the dots move along the paths on the "
         "loss surface (darker is lower loss, white diamond the least-squares optimum) and along "
         "the loss curves; the bottom panel shows how big a step each optimizer took in w (●) "
-        "and b (■) at that epoch. Scrubbing runs in your browser."
+        "and b (■) at that epoch. Scrubbing runs in your browser. Each optimizer has its own "
+        "colour, line style and marker."
     )
-    _diverged([race(*args) for args in runs], labels)
+    numbers(("Each optimizer's drawn epochs: w, b and the loss before that epoch's update.", table))
+    _diverged(done, labels)
     return values
 
 

@@ -20,8 +20,14 @@ from ui.vega import validate
 PAGE = "pages/optimizers.py"
 
 
+def _frame(at, column: str):
+    """The one table on the page with this column (the chart's numbers table comes first)."""
+    [frame] = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
 def _table(at) -> dict[str, dict]:
-    frame = at.dataframe[0].value
+    frame = _frame(at, "final loss")
     return {row["optimizer"]: row for row in frame.to_dict("records")}
 
 
@@ -102,7 +108,7 @@ def test_inputs_reset_rates_to_that_inputs_defaults_and_keep_the_url_short():
 
 def test_inside_the_optimizer_adam_steps_by_lr_whatever_the_gradient():
     at = run_page(PAGE)
-    frame = at.dataframe[1].value
+    frame = _frame(at, "quantity")
     adam = frame[frame["optimizer"] == "Adam"].set_index("quantity")
     sgd = frame[frame["optimizer"] == "SGD"].set_index("quantity")
     g = tc.analytic_grad(*(t.double() for t in tc.load_readings()), 1.0, 0.0)

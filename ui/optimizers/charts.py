@@ -35,6 +35,14 @@ COLOURS: dict[str, str] = {
     "LBFGS": "#000000",
 }
 """One colour per optimizer in every chart: Okabe–Ito and Paul Tol's colour-blind-safe sets."""
+DASHES: dict[str, list[int]] = dict(zip(COLOURS, (
+    [1, 0], [8, 3], [2, 2], [10, 3, 2, 3], [4, 4], [12, 2], [1, 4], [6, 2, 2, 2, 2, 2],
+    [14, 4, 4, 4], [3, 6], [16, 2, 2, 2]), strict=True))
+"""One line style per optimizer, so no two paths or loss curves differ by colour alone."""
+SHAPES: dict[str, str] = dict(zip(COLOURS, (
+    "circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "triangle-right",
+    "triangle-left", "wedge", "arrow", "triangle"), strict=True))
+"""One marker per optimizer for its current point on the surface and the loss curves."""
 SURFACE_HEIGHT = 330
 LOSS_HEIGHT = 190
 PARAM_SHAPES = alt.Scale(domain=["w", "b"], range=["circle", "square"])
@@ -45,6 +53,20 @@ def _colour(legend: bool = False) -> alt.Color:
     return alt.Color("opt:N", title=None, scale=alt.Scale(domain=list(COLOURS),
                      range=list(COLOURS.values())),
                      legend=alt.Legend(orient="bottom", columns=2) if legend else None)
+
+
+def _dash(legend: bool = False) -> alt.StrokeDash:
+    """Line style by optimizer; its legend merges with the colour legend."""
+    return alt.StrokeDash("opt:N", title=None, scale=alt.Scale(domain=list(DASHES),
+                          range=list(DASHES.values())),
+                          legend=alt.Legend(orient="bottom", columns=2, symbolStrokeWidth=2.5)
+                          if legend else None)
+
+
+def _shape() -> alt.Shape:
+    """Marker by optimizer, for the dots at the scrubbed epoch."""
+    return alt.Shape("opt:N", title=None, legend=None, scale=alt.Scale(
+        domain=list(SHAPES), range=list(SHAPES.values())))
 
 
 def _at_scrub(chart: alt.Chart) -> alt.Chart:
@@ -71,11 +93,13 @@ def _surface() -> alt.LayerChart:
            alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"),
            alt.Tooltip("loss:Q", format=",.6g")]
     faint = paths.mark_line(strokeWidth=1.2, opacity=0.35, clip=True).encode(
-        x=x, y=y, order="epoch:Q", color=_colour(), detail="opt:N")
+        x=x, y=y, order="epoch:Q", color=_colour(), strokeDash=_dash(), detail="opt:N")
     walked = paths.transform_filter(f"datum.epoch <= {SCRUB}").mark_line(
-        strokeWidth=2.5, clip=True).encode(x=x, y=y, order="epoch:Q", color=_colour(), detail="opt:N")
-    now = _at_scrub(paths).mark_circle(size=130, opacity=1, stroke="white", strokeWidth=1.5,
-                                       clip=True).encode(x=x, y=y, color=_colour(), tooltip=tip)
+        strokeWidth=2.5, clip=True).encode(x=x, y=y, order="epoch:Q", color=_colour(),
+                                           strokeDash=_dash(), detail="opt:N")
+    now = _at_scrub(paths).mark_point(size=130, opacity=1, filled=True, stroke="white",
+                                      strokeWidth=1.5, clip=True).encode(
+        x=x, y=y, color=_colour(), shape=_shape(), tooltip=tip)
     best = alt.Chart(alt.NamedData("best")).mark_point(
         shape="diamond", size=220, filled=True, fill="white", stroke="black", strokeWidth=1.5
     ).encode(x=x, y=y, tooltip=[alt.Tooltip("what:N", title=" "), alt.Tooltip("w:Q", format=".4f"),
@@ -88,11 +112,11 @@ def _losses() -> alt.LayerChart:
     y = alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"))
     paths = alt.Chart(alt.NamedData("paths"))
     lines = paths.mark_line(strokeWidth=2, clip=True).encode(
-        x=x, y=y, color=_colour(legend=True), detail="opt:N")
+        x=x, y=y, color=_colour(legend=True), strokeDash=_dash(legend=True), detail="opt:N")
     rule = alt.Chart(alt.NamedData("best")).mark_rule(color="black", strokeDash=[2, 3]).encode(
         y="loss:Q", tooltip=[alt.Tooltip("loss:Q", title="least-squares loss", format=".6f")])
-    now = _at_scrub(paths).mark_circle(size=90, opacity=1, clip=True).encode(
-        x=x, y=y, color=_colour(),
+    now = _at_scrub(paths).mark_point(size=90, opacity=1, filled=True, clip=True).encode(
+        x=x, y=y, color=_colour(), shape=_shape(),
         tooltip=[alt.Tooltip("opt:N", title="optimizer"), "epoch:Q",
                  alt.Tooltip("loss:Q", format=",.6g")])
     return alt.layer(lines, rule, now).properties(height=LOSS_HEIGHT)
@@ -118,7 +142,7 @@ def template() -> dict:
     scrub = alt.param(name=SCRUB, value=1, bind=alt.binding_range(min=1, max=2, step=1,
                                                                   name="epoch "))
     chart = alt.vconcat(_surface(), _losses(), _steps(), spacing=18).add_params(scrub)
-    spec = frozen(chart.resolve_scale(color="shared", shape="independent"))
+    spec = frozen(chart.resolve_scale(color="shared", strokeDash="shared", shape="independent"))
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     return spec
@@ -138,11 +162,13 @@ def spec(window: tuple[tuple[float, float], tuple[float, float]], epochs: int,
             layer["encoding"]["x"]["scale"]["domain"] = [1, max(epochs, 2)]
     for part in out["vconcat"]:
         for layer in part["layer"]:
-            colour = layer["encoding"].get("color")
-            if colour and colour.get("field") == "opt":
-                colour["scale"] = {"domain": labels, "range": [COLOURS[x] for x in labels]}
+            enc = layer["encoding"]
+            for channel, styles in (("color", COLOURS), ("strokeDash", DASHES), ("shape", SHAPES)):
+                if channel in enc and enc[channel].get("field") == "opt":
+                    enc[channel]["scale"] = {"domain": labels, "range": [styles[x] for x in labels]}
     (param,) = [p for p in out["params"] if p["name"] == SCRUB]
     param["value"] = epochs
     param["bind"] = {**param["bind"], "max": epochs}
-    out["datasets"] = datasets
+    # the paths first: Streamlit's "Show data" shows a chart's first dataset
+    out["datasets"] = {"paths": datasets["paths"], **datasets}
     return out
