@@ -10,8 +10,9 @@ import streamlit as st
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
+from ui.chart_text import described, numbers, scrub_twin
 from ui.controls import Values, defaults
-from ui.overfitting import charts, lesson
+from ui.overfitting import charts, lesson, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
@@ -62,9 +63,9 @@ def _section_run(v: Values, chart_col) -> dict:
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
                 "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
-        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
-                                                bool(v.ov_extra)),
-                           width="stretch", key="overfitting.chart")
+        spec = charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak), bool(v.ov_extra))
+        about = text.key_description(run_settings(v), r, bool(v.ov_leak))
+        st.vega_lite_chart(spec=described(spec, about), width="stretch", key="overfitting.chart")
         m = st.columns(4)
         m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
         m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")
@@ -77,6 +78,12 @@ def _section_run(v: Values, chart_col) -> dict:
                 f"{r['diverged_at']}, so the run stopped there. This learning rate is too large "
                 "for this model; pick a smaller one (the divergence page shows why).",
                 icon=":material/trending_up:")
+        scrub_twin("overfitting.twin", r["table"]["epoch"].tolist(),
+                   lambda e: text.epoch_sentence(r, e),
+                   "The scrubber under the chart, as a slider you can use with the keys: it steps "
+                   "over the drawn epochs and reads out the losses there.")
+        numbers(("Every drawn epoch; each value is taken before that epoch's update.",
+                 text.loss_table(r, bool(v.ov_leak))))
     return r
 
 
@@ -85,7 +92,7 @@ def _section_split(r: dict) -> None:
     st.markdown(
         f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, validation "
         f"`{r['val_idx']}`. The model never trains on the {n_val} validation "
-        f"reading{'s' if n_val > 1 else ''} (orange on the chart), so their loss estimates how "
+        f"reading{'s' if n_val > 1 else ''} (diamonds on the chart), so their loss estimates how "
         "it does on readings it has not seen.")
 
 
@@ -107,7 +114,7 @@ def _section_leak(v: Values, r: dict) -> None:
     page.prose(
         "What went wrong: with a graph kept, `val_loss.backward()` adds the validation "
         "gradient to the training gradient already in `.grad`, so every step also fits the "
-        "validation readings. The dashed grey line, 200 fresh readings the model never "
+        "validation readings. The dotted grey line, 200 fresh readings the model never "
         "touched, shows the loss on new data the validation loss no longer reports.")
 
 

@@ -62,8 +62,8 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
     )
     h, s = e.history, e.summary
     best_row = int(h["val_loss"].to_numpy().argmin())
-    drawn = h.iloc[_drawn(planned, len(h), best_row)][["epoch", "loss", "val_loss",
-                                                         "holdout_loss"]]
+    rows = h.iloc[_drawn(planned, len(h), best_row)]
+    drawn = rows[["epoch", "loss", "val_loss", "holdout_loss"]]
     frames = e.frames.assign(t_c_pred=e.frames["t_c_pred"].clip(-CURVE_CLIP, CURVE_CLIP))
     by_epoch = h.set_index("epoch")
     return {
@@ -79,6 +79,9 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
         "log": {ep: (fmt(by_epoch.loc[ep, "loss"]), fmt(by_epoch.loc[ep, "val_loss"]))
                 for ep in BOOK_EPOCHS if ep in by_epoch.index},
         "n_train": int((e.points["role"] != "validation").sum()),
+        "table": rows[[c for c in ("epoch", "w", "b", "loss", "val_loss", "holdout_loss")
+                       if c in rows]].reset_index(drop=True),
+        "snapshots": sorted(int(x) for x in e.frames["epoch"].unique()),
         "datasets": {
             "losses": _arrow(drawn),
             "points": _arrow(e.points.assign(index=[str(i) for i in e.train_indices

@@ -20,8 +20,12 @@ LOSS_HEIGHT = 170
 FIT_HEIGHT = 220
 SERIES = ("training", "validation", "fresh readings")
 SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#7f7f7f")
+SERIES_DASHES = ([1, 0], [7, 3], [2, 2])
+"""Training solid, validation dashed, fresh readings dotted: told apart without colour."""
 ROLES = ("train", "validation", "synthetic")
 ROLE_COLOURS = ("#1f77b4", "#ff7f0e", "#9ecae1")
+ROLE_SHAPES = ("circle", "diamond", "triangle-up")
+"""Training readings are circles, validation readings diamonds, simulated ones triangles."""
 GAP_COLOUR = "#d62728"
 BEST_COLOUR = "#2ca02c"
 NOW_COLOUR = "#444444"
@@ -71,8 +75,10 @@ def _loss_view(fresh: bool) -> dict:
                      color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
                                      scale=alt.Scale(domain=names,
                                                      range=list(SERIES_COLOURS[: len(names)]))),
-                     strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(
-                         domain=names, range=[[1, 0], [1, 0], [5, 3]][: len(names)])),
+                     strokeDash=alt.StrokeDash("series:N", title=None,
+                                               legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5),
+                                               scale=alt.Scale(domain=names,
+                                                               range=list(SERIES_DASHES[: len(names)]))),
                      tooltip=["epoch:Q", "series:N", alt.Tooltip("value:Q", format=".4f")]))
     best = alt.Chart(alt.NamedData("best"))
     best_rule = best.mark_rule(color=BEST_COLOUR, strokeDash=[6, 3], strokeWidth=2).encode(
@@ -103,10 +109,12 @@ def _fit_view(synthetic: bool) -> dict:
     n = 3 if synthetic else 2
     roles, colours = list(ROLES[:n]), list(ROLE_COLOURS[:n])
     points = (alt.Chart(alt.NamedData("points"))
-              .mark_circle(opacity=0.95, stroke="black", strokeWidth=0.5)
+              .mark_point(opacity=0.95, filled=True, stroke="black", strokeWidth=0.5)
               .encode(x=x, y=y,
                       color=alt.Color("role:N", title=None, legend=alt.Legend(orient="bottom"),
                                       scale=alt.Scale(domain=roles, range=colours)),
+                      shape=alt.Shape("role:N", title=None, legend=alt.Legend(orient="bottom"),
+                                      scale=alt.Scale(domain=roles, range=list(ROLE_SHAPES[:n]))),
                       size=alt.Size("role:N", legend=None, scale=alt.Scale(
                           domain=roles, range=[90, 110, 30][:n])),
                       tooltip=["index:N", "role:N", alt.Tooltip("t_u:Q", format=".1f"),
@@ -125,8 +133,10 @@ def key_template(fresh: bool, synthetic: bool) -> dict:
         "config": {**base.get("config", {}), **INSIDE_AXES},
         "vconcat": [_loss_view(fresh), _fit_view(synthetic)],
         "spacing": 10,
-        "resolve": {"scale": {"color": "independent", "size": "independent"},
-                    "legend": {"color": "independent"}},
+        "resolve": {"scale": {"color": "independent", "size": "independent",
+                              "strokeDash": "independent", "shape": "independent"},
+                    "legend": {"color": "independent", "strokeDash": "independent",
+                               "shape": "independent"}},
     }
 
 
