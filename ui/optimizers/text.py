@@ -43,6 +43,7 @@ def epoch_sentence(table: pd.DataFrame, epoch: int) -> str:
     parts = []
     for label, rows in table.groupby("optimizer", sort=False):
         row = rows[rows["epoch"] <= epoch].iloc[-1]
-        parts.append(f"{label} at epoch {int(row['epoch'])}: w = {fmt(float(row['w']), sig=6)}, "
+        other = "" if int(row["epoch"]) == epoch else f" (its last drawn epoch, {int(row['epoch'])})"
+        parts.append(f"{label}{other}: w = {fmt(float(row['w']), sig=6)}, "
                      f"b = {fmt(float(row['b']), sig=6)}, loss = {fmt(float(row['loss']), sig=6)}")
-    return f"Before epoch {epoch}'s update: " + "; ".join(parts) + "."
+    return f"Epoch {epoch}, before its update: " + "; ".join(parts) + "."
