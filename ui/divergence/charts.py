@@ -21,6 +21,7 @@ SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
 SURFACE_HEIGHT = 300
 LOSS_HEIGHT = 130
+SCRUB_LINE_HEIGHT = 16
 PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
@@ -119,9 +120,31 @@ def key_template(w_range: tuple[float, float], b_range: tuple[float, float],
         "padding": {"left": 0, "right": 0, "top": 18},
         "usermeta": surface["usermeta"],
         "params": surface["params"],
-        "vconcat": [top, _loss_view()],
+        "vconcat": [top, scrub_line(), _loss_view()],
         "spacing": 8,
     }
+
+
+def scrub_line() -> dict:
+    """One line of text between the panels stating the scrubbed point's epoch, w, b and loss.
+
+    It follows the range input in the browser, as the point does, so reading the numbers
+    costs no rerun (the page's twin slider says the same for a screen reader). The path's
+    rows carry the loss as text (:func:`key_spec`): a lookup into another named dataset
+    leaves Streamlit's chart blank.
+    """
+    line = (alt.Chart(alt.NamedData("path"))
+            .transform_filter(f"datum.point && datum.epoch <= {SCRUB}")
+            .transform_window(rank="row_number()", sort=[alt.SortField("epoch", order="descending")])
+            .transform_filter("datum.rank == 1")
+            .transform_calculate(line="'Epoch ' + datum.epoch + ', before its update: w = ' + "
+                                 "datum.w_text + ', b = ' + datum.b_text + ', loss = ' + "
+                                 "datum.loss_text")
+            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold")
+            .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
+    spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
+    return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
+            "view": {"stroke": None}}
 
 
 def scrub_param(last: int, at: int) -> dict:
@@ -172,8 +195,10 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
     the scrubber starts there.
     """
     # the run's own rows first: Streamlit's "Show data" shows a chart's first dataset
+    said = {r["epoch"]: r["loss_text"] for r in run["loss"]}  # for the scrub line's text
+    path = [{**r, "loss_text": said[r["epoch"]]} if r["point"] else r for r in run["path"]]
     spec = with_data({**template, "datasets": {}}, {
-        "path": run["path"], "loss": run["loss"], "point": [{"w": start[0], "b": start[1]}],
+        "path": path, "loss": run["loss"], "point": [{"w": start[0], "b": start[1]}],
         "arrow": [], "exits": run["exits"], "bad": run["bad"]})
     spec["datasets"] = {**spec["datasets"], **surface}
     spec["params"] = [*template["params"], scrub_param(run["last"], run["last"])]

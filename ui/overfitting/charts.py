@@ -18,6 +18,7 @@ SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
 LOSS_HEIGHT = 170
 FIT_HEIGHT = 220
+SCRUB_LINE_HEIGHT = 16
 SERIES = ("training", "validation", "fresh readings")
 SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#7f7f7f")
 SERIES_DASHES = ([1, 0], [7, 3], [2, 2])
@@ -92,6 +93,23 @@ def _loss_view(fresh: bool) -> dict:
     return {"layer": spec["layer"], "height": LOSS_HEIGHT}
 
 
+def _scrub_line() -> dict:
+    """One line of text under the losses stating them at the scrubbed epoch (the last drawn
+    epoch at or before it); it follows the range input in the browser, with no rerun."""
+    line = (alt.Chart(alt.NamedData("losses"))
+            .transform_filter(f"datum.epoch <= {SCRUB}")
+            .transform_joinaggregate(shown="max(epoch)")
+            .transform_filter("datum.epoch == datum.shown")
+            .transform_calculate(line="'Epoch ' + datum.epoch + ', before its update: training "
+                                 "loss ' + format(datum.loss, ',.6~g') + ', validation loss ' + "
+                                 "format(datum.val_loss, ',.6~g')")
+            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold")
+            .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
+    spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
+    return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
+            "view": {"stroke": None}}
+
+
 def _fit_view(synthetic: bool) -> dict:
     x = alt.X("t_u:Q", title="t_u (thermometer reading)", scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("t_c:Q", title="t_c (°C)", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False))
@@ -131,7 +149,7 @@ def key_template(fresh: bool, synthetic: bool) -> dict:
     return {
         "$schema": base["$schema"],
         "config": {**base.get("config", {}), **INSIDE_AXES},
-        "vconcat": [_loss_view(fresh), _fit_view(synthetic)],
+        "vconcat": [_loss_view(fresh), _scrub_line(), _fit_view(synthetic)],
         "spacing": 10,
         "resolve": {"scale": {"color": "independent", "size": "independent",
                               "strokeDash": "independent", "shape": "independent"},
