@@ -133,8 +133,8 @@ def _section_landscape(values: controls.Values) -> None:
     name = LOSS_NAMES[loss]
     with left:
         lowest, win = (None if loss == "mse" else v["lowest"]), ls.surface_window(norm)
-        about = words.surface_description(name, win.w_range, win.b_range, (w, b), p["loss"],
-                                          p["grad"], v["best"], lowest)
+        about = words.surface_description(name, win.w_range, win.b_range, v["best"],
+                                          v["best_mse"], lowest)
         spec = described(charts.surface_spec(v["surface"], (w, b), p["arrow"]), about)
         show(spec, key=PICK_KEY, on_select=_pick, selection_mode=charts.PICK)
     with right:

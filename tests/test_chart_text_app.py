@@ -213,3 +213,17 @@ def test_captions_name_marks_not_colours(stem, query):
     words = " ".join([c.value for c in at.caption] + [m.value for m in at.markdown]).lower()
     for colour_only in ("yellow diamond", "orange the flattest", "teal the steepest", "green: as"):
         assert colour_only not in words
+
+
+def test_moving_the_point_keeps_the_heatmaps_spec_so_the_browser_only_swaps_data():
+    """Streamlit rebuilds a chart whose spec (description included) changed; the heatmap's
+    description leaves the point out, and the point's numbers are in its table instead."""
+    at = run_page("pages/loss_surface.py")
+    before = _specs(at)[0]
+    at.number_input(key="point_w").set_value(0.3).run()
+    after = _specs(at)[0]
+    assert before.get("description") and before == after
+    box = next(e for e in at.expander if e.label == TABLE_LABEL)
+    marks = box.dataframe[0].value.iloc[0]
+    assert (marks["w"], marks["b"]) == (0.3, 0.0)
+    assert marks["loss"] == pytest.approx(mse64(0.3, 0.0), rel=1e-9)

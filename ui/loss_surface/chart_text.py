@@ -35,14 +35,20 @@ def marks_table(point: tuple[float, float], loss: float, grad: tuple[float, floa
 
 
 def surface_description(name: str, w_range: tuple[float, float], b_range: tuple[float, float],
-                        point: tuple[float, float], loss: float, grad: tuple[float, float],
-                        best: tuple[float, float], lowest: tuple[float, float, float] | None) -> str:
-    """The heatmap in one paragraph: its window, the point and its gradient, the minimum."""
+                        best: tuple[float, float], best_loss: float,
+                        lowest: tuple[float, float, float] | None) -> str:
+    """The heatmap in one paragraph: its window, the minimum, the lowest cell.
+
+    It leaves out the point on purpose: Streamlit rebuilds a chart whose description
+    changed, and a click on this heatmap otherwise only swaps two tiny datasets (measured
+    ×3 redraw time with the point in the description). The point's loss and gradient are
+    the metrics beside the chart and the first row of its numbers table.
+    """
     out = (f"Heatmap of the {name} over w from {fmt(w_range[0], 3)} to {fmt(w_range[1], 3)} and "
            f"b from {fmt(b_range[0], 2)} to {fmt(b_range[1], 2)}, colours on a log scale, dark is "
-           f"low. Your point w = {fmt(point[0])}, b = {fmt(point[1], 3)} has loss {fmt(loss)} and "
-           f"gradient ∂L/∂w = {fmt(grad[0])}, ∂L/∂b = {fmt(grad[1])}. The least-squares minimum "
-           f"(diamond) is at w = {fmt(best[0])}, b = {fmt(best[1], 3)}.")
+           f"low; a red dot marks your point and a red arrow points downhill. The least-squares "
+           f"minimum (diamond) is at w = {fmt(best[0])}, b = {fmt(best[1], 3)}, MSE "
+           f"{fmt(best_loss)}.")
     if lowest is not None:
         out += (f" The lowest grid cell of the {name} (square) is at w ≈ {fmt(lowest[0], 3)}, "
                 f"b ≈ {fmt(lowest[1], 2)}, loss {fmt(lowest[2])}.")
