@@ -97,7 +97,7 @@ def _section_graph() -> controls.Values:
             "gradient it received on to its inputs, multiplied by its own local derivative."
         )
     with right:
-        st.graphviz_chart(g["dot"], width="stretch")
+        st.graphviz_chart(g["dot"], width="stretch", alt=g["about"])
         st.caption(
             f"{g['about']} Read from loss.grad_fn and next_functions after a real "
             "backward(). Arrows: the way the gradient travels; 'grad in' is what arrived."

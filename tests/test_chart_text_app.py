@@ -227,3 +227,18 @@ def test_moving_the_point_keeps_the_heatmaps_spec_so_the_browser_only_swaps_data
     marks = box.dataframe[0].value.iloc[0]
     assert (marks["w"], marks["b"]) == (0.3, 0.0)
     assert marks["loss"] == pytest.approx(mse64(0.3, 0.0), rel=1e-9)
+
+
+def test_the_autograd_graph_is_named_from_the_real_graph():
+    from thermo_core.lessons import autograd as ag
+
+    for model, quad in (("line", None), ("quad", 0.0)):
+        at = run_page("pages/autograd.py", {"ag_model": model})
+        [chart] = at.get("graphviz_chart")
+        g = ag.loss_graph(1.0, 0.0, quad)
+        assert chart.proto.alt.startswith(f"Autograd graph of the loss, {len(g.nodes)} nodes")
+        at_ = 0
+        for node in g.nodes:  # every node of the real graph, in backward()'s order
+            at_ = chart.proto.alt.index(node.op, at_) + len(node.op)
+        assert 'digraph "autograd graph of the loss"' in chart.proto.spec
+        assert chart.proto.alt in " ".join(c.value for c in at.caption)
