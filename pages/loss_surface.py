@@ -153,7 +153,7 @@ def _section_landscape(values: controls.Values) -> None:
         show(described(charts.fit_spec(charts.fit_template(charts.X_TITLES[norm], v["x_domain"]),
                                        v["x"], v["t_c"], w, b),
                        words.fit_description(charts.X_TITLES[norm], v["x"], v["t_c"], w, b)))
-        st.caption("The line for this point (blue) and its residuals r = t_p − t_c (red).")
+        st.caption("The line for this point and its residuals r = t_p − t_c (vertical bars).")
     _caption_surface(v, p, loss, name)
     numbers(("The points marked on the heatmap.",
              words.marks_table((w, b), p["loss"], p["grad"], v["best"], v["best_mse"], lowest)),

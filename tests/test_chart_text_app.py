@@ -211,8 +211,7 @@ def test_series_drawn_together_differ_by_dash_or_shape():
 def test_captions_name_marks_not_colours(stem, query):
     at = run_page(f"pages/{stem}.py", query)
     words = " ".join([c.value for c in at.caption] + [m.value for m in at.markdown]).lower()
-    for colour_only in ("yellow diamond", "orange the flattest", "teal the steepest", "green: as"):
-        assert colour_only not in words
+    assert not [p for p in COLOUR_ONLY if p in words]
 
 
 def test_moving_the_point_keeps_the_heatmaps_spec_so_the_browser_only_swaps_data():
@@ -242,3 +241,19 @@ def test_the_autograd_graph_is_named_from_the_real_graph():
             at_ = chart.proto.alt.index(node.op, at_) + len(node.op)
         assert 'digraph "autograd graph of the loss"' in chart.proto.spec
         assert chart.proto.alt in " ".join(c.value for c in at.caption)
+
+
+COLOUR_ONLY = ("yellow diamond", "orange the flattest", "teal the steepest", "green: as",
+               "red lines", "(blue)")
+"""Phrases that named a series by its colour alone."""
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in PAGES])
+def test_presets_name_marks_not_colours(stem):
+    import importlib
+
+    mod = importlib.import_module(f"ui.{stem}.settings")
+    for preset in mod.PRESETS:
+        values = Values({**defaults(mod.CONTROLS), **preset.values})
+        said = preset.text(values).lower()
+        assert not [p for p in COLOUR_ONLY if p in said], (preset.label, said)

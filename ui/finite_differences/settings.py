@@ -124,7 +124,7 @@ def _forward(v: Values) -> str:
         f"A forward difference with δ = {v.delta} is off by ∂²L/∂w² · δ / 2 = "
         f"{fmt(curv, 2)} × {v.delta} / 2 = {fmt(curv * float(v.delta) / 2, 2)}; the table's error is "
         f"{fmt(err, 2)}. That is truncation: the chord is steeper than the tangent. On the chart the "
-        "red lines climb with slope 1: halve δ and you halve the error. Now switch to central: for "
+        "forward lines (▶) climb with slope 1: halve δ and you halve the error. Now switch to central: for "
         "a parabola the central chord is exactly parallel to the tangent."
     )
 

@@ -135,8 +135,8 @@ PRESETS = (
         {"norm": "standardize", "loss": "l1", "point_w": FACTS["std_best"][0],
          "point_b": FACTS["std_best"][1]},
         "The penalty |r| has a corner at r = 0 where its slope jumps from −1 to +1. The surface "
-        "gets creases, the slices get kinks, and the L1 minimum (yellow diamond) is not the "
-        "least-squares one (white diamond).",
+        "gets creases, the slices get kinks, and the L1 minimum (the square) is not the "
+        "least-squares one (the diamond).",
         help="Standardized readings, L1 loss, the point at the least-squares minimum.",
     ),
 )
