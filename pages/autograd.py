@@ -99,7 +99,7 @@ def _section_graph() -> controls.Values:
     with right:
         st.graphviz_chart(g["dot"], width="stretch", alt=g["about"])
         st.caption(
-            f"{g['about']} Read from loss.grad_fn and next_functions after a real "
+            f"{g['nodes']} nodes, read from loss.grad_fn and next_functions after a real "
             "backward(). Arrows: the way the gradient travels; 'grad in' is what arrived."
         )
     page.preset_box(slot, STEM, PRESETS, values)

@@ -15,7 +15,7 @@ from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
-from ui.chart_text import described, numbers, scrub_twin
+from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
 from ui.divergence.code import script
 from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
@@ -147,8 +147,6 @@ def _section_run() -> controls.Values:
         win = ls.surface_window(values.norm)
         spec = described(spec, text.key_description(values, run, win.w_range, win.b_range))
         show(spec, key=KEY_CHART, on_select=_pick_start, selection_mode="pick")
-        scrub_twin(TWIN, run["table"]["epoch"].tolist(),
-                   lambda e: text.epoch_sentence(run["table"], e), TWIN_HELP)
     with left:
         _outcome(values, run)
     st.caption(
@@ -158,7 +156,9 @@ def _section_run() -> controls.Values:
         "marker show the parameters and the loss *before* that epoch's update, as the book "
         "prints them. Points that leave the window are pinned to its edge (red triangles).")
     numbers(("Every drawn epoch: the parameters and the loss before that epoch's update.",
-             text.path_table(run["table"])))
+             text.path_table(run["table"])),
+            twin=Twin(TWIN, run["table"]["epoch"].tolist(),
+                      lambda e: text.epoch_sentence(run["table"], e), TWIN_HELP))
     return values
 
 

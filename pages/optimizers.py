@@ -12,7 +12,7 @@ import streamlit as st
 from thermo_core.lessons import optimizers as op
 from thermo_core.numbers import fmt
 from ui import controls, page
-from ui.chart_text import described, numbers, scrub_twin
+from ui.chart_text import Twin, described, numbers
 from ui.optimizers import charts, text
 from ui.optimizers.code import script
 from ui.optimizers.settings import AT, IDS, MAIN, PRESETS, TUNING, run_args
@@ -95,9 +95,6 @@ def _section_race() -> controls.Values:
                                   int(values.opt_epochs), op.best_point(values.opt_norm)[2])
     show(described(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]),
                    about))
-    scrub_twin("optimizers.twin", text.twin_epochs(table), lambda e: text.epoch_sentence(table, e),
-               "The epoch scrubber under the chart, as a slider you can use with the keys: it "
-               "reads out each optimizer's w, b and loss at the drawn epoch.")
     st.caption(
         "Drag **epoch** under the chart to replay the race: the dots move along the paths on the "
         "loss surface (darker is lower loss, white diamond the least-squares optimum) and along "
@@ -105,7 +102,11 @@ def _section_race() -> controls.Values:
         "and b (■) at that epoch. Scrubbing runs in your browser. Each optimizer has its own "
         "colour, line style and marker."
     )
-    numbers(("Each optimizer's drawn epochs: w, b and the loss before that epoch's update.", table))
+    numbers(("Each optimizer's drawn epochs: w, b and the loss before that epoch's update.", table),
+            twin=Twin("optimizers.twin", text.twin_epochs(table),
+                      lambda e: text.epoch_sentence(table, e),
+                      "The epoch scrubber under the chart, as a slider you can use with the keys: "
+                      "it reads out each optimizer's w, b and loss at the drawn epoch."))
     _diverged(done, labels)
     return values
 

@@ -10,7 +10,7 @@ import streamlit as st
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
-from ui.chart_text import described, numbers, scrub_twin
+from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
 from ui.overfitting import charts, lesson, text
 from ui.overfitting import settings as cfg
@@ -78,12 +78,12 @@ def _section_run(v: Values, chart_col) -> dict:
                 f"{r['diverged_at']}, so the run stopped there. This learning rate is too large "
                 "for this model; pick a smaller one (the divergence page shows why).",
                 icon=":material/trending_up:")
-        scrub_twin("overfitting.twin", r["table"]["epoch"].tolist(),
-                   lambda e: text.epoch_sentence(r, e),
-                   "The scrubber under the chart, as a slider you can use with the keys: it steps "
-                   "over the drawn epochs and reads out the losses there.")
         numbers(("Every drawn epoch; each value is taken before that epoch's update.",
-                 text.loss_table(r, bool(v.ov_leak))))
+                 text.loss_table(r, bool(v.ov_leak))),
+                twin=Twin("overfitting.twin", r["table"]["epoch"].tolist(),
+                          lambda e: text.epoch_sentence(r, e),
+                          "The scrubber under the chart, as a slider you can use with the keys: it "
+                          "steps over the drawn epochs and reads out the losses there."))
     return r
 
 

@@ -240,7 +240,6 @@ def test_the_autograd_graph_is_named_from_the_real_graph():
         for node in g.nodes:  # every node of the real graph, in backward()'s order
             at_ = chart.proto.alt.index(node.op, at_) + len(node.op)
         assert 'digraph "autograd graph of the loss"' in chart.proto.spec
-        assert chart.proto.alt in " ".join(c.value for c in at.caption)
 
 
 COLOUR_ONLY = ("yellow diamond", "orange the flattest", "teal the steepest", "green: as",

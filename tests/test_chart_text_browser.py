@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import open_page
 
-from ui.chart_text import TWIN_LABEL
+from ui.chart_text import TABLE_LABEL, TWIN_LABEL
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,7 @@ def test_the_key_chart_is_named_by_its_description(page, app_url):
 
 def test_the_twin_slider_moves_by_keyboard_and_reads_out_the_epoch(page, app_url):
     open_page(page, app_url, "divergence", "lr=0.0001&epochs=50")
+    page.get_by_text(TABLE_LABEL).first.click()  # the twin waits in the chart's numbers box
     twin = page.get_by_role("slider", name=TWIN_LABEL)
     twin.wait_for()
     line = page.get_by_text("before its update: w =", exact=False)

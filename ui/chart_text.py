@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -26,12 +27,27 @@ def described(spec: Mapping[str, Any], description: str) -> dict:
     return {**spec, "description": description}
 
 
-def numbers(*tables: tuple[str, pd.DataFrame], label: str = TABLE_LABEL) -> None:
-    """A closed expander holding each (caption, frame) as a table with named headers.
+@dataclass(frozen=True)
+class Twin:
+    """A scrubber's twin (:func:`scrub_twin`): its widget key, the drawn epochs it steps
+    over, the sentence for an epoch, and its help text."""
+
+    key: str
+    epochs: Sequence[int]
+    sentence: Callable[[int], str]
+    help: str
+
+
+def numbers(*tables: tuple[str, pd.DataFrame], twin: Twin | None = None,
+            label: str = TABLE_LABEL) -> None:
+    """A closed expander holding the chart's scrubber twin (if any), then each (caption,
+    frame) as a table with named headers.
 
     Raises if a column is unnamed: a screen reader reads each cell with its header.
     """
     with st.expander(label, expanded=False, icon=":material/table:"):
+        if twin is not None:
+            scrub_twin(twin.key, twin.epochs, twin.sentence, twin.help)
         for caption, frame in tables:
             unnamed = [c for c in frame.columns if not str(c).strip()]
             if unnamed:

@@ -137,10 +137,9 @@ def scrub_line() -> dict:
             .transform_filter(f"datum.point && datum.epoch <= {SCRUB}")
             .transform_window(rank="row_number()", sort=[alt.SortField("epoch", order="descending")])
             .transform_filter("datum.rank == 1")
-            .transform_calculate(line="'Epoch ' + datum.epoch + ', before its update: w = ' + "
-                                 "datum.w_text + ', b = ' + datum.b_text + ', loss = ' + "
-                                 "datum.loss_text")
-            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold")
+            .transform_calculate(line="'Epoch ' + datum.epoch + ': w = ' + datum.w_text + "
+                                 "', b = ' + datum.b_text + ', loss = ' + datum.loss_text")
+            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold", clip=True)
             .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
     spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
     return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},

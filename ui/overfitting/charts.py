@@ -100,10 +100,10 @@ def _scrub_line() -> dict:
             .transform_filter(f"datum.epoch <= {SCRUB}")
             .transform_joinaggregate(shown="max(epoch)")
             .transform_filter("datum.epoch == datum.shown")
-            .transform_calculate(line="'Epoch ' + datum.epoch + ', before its update: training "
-                                 "loss ' + format(datum.loss, ',.6~g') + ', validation loss ' + "
+            .transform_calculate(line="'Epoch ' + datum.epoch + ': training ' + "
+                                 "format(datum.loss, ',.6~g') + ', validation ' + "
                                  "format(datum.val_loss, ',.6~g')")
-            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold")
+            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold", clip=True)
             .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
     spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
     return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
