@@ -3,8 +3,11 @@
 A chart is canvas or SVG without words: a screen reader announces it as "Vega
 visualization" unless the spec has a ``description`` (Vega sets it as the chart's
 aria-label). Each page builds that sentence from the numbers it draws (``ui/<stem>/text.py``)
-and sets it per rerun, which costs one dict copy. The table in a closed expander under a
-key chart is the same numbers, readable by anyone, downsampled as drawn.
+and sets it per rerun, which costs the server one dict copy. In the browser a changed
+description makes Streamlit rebuild the chart instead of swapping its data, so a heavy chart
+whose data alone follows a frequent click (the loss-surface heatmap) gets a description that
+does not follow that click. The table in a closed expander under a key chart is the same
+numbers, readable by anyone, downsampled as drawn.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def trend(values: Sequence[float], epochs: Sequence[int] | None = None, digits: 
 
 
 def lr_text(lr: float) -> str:
-    """A learning rate as a learner typed it: 0.01, 1e−05."""
+    """A learning rate as a learner reads it: 0.01, 0.0001, 1e−5."""
     return fmt(lr, sig=3, trim=True)
 
 

@@ -5,8 +5,8 @@ current point, arrow, slices, fitted line and residual dots change with every cl
 So each chart is a template (``functools.cache``: a handful of constant specs per
 process, the same for every learner) whose big datasets arrive as ready Arrow bytes
 from the page's ``st.cache_data``, and a rerun only adds a few small rows. A point
-change then sends well under 150 KB and the browser only swaps data, never rebuilds
-the chart.
+change then sends well under 150 KB and the browser only swaps the heatmap's data, never
+rebuilds it (the small charts' descriptions quote the point, so those few are redrawn).
 """
 
 from __future__ import annotations
