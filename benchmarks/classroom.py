@@ -619,7 +619,8 @@ def _rows(r: LoadResult) -> list[tuple[str, tuple[float, ...], str]]:
         ("errors", (float(len(t.errors)),), ""),
         ("red boxes (st.error, warnings)", (float(t.red_boxes),), ""),
         ("server CPU per script run", (r.cpu_per_run,), "s"),
-        ("server RSS peak (idle after warm-up)", (r.rss_peak_mb, r.idle_rss_mb), "MB"),
+        ("server RSS peak (idle after warm-up)",  # 0: not measured (--url)
+         (r.rss_peak_mb or float("nan"), r.idle_rss_mb or float("nan")), "MB"),
         ("script runs (full + fragment)", (float(t.runs_full), float(t.runs_fragment)), ""),
         ("changes / presets / page switches",
          (float(len(t.rerun)), float(t.presets_clicked), float(len(t.page_switch))), ""),
@@ -715,7 +716,7 @@ def summary(results: list[LoadResult], out=sys.stdout) -> None:
     print("\n== summary (s; RSS in MB; '-' where not measured)", file=out)
     cols = ("mode", "N", "run", "first p50/p95", "rerun p50/p95", "worst page p95",
             "CPU/run", "RSS peak", "errors")
-    widths = (10, 4, 24, 16, 16, 30, 9, 10, 8)
+    widths = (10, 4, 28, 16, 16, 30, 9, 10, 8)
     print("".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True)), file=out)
     for r in results:
         t = r.tally
@@ -822,7 +823,7 @@ def main(argv: list[str] | None = None) -> int:
         # (tree, label, replicas, url) for each run of one N and mode.
         runs = [(tree, label, 0, "") for tree, label in trees]
         if args.url:
-            runs = [(trees[0][0], f"{trees[0][1]} at {args.url}", 0, args.url)]
+            runs = [(trees[0][0], args.url, 0, args.url)]
         elif replica_counts:
             runs = [(trees[0][0], f"{k} replica{'s' * (k > 1)}", k, "") for k in replica_counts]
         for n in sessions:
