@@ -3,6 +3,7 @@
 Run:  python benchmarks/classroom.py [--sessions 10,30,60] [--duration 120] [--baseline 2ed6a8c]
       python benchmarks/classroom.py --sessions 5 --duration 20 --no-baseline
       python benchmarks/classroom.py --rev main --sessions 30   # a revision instead of the tree
+      python benchmarks/classroom.py --sessions 30 --fast-path-baseline lean_loop
 
 For each N a fresh server is started (headless, 127.0.0.1, a free port, no file watcher)
 in the app directory, warmed up by one visit to every page (the teacher opening the app),
@@ -38,6 +39,9 @@ Streamlit's message cache (cached_message_hashes / ref_hash) as the browser does
 With a baseline (default 2ed6a8c, main before this round), the same load runs against a
 ``git archive`` of that revision in a temp dir, alternating with the tree under test for
 each N, and every figure is printed for both with the ratio current/baseline.
+With ``--fast-path-baseline PARTS`` the baseline is the same tree with its server started
+under ``THERMO_FAST_PATH=PARTS`` (see thermo_core/compiled.py), e.g. ``lean_loop`` to weigh
+``lean_optim``: current/baseline is then what the parts left out save.
 Timings are noisy on a shared machine: compare ratios from the same session.
 """
 
@@ -165,8 +169,9 @@ def _status_kb(pid: int, key: str) -> int:
 class Server:
     """``streamlit run streamlit_app.py`` in ``app_dir``, always stopped with its group."""
 
-    def __init__(self, app_dir: Path, log_dir: Path) -> None:
+    def __init__(self, app_dir: Path, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.app_dir = app_dir
+        self.env = env or {}
         self.log_path = log_dir / f"server-{os.getpid()}-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen | None = None
         self.port = 0
@@ -183,7 +188,7 @@ class Server:
         self.stop()
 
     def _start(self) -> None:
-        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **self.env)
         for attempt in range(3):
             self.port = free_port()
             log = self.log_path.open("w")
@@ -402,8 +407,9 @@ async def _load(server: Server, pages: list[str], cfg: LoadConfig, result: LoadR
 
 
 def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
-             label: str = "current") -> LoadResult:
-    """Start a server in ``app_dir``, put the class on it, stop it; the figures."""
+             label: str = "current", env: dict[str, str] | None = None) -> LoadResult:
+    """Start a server in ``app_dir`` (``env`` added to its environment), put the class on
+    it, stop it; the figures."""
     cfg = cfg or LoadConfig()
     app_dir = Path(app_dir).resolve()
     pages = read_pages(app_dir)
@@ -411,7 +417,7 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
         pages = [p for p in pages if p in cfg.only]
     result = LoadResult(label, cfg, pages, Tally())
     with tempfile.TemporaryDirectory(prefix="classroom-logs-") as logs, \
-            Server(app_dir, Path(logs)) as server:
+            Server(app_dir, Path(logs), env) as server:
         try:
             asyncio.run(_load(server, pages, cfg, result))
         finally:
@@ -537,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="load only --app-dir")
     ap.add_argument("--rev", help="load a git archive of this revision (e.g. main) instead of "
                     "--app-dir's working tree")
+    ap.add_argument("--fast-path-baseline", metavar="PARTS",
+                    help="baseline: the same tree with THERMO_FAST_PATH=PARTS (e.g. lean_loop: "
+                    "lean_optim off) instead of a git revision")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     sessions = [int(x) for x in args.sessions.split(",") if x.strip()]
@@ -547,24 +556,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     results: list[LoadResult] = []
     with contextlib.ExitStack() as stack:
-        trees = [(app_dir, "current")]
-        if args.rev or not args.no_baseline:
+        trees: list[tuple[Path, str, dict[str, str]]] = [(app_dir, "current", {})]
+        git_baseline = not (args.no_baseline or args.fast_path_baseline)
+        if args.rev or git_baseline:
             repo = Path(subprocess.run(
                 ["git", "-C", str(app_dir), "rev-parse", "--show-toplevel"],
                 capture_output=True, text=True, check=True, timeout=30).stdout.strip())
         if args.rev:
             rev_dir, short = stack.enter_context(archived_tree(repo, args.rev))
-            trees = [(rev_dir, f"current {args.rev} {short}")]
-        if not args.no_baseline:
+            trees = [(rev_dir, f"current {args.rev} {short}", {})]
+        if git_baseline:
             base_dir, short = stack.enter_context(archived_tree(repo, args.baseline))
-            trees.insert(0, (base_dir, f"baseline {short}"))
+            trees.insert(0, (base_dir, f"baseline {short}", {}))
+        elif args.fast_path_baseline:
+            parts = args.fast_path_baseline
+            tree, label, _ = trees[0]
+            trees = [(tree, f"baseline fast={parts}", {"THERMO_FAST_PATH": parts}),
+                     (tree, label, {"THERMO_FAST_PATH": "1"})]
         for n in sessions:
-            for tree, label in trees:
+            for tree, label, env in trees:
                 only = tuple(x for x in args.pages.split(",") if x.strip())
                 cfg = LoadConfig(n, args.duration, args.ramp, args.think, args.p_move,
                                  args.p_preset, args.timeout, args.seed, only)
                 print(f"running {label}: N = {n} for {args.duration:.0f} s ...", flush=True)
-                results.append(run_load(tree, cfg, label))
+                results.append(run_load(tree, cfg, label, env))
             report([r for r in results if r.config.sessions == n])
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 1 if any(r.tally.errors for r in results) else 0
