@@ -158,3 +158,17 @@ def test_the_switch_turns_lean_optim_and_its_fused_kernels_off(monkeypatch):
     assert not tc.training.make_optimizer("Adam", p, 0.1, {}).defaults["fused"]
     monkeypatch.setattr(compiled, "ENABLED", frozenset(compiled.PARTS))
     assert tc.training.make_optimizer("Adam", p, 0.1, {}).defaults["fused"]
+
+
+def test_a_failing_plan_runs_the_book_loop_too(monkeypatch):
+    """What a torch release renaming an optimizer's defaults would do to ``lean_optim.plan``."""
+    t_u, t_c = tc.load_readings()
+    book = train(t_u, t_c, optimizer="NAdam", lr=0.1, epochs=50, book_loop=True)
+
+    def broken(name, opt):
+        raise KeyError("momentum_decay")
+
+    monkeypatch.setattr(lean_optim, "plan", broken)
+    fell_back = train(t_u, t_c, optimizer="NAdam", lr=0.1, epochs=50)
+    assert fell_back.settings["engine"] == "book"
+    assert fell_back.history.equals(book.history) and torch.equal(fell_back.params, book.params)

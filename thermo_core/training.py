@@ -292,10 +292,10 @@ def _train(t_u: Tensor, t_c: Tensor, *, optimizer: str, lr: float, epochs: int,
                 p.grad = torch.mv(grad_map, r)
                 return (r * r).mean()
 
-    lean = lean_optim.plan(optimizer, opt) if fast and not plateau else None
-    engine = "book"
-    if lean is not None:
-        try:
+    lean, engine = None, "book"
+    try:
+        lean = lean_optim.plan(optimizer, opt) if fast and not plateau else None
+        if lean is not None:
             code, hyper, keys = lean
             state = lean_optim.new_state(keys, p)
             fused = lean_optim.fused_lists(code, p, state)
@@ -304,10 +304,10 @@ def _train(t_u: Tensor, t_c: Tensor, *, optimizer: str, lr: float, epochs: int,
             marks = [i + 1 in record for i in range(epochs)]
             lrs = [float(lr)] * epochs if sched is None else _scheduled_rates(driver, sched,
                                                                               epochs)
-        except Exception as exc:
-            raise _FastPathFailed from exc
-        if lr_hist is not None:
-            lr_hist.copy_(torch.tensor(lrs, dtype=torch.float64))
+    except Exception as exc:
+        raise _FastPathFailed from exc
+    if lean is not None and lr_hist is not None:
+        lr_hist.copy_(torch.tensor(lrs, dtype=torch.float64))
     diverged_at: int | None = None
     done = 0
     with compiled.running():
