@@ -11,8 +11,9 @@ them), and their tests compare results with ``torch.equal``.
 The fast path has two parts, each used by one training module: ``lean_loop`` (the
 overfitting page's ``train_model``) and ``lean_optim`` (``tc.train``'s optimizers, with the
 fused kernels it replays, and ``descend_many``). ``THERMO_FAST_PATH``, read once at import,
-says which run: unset or "1" both, "0" neither (every run takes the book's loop with the
-real ``torch.optim`` classes), or part names separated by commas ("lean_loop").
+says which run: unset or "1" both, "0" neither (every training takes the book's loop with
+the real ``torch.optim`` classes, the sweep runs uncompiled), or part names separated by
+commas ("lean_loop").
 
 Where TorchScript cannot compile a loop, the loop runs as plain Python (logged once); where
 a fast path raises while running, its training module logs it and runs the book's loop.

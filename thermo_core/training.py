@@ -409,8 +409,10 @@ def descend_many(
     All R runs advance together as an [R, 2] parameter tensor with the closed-form gradient,
     so a 60-rate sweep costs about one Python loop of ``epochs`` steps, not 60. Each run
     follows the same update as ``train(optimizer="manual")``; the sums are formed in another
-    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are not stopped at divergence:
-    their losses simply stay inf or nan.
+    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are
+    not stopped at divergence: their losses simply stay inf or nan. The epochs run compiled
+    while ``lean_optim``'s part of the fast path is on, else (or if that fails, logged) as
+    plain Python, with the same numbers; ``ManyRuns.engine`` says which.
     """
     rates = [float(v) for v in lrs]
     if not rates:
