@@ -6,6 +6,7 @@ Run:  python benchmarks/classroom.py [--sessions 10,30,60] [--duration 120] [--b
       python benchmarks/classroom.py --harsh --sessions 30 --no-baseline   # harsh class only
       python benchmarks/classroom.py --harsh --sessions 60 --replicas 1,2  # through serve.sh
       python benchmarks/classroom.py --harsh --sessions 30 --url http://127.0.0.1:8501
+      python benchmarks/classroom.py --sessions 30 --fast-path-baseline lean_loop
 
 For each N a fresh server is started (headless, 127.0.0.1, a free port, no file watcher)
 in the app directory, warmed up by one visit to every page (the teacher opening the app),
@@ -59,6 +60,9 @@ Streamlit's message cache (cached_message_hashes / ref_hash) as the browser does
 With a baseline (default 2ed6a8c, main before this round), the same load runs against a
 ``git archive`` of that revision in a temp dir, alternating with the tree under test for
 each N, and every figure is printed for both with the ratio current/baseline.
+With ``--fast-path-baseline PARTS`` the baseline is the same tree with its server started
+under ``THERMO_FAST_PATH=PARTS`` (see thermo_core/compiled.py), e.g. ``lean_loop`` to weigh
+``lean_optim``: current/baseline is then what the parts left out save.
 Timings are noisy on a shared machine: compare ratios from the same session.
 """
 
@@ -219,8 +223,9 @@ class Server:
     host = "127.0.0.1"
     sticky = False
 
-    def __init__(self, app_dir: Path, log_dir: Path) -> None:
+    def __init__(self, app_dir: Path, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.app_dir = app_dir
+        self.env = env or {}
         self.log_path = log_dir / f"server-{os.getpid()}-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen | None = None
         self.port = 0
@@ -241,7 +246,7 @@ class Server:
         self.stop()
 
     def _start(self) -> None:
-        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **self.env)
         for attempt in range(3):
             self.port = free_port()
             log = self.log_path.open("w")
@@ -568,12 +573,14 @@ async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadR
 
 
 def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
-             label: str = "current", replicas: int = 0, url: str = "") -> LoadResult:
+             label: str = "current", replicas: int = 0, url: str = "",
+             env: dict[str, str] | None = None) -> LoadResult:
     """Put the class on a server and return the figures.
 
-    The server is ``streamlit run`` in ``app_dir`` (default), ``scripts/serve.sh`` with
-    ``replicas`` servers behind HAProxy, or the one already running at ``url``; the ones
-    started here are stopped at the end. ``app_dir`` also names the pages to visit.
+    The server is ``streamlit run`` in ``app_dir`` (default, ``env`` added to its
+    environment), ``scripts/serve.sh`` with ``replicas`` servers behind HAProxy, or the one
+    already running at ``url``; the ones started here are stopped at the end. ``app_dir``
+    also names the pages to visit.
     """
     cfg = cfg or LoadConfig()
     app_dir = Path(app_dir).resolve()
@@ -589,7 +596,7 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
         elif replicas:
             server = stack.enter_context(ServeSh(app_dir, Path(logs), replicas))
         else:
-            server = stack.enter_context(Server(app_dir, Path(logs)))
+            server = stack.enter_context(Server(app_dir, Path(logs), env))
         try:
             asyncio.run(_load(server, pages, cfg, result))
         finally:
@@ -791,6 +798,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicas", default="",
                     help="comma-separated replica counts, e.g. 1,2: each run goes through "
                     "scripts/serve.sh --replicas k (no baseline); prints rerun p95 last/first")
+    ap.add_argument("--fast-path-baseline", metavar="PARTS",
+                    help="baseline: the same tree with THERMO_FAST_PATH=PARTS (e.g. lean_loop: "
+                    "lean_optim off) instead of a git revision")
     args = ap.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or set(modes) - {"realistic", "harsh"}:
@@ -809,23 +819,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     results: list[LoadResult] = []
     with contextlib.ExitStack() as stack:
-        trees = [(app_dir, "current")]
-        if args.rev or not args.no_baseline:
+        trees: list[tuple[Path, str, dict[str, str]]] = [(app_dir, "current", {})]
+        git_baseline = not (args.no_baseline or args.fast_path_baseline)
+        if args.rev or git_baseline:
             repo = Path(subprocess.run(
                 ["git", "-C", str(app_dir), "rev-parse", "--show-toplevel"],
                 capture_output=True, text=True, check=True, timeout=30).stdout.strip())
         if args.rev:
             rev_dir, short = stack.enter_context(archived_tree(repo, args.rev))
-            trees = [(rev_dir, f"current {args.rev} {short}")]
-        if not args.no_baseline:
+            trees = [(rev_dir, f"current {args.rev} {short}", {})]
+        if git_baseline:
             base_dir, short = stack.enter_context(archived_tree(repo, args.baseline))
-            trees.insert(0, (base_dir, f"baseline {short}"))
-        # (tree, label, replicas, url) for each run of one N and mode.
-        runs = [(tree, label, 0, "") for tree, label in trees]
+            trees.insert(0, (base_dir, f"baseline {short}", {}))
+        elif args.fast_path_baseline:
+            parts = args.fast_path_baseline
+            tree, label, _ = trees[0]
+            trees = [(tree, f"baseline fast={parts}", {"THERMO_FAST_PATH": parts}),
+                     (tree, label, {"THERMO_FAST_PATH": "1"})]
+        # (tree, label, env, replicas, url) for each run of one N and mode.
+        runs = [(tree, label, env, 0, "") for tree, label, env in trees]
         if args.url:
-            runs = [(trees[0][0], args.url, 0, args.url)]
+            runs = [(trees[0][0], args.url, {}, 0, args.url)]
         elif replica_counts:
-            runs = [(trees[0][0], f"{k} replica{'s' * (k > 1)}", k, "") for k in replica_counts]
+            runs = [(trees[0][0], f"{k} replica{'s' * (k > 1)}", {}, k, "")
+                    for k in replica_counts]
         for n in sessions:
             for mode in modes:
                 harsh = mode == "harsh"
@@ -834,10 +851,11 @@ def main(argv: list[str] | None = None) -> int:
                                  args.p_move, 0.0 if harsh else args.p_preset, args.timeout,
                                  args.seed, only, harsh=harsh)
                 done = len(results)
-                for tree, label, replicas, url in runs:
+                for tree, label, env, replicas, url in runs:
                     print(f"running {label}: N = {n}, {mode}, for {args.duration:.0f} s ...",
                           flush=True)
-                    results.append(run_load(tree, cfg, label, replicas=replicas, url=url))
+                    results.append(run_load(tree, cfg, label, replicas=replicas, url=url,
+                                            env=env))
                 report(results[done:])
     summary(results)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -11,6 +11,7 @@ from reference import T_U32, grad64, hessian_eigs64, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 
 # The book's printed output (dlwpt-code p1ch5/1_parameter_estimation.ipynb, In [17] and In [21]).
@@ -199,7 +200,7 @@ def test_bad_schedule_settings_are_clear_errors(data):
 
 # ---- the clipped path --------------------------------------------------------------------
 def test_clip_path_keeps_axes_in_the_window_and_says_where_it_went(data):
-    win = tc.landscape.surface_window("none")
+    win = ls.surface_window("none")
     run = dv.run_lesson("none", 1e-2, 100).run
     path = dv.clip_path(run.history["w"], run.history["b"], win.w_range, win.b_range)
     f = path.frame

@@ -17,13 +17,12 @@ import pytest
 from conftest import run_page
 from reference import fd_numpy, grad64, mean_x2, mse64, run_printed
 
-import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import parse
 from ui.finite_differences.code import PRINTED, script
 
 PAGE = "pages/finite_differences.py"
 EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
-FD = tc.finite_differences
 
 
 # --- reading the page ------------------------------------------------------------------

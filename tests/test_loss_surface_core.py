@@ -208,12 +208,6 @@ def test_penalty_curves_and_residual_penalties():
     assert dots["slope"].tolist() == pytest.approx([2 * r for r in dots["r"]])
 
 
-def test_old_name_is_the_same_module():
-    import thermo_core.landscape as old
-
-    assert tc.landscape is ls and old is ls and tc.lessons.loss_surface is ls
-
-
 def test_slice_span_follows_a_point_outside_the_default_span():
     raw = ls.surface_window("none")
     assert raw.slice_span("w", 1.0) == (-1.0, 3.0)  # the default span while it holds the point

@@ -18,6 +18,7 @@ import torch
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
+from thermo_core.lessons.finite_differences import spacing
 from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
 from thermo_core.numbers import fmt
 
@@ -132,7 +133,7 @@ def steps() -> tuple[Step, ...]:
             for label in ("SGD", "Adam")}
     line_nodes, quad_nodes, dw2 = _graph_sizes()
     loss0 = float(tc.mse_loss(tc.model(_readings()[0], 1.0, 0.0), _readings()[1]))
-    ulp0 = tc.finite_differences.spacing(loss0, "float32")
+    ulp0 = spacing(loss0, "float32")
     cond = {m: tc.curvature(tc.normalize(_readings()[0].double(), m)).condition_number
             for m in tc.NORMALIZATIONS}
     book_fit = _held_out_fit("book")

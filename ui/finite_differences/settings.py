@@ -8,11 +8,11 @@ generated from the numbers the page shows for those settings.
 from __future__ import annotations
 
 import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
 from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.page import Preset
 
-FD = tc.finite_differences
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
 _T_U, _T_C = tc.load_readings()
 

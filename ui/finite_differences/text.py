@@ -10,10 +10,8 @@ import math
 
 import pandas as pd
 
-import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
-
-FD = tc.finite_differences
 
 
 def exact(x: float) -> str:
