@@ -142,3 +142,17 @@ def test_no_sidebar_navigation_option_when_navigation_is_hidden():
     if 'position="hidden"' not in app:
         pytest.skip("the app shows Streamlit's own page list")
     assert "client.showSidebarNavigation" not in _config_options()
+
+
+def _commands(text: str) -> list[str]:
+    """The non-blank, non-comment lines of a shell script or code block."""
+    return [s for s in (line.strip() for line in text.splitlines()) if s and not s.startswith("#")]
+
+
+def test_ci_runs_the_readme_test_command_then_the_cloud_check():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Test it", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    ci = _commands((ROOT / ".ci" / "run").read_text())
+    (test_command,) = _commands(block)
+    assert test_command in ci
+    assert ci.index(test_command) < ci.index("bash scripts/cloud_check.sh")
