@@ -8,6 +8,7 @@ chromium`` downloads (macOS, or Linux without root).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ SYSTEM_NAMES = ("chromium", "chromium-browser")  # on PATH: Homebrew, other dist
 def system_chromium() -> str | None:
     """A Chromium installed by the system's package manager, if any."""
     for path in SYSTEM_PATHS:
-        if Path(path).exists():
+        if os.access(path, os.X_OK):
             return path
     for name in SYSTEM_NAMES:
         found = shutil.which(name)
