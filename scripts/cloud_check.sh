@@ -35,16 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The local +cpu wheel is found through this machine's pip settings, so before they go.
-mkdir -p "$WORK/standin" "$WORK/extra" "$WORK/no-config"
-TORCH_PIN="$(sed -n 's/^torch==\([0-9.]*\).*/\1/p' requirements.txt)"
-TORCH_WHEEL="$("$PYTHON" scripts/standin_index.py find "$TORCH_PIN")"
-
-# From here on: no PIP_* or UV_* variable, no pip config file, no user or system uv.toml.
-# uv still reads the clone's own pyproject.toml, as Cloud's uv would.
-for var in $(compgen -e | grep -E '^(PIP|UV)_' || true); do unset "$var"; done
-export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
-export XDG_CONFIG_HOME="$WORK/no-config" XDG_CONFIG_DIRS="$WORK/no-config"
+command -v uv > /dev/null || { echo "FAIL: uv is missing: pip install -r requirements-dev.txt" >&2; exit 1; }
 
 echo "== cloud check: clean clone of $(git rev-parse --short HEAD)"
 git clone -q --no-local "$REPO" "$WORK/app"
@@ -55,11 +46,22 @@ for f in uv.lock Pipfile environment.yml environment.yaml; do
   fi
 done
 
-"$PYTHON" scripts/wheel_check.py --requirements "$WORK/app/requirements.txt"
+# The local +cpu wheel is found through this machine's pip settings, so before they go.
+mkdir -p "$WORK/standin" "$WORK/extra" "$WORK/no-config"
+TORCH_PIN="$(sed -n 's/^torch==\([0-9.]*\).*/\1/p' "$WORK/app/requirements.txt")"
+TORCH_WHEEL="$("$PYTHON" "$WORK/app/scripts/standin_index.py" find "$TORCH_PIN")"
+
+# From here on: no PIP_* or UV_* variable, no pip config file, no user or system uv.toml.
+# uv still reads the clone's own pyproject.toml, as Cloud's uv would.
+for var in $(compgen -e | grep -E '^(PIP|UV)_' || true); do unset "$var"; done
+export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+export XDG_CONFIG_HOME="$WORK/no-config" XDG_CONFIG_DIRS="$WORK/no-config"
+
+"$PYTHON" "$WORK/app/scripts/wheel_check.py" --requirements "$WORK/app/requirements.txt"
 
 echo "== cloud check: stand-in for PyTorch's CPU index"
 "$PYTHON" -m pip download -q --no-deps --only-binary=:all: -d "$WORK/extra" "numpy==$STANDIN_NUMPY"
-"$PYTHON" scripts/standin_index.py build "$WORK/standin" "$TORCH_WHEEL" "$WORK"/extra/numpy-*.whl
+"$PYTHON" "$WORK/app/scripts/standin_index.py" build "$WORK/standin" "$TORCH_WHEEL" "$WORK"/extra/numpy-*.whl
 PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$PYTHON" -m http.server --bind 127.0.0.1 --directory "$WORK/standin" "$PORT" \
   > "$WORK/http.log" 2>&1 &
@@ -84,7 +86,7 @@ sed "s#^--find-links .*#--extra-index-url $STANDIN#" "$WORK/requirements.txt" \
   > "$WORK/requirements-index.txt"
 if (cd "$WORK/app" && uv pip install --dry-run --no-python-downloads --python "$PYTHON" \
       --target "$WORK/dry" -r "$WORK/requirements-index.txt") > "$WORK/control.log" 2>&1 \
-   && grep -q "numpy==$(sed -n 's/^numpy==//p' requirements.txt)\$" "$WORK/control.log"; then
+   && grep -q "numpy==$(sed -n 's/^numpy==//p' "$WORK/app/requirements.txt")\$" "$WORK/control.log"; then
   echo "FAIL: with the stand-in as an extra index, uv still took the pinned numpy from PyPI:" \
     "the stand-in no longer plays the CPU index" >&2
   exit 1
@@ -118,7 +120,7 @@ start=$(date +%s)
 uv venv -q --no-python-downloads --python "$PYTHON" "$WORK/uv-venv"
 UVPY="$WORK/uv-venv/bin/python"
 (cd "$WORK/app" && uv pip install -q --python "$UVPY" -r "$WORK/requirements.txt")
-echo "installed in $(( $(date +%s) - start )) s"
+echo "installed in $(( $(date +%s) - start )) s, venv $(du -sh "$WORK/uv-venv" | cut -f1)"
 verify uv "$UVPY"
 
 echo "== cloud check: pip (Cloud's fallback) into a fresh venv"
