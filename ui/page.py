@@ -39,11 +39,14 @@ def start(stem: str) -> PageInfo:
     configure_gil_switching()  # once per process: see thermo_core.runtime
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
+    controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
     step = tour.follow(stem)
     render_sidebar(info)
     style()
     st.title(info.title)
     st.markdown(f"**{info.takeaway}**")
+    if step is None:
+        tour.notices()
     _run.tour_slot = st.container() if step is not None else None
     return info
 
