@@ -1,5 +1,9 @@
 """Presenter mode (``?present=1``): for a projector, less prose and bigger chart text.
 
+A projected page shows its takeaway, its controls and its key chart: explanatory prose
+(:func:`ui.page.prose`), captions, "Go deeper" sections and the code panel are left out
+(the speaker says them).
+
 This is TensorFlow Playground's ``hideText`` idea. The flag is kept in session state so
 that it survives moving between pages, and written back to each page's URL so the
 link in the address bar still opens presenter mode; ``present=0`` turns it off.
@@ -27,10 +31,12 @@ def presenting() -> bool:
 
 
 def style() -> None:
-    """Enlarge chart and body text when presenting."""
+    """Enlarge chart and body text when presenting, and hide the main area's captions
+    (pages write them with ``st.caption``; the sidebar leaves its own out)."""
     if presenting():
         st.html(
             "<style>.vega-embed text{font-size:15px !important}"
             "[data-testid='stMarkdownContainer'] p{font-size:1.2rem}"
-            "[data-testid='stMetricValue']{font-size:2.4rem}</style>"
+            "[data-testid='stMetricValue']{font-size:2.4rem}"
+            "[data-testid='stMain'] [data-testid='stCaptionContainer']{display:none}</style>"
         )
