@@ -94,13 +94,6 @@ def _raw_run(v: Mapping[str, Any], lr: float | None = None) -> tc.Run:
                          float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0))).run
 
 
-def _tamed(v: Mapping[str, Any]) -> bool:
-    if v.get("norm") != "none" or v.get("schedule", "constant") != "constant":
-        return False
-    run = _raw_run(v)
-    return run.diverged_at is None and run.final_loss < float(run.history["loss"].iloc[0])
-
-
 @lru_cache(maxsize=64)
 def _reached(label: str, mode: str, lr: float, epochs: int) -> int | None:
     """First epoch within 1% of the best loss for a catalogue optimizer (None = never)."""
