@@ -53,3 +53,10 @@ def test_numbers_the_guide_quotes_are_the_apps():
     }
     for quote in quotes:
         assert quote in GUIDE, quote
+
+
+def test_the_guide_reads_the_best_line_backwards_as_the_app_does():
+    from reference import lstsq64
+
+    w, b = lstsq64()
+    assert f"t_u ≈ {1 / w:.3f}·t_c + {-b / w:.2f}" in GUIDE

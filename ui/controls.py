@@ -195,7 +195,9 @@ def claim(page: str, controls: Sequence[Control]) -> None:
     Two pages may declare one key with one meaning (the loss surface's and the divergence
     page's ``norm``), but one page's choice must never silently change another page's
     lesson. So on arriving at ``page`` such a control holds its default, or the value of
-    the link that opened the page; within a page, settings persist as usual.
+    the link that opened the page; within a page, settings persist as usual. What does
+    follow the learner across pages is chosen on purpose and lives elsewhere: presenter
+    mode (:mod:`ui.presenter`) and the guided tour (:mod:`ui.tour`).
     """
     owners = st.session_state.setdefault(_OWNER, {})
     memo = _memo()
