@@ -197,3 +197,15 @@ def test_step_numbers_are_the_computations():
     rate = step4.solve["lr"]
     assert f"is {crit:.2g}." in step4.text and f"{rate / crit:.3g}× the critical" in step4.task
     assert f"by {abs(1 - rate * lam_max):.4g}, so" in step4.explain
+
+
+def test_resuming_keeps_the_learners_progress_on_the_step():
+    step = STEPS[1]
+    at = stay(run_page("pages/home.py", {"tour": TOUR, "step": "2"}))
+    for key, value in step.solve.items():
+        _widget(at, key).set_value(value)
+    stay(at.run())
+    at.query_params.clear()
+    at.switch_page("pages/autograd.py").run()
+    stay(at.button(key="tour.resume").click().run())
+    assert [s for s in at.success if step.task in s.value], "the task done before leaving"

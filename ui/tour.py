@@ -60,7 +60,6 @@ def start() -> None:
 def resume() -> None:
     """Go back to the step the learner left (a button callback)."""
     st.session_state[STATE] = st.session_state.pop(PAUSED)
-    st.session_state.pop(_SET_UP, None)
 
 
 def forget() -> None:
@@ -102,14 +101,18 @@ def follow(stem: str) -> Step | None:
     """
     given = (st.query_params.get("tour"), st.query_params.get("step"))
     from_link = given[0] == TOUR and given != st.session_state.get(_URL)
+    if from_link:  # a tour link always starts its step afresh
+        st.session_state.pop(_SET_UP, None)
     number = active_step()
     seen = st.session_state.get(_SEEN)  # (step, page) of the last run in the tour
     if (number is not None and not from_link and seen is not None and seen[0] == number
             and seen[1] != stem and steps()[number - 1].page == seen[1]):
-        st.session_state[PAUSED] = number
-        for key in (STATE, _SET_UP):
-            st.session_state.pop(key, None)
+        st.session_state[PAUSED] = number  # the step page keeps the learner's progress
+        st.session_state.pop(STATE, None)
         number = None
+    if number is not None:
+        for key in (PAUSED, FINISHED):
+            st.session_state.pop(key, None)
     _set_url(number)
     if number is None:
         st.session_state.pop(_SEEN, None)
