@@ -35,17 +35,14 @@ NUMBER = re.compile(
 # A pattern names the number in its context; the number itself is removed before checking.
 NOT_QUANTITIES: tuple[tuple[str, str], ...] = (
     (r"[Cc]hapter [0-9]+", "the book's chapter numbers"),
-    (r"step [0-9]+ of [0-9]+", "the tour's own step counter"),
     (r"about (?:7|16) (?:significant )?digits", "what float32/float64 keep: a fact of IEEE 754"),
     (r"(?:7|16) digits", "what float32/float64 keep: a fact of IEEE 754"),
     (r"1/11", "the mean's weight 1/n for the book's 11 readings"),
     (r"2/λ", "the formula of the critical rate"),
-    (r"1 − lr", "the formula of the per-direction factor |1 − lr·λ|"),
     (r"slope 1\b", "a log-log slope: the order of the method"),
     (r"/ 2\b", "the truncation formula f''·δ/2"),
     (r"within 1 ?%", "the page's stated closeness criterion, a definition"),
     (r"index [0-9]+", "a reading's position in the book's list"),
-    (r"[0-9]+-unit", "the network's width, named in the model's description"),
     (r"MSE of your line is below [0-9.]+", "tour step 1's goal, set by the task, not computed"),
 )
 

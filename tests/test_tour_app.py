@@ -209,3 +209,21 @@ def test_resuming_keeps_the_learners_progress_on_the_step():
     at.switch_page("pages/autograd.py").run()
     stay(at.button(key="tour.resume").click().run())
     assert [s for s in at.success if step.task in s.value], "the task done before leaving"
+
+
+def test_step_6_claim_plain_sgd_on_raw_readings_never_gets_near():
+    """Full-batch gradient descent in float64 at the page's raw default rate and epochs."""
+    from reference import T_C, T_U32, grad64, lstsq64, mse64
+
+    from ui.tour_steps import RACE, page_values
+
+    v = page_values("optimizers", RACE)
+    lr, epochs = float(v["opt_sgd_lr"]), int(v["opt_epochs"])
+    best = mse64(*lstsq64())
+    w, b, near = 1.0, 0.0, False
+    for _ in range(epochs):
+        gw, gb = grad64(w, b, T_U32, T_C)
+        w, b = w - lr * gw, b - lr * gb
+        near = near or mse64(w, b) <= 1.01 * best
+    assert not near
+    assert "never gets near the best loss" in STEPS[5].text
