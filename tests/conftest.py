@@ -247,6 +247,20 @@ def run_page(page_path: str, query: dict[str, str | list[str]] | None = None, ti
     return at
 
 
+def stay(at):
+    """Make the page the last run ended on the page later runs request, as a browser does.
+
+    AppTest keeps requesting the page given to ``at.switch_page`` on every run, even after
+    the script itself moved elsewhere with ``st.switch_page`` (the guided tour does); a
+    browser stays on the page it was moved to. Returns ``at``.
+    """
+    from ui.catalog import PAGES
+
+    [title] = [t.value for t in at.title] or [None]
+    stem = next(p.stem for p in PAGES if p.title == title)
+    return at.switch_page(f"pages/{stem}.py")
+
+
 def metric_value(at, label: str) -> str:
     """The displayed value of the st.metric with this label."""
     found = [m for m in at.metric if m.label == label]
