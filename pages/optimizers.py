@@ -15,7 +15,7 @@ from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.optimizers import charts, text
 from ui.optimizers.code import script
-from ui.optimizers.runs import inside_at, race
+from ui.optimizers.runs import critical_lr, inside_at, race
 from ui.optimizers.settings import (
     AT,
     IDS,
@@ -160,7 +160,7 @@ def _section_inside(values: controls.Values) -> None:
 def _section_deeper(values: controls.Values) -> None:
     with page.go_deeper("what each optimizer does here"):
         st.markdown(text.full_batch(len(tc.load_readings()[0])))
-        critical = tc.critical_lr(tc.normalize(tc.load_readings()[0], values.opt_norm))
+        critical = critical_lr(values.opt_norm)
         for oid in values.opts:
             args = run_args(oid, values)
             d, first = race(*args), inside_at(args, 1)

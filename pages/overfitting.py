@@ -94,7 +94,7 @@ def _section_more_data(v: Values, r: dict) -> None:
     st.markdown(
         f"With {v.ov_extra} extra readings ({r['n_train']} training points) the model ends at "
         f"validation loss **{r['final_val']}** and **{r['final_holdout']}** on {HOLDOUT} fresh "
-        f"readings; on the 9 book readings alone it was **{base['final_val']}** and "
+        f"readings; on the {len(r['train_idx'])} book readings alone it was **{base['final_val']}** and "
         f"**{base['final_holdout']}**. Readings everywhere leave a big model no gaps to "
         "wiggle through.")
 

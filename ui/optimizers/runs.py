@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import thermo_core as tc
 from thermo_core.lessons import optimizers as op
 
 DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch, then spaced
@@ -49,3 +50,8 @@ def inside_at(args: tuple, at: int) -> dict:
     """:func:`inside` for a race's ``run_args`` tuple, at epoch ``at`` (capped at its length)."""
     label, mode, lr, epochs, momentum, beta1, beta2 = args
     return inside(label, mode, lr, momentum, beta1, beta2, min(at, epochs))
+
+
+def critical_lr(mode: str) -> float:
+    """2/λ_max of the loss on ``mode``'s inputs: plain SGD diverges above it."""
+    return tc.critical_lr(tc.normalize(tc.load_readings()[0], mode))

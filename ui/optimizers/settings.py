@@ -15,7 +15,7 @@ from thermo_core.lessons.optimizers import CATALOGUE
 from thermo_core.numbers import fmt
 from ui.controls import Control, Values
 from ui.optimizers import text
-from ui.optimizers.runs import race
+from ui.optimizers.runs import critical_lr, race
 from ui.page import Preset
 
 IDS: dict[str, str] = {
@@ -138,14 +138,9 @@ def _run(oid: str, v: Values) -> dict:
     return race(*run_args(oid, v))
 
 
-def _critical(mode: str) -> float:
-    """2/λ_max of the loss on ``mode``'s inputs: SGD diverges above it."""
-    return tc.critical_lr(tc.normalize(tc.load_readings()[0], mode))
-
-
 def _lesson(v: Values) -> str:
     return text.lesson(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                       _critical(v.opt_norm))
+                       critical_lr(v.opt_norm))
 
 
 def _normalized(v: Values) -> str:
@@ -155,7 +150,7 @@ def _normalized(v: Values) -> str:
 
 def _too_big(v: Values) -> str:
     return text.too_big(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                        _critical(v.opt_norm))
+                        critical_lr(v.opt_norm))
 
 
 PRESETS = (

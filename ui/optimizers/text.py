@@ -117,13 +117,14 @@ FULL_BATCH = (
     "sees the whole data set, so this is full-batch gradient descent, with no random subset. "
     "The \"stochastic\" in SGD's name is for training on random mini-batches, which this page "
     "never does: `torch.optim.SGD` steps with whatever gradient it is given. Its `momentum` "
-    "is 0 unless you pass one, and with momentum 0 it is plain gradient descent: the SGD row."
+    "is {m} unless you pass one, and with momentum {m} it is plain gradient descent: the SGD "
+    "row."
 )
 
 
 def full_batch(n_readings: int) -> str:
     """The chapter notes' two slips about SGD, put right (see the page's Go deeper)."""
-    return FULL_BATCH.format(n=n_readings)
+    return FULL_BATCH.format(n=n_readings, m=fmt(torch_default("SGD", "momentum"), 0))
 
 
 def _ratio(a: float, b: float) -> str:

@@ -139,7 +139,7 @@ PRESETS = (
            help="Chapter 6's network widened and trained hard: " + text.given(_BIG)),
     Preset(f"{text.BEYOND}: more data tames it", _MORE,
            lambda v: text.more_data(_result(v), int(v.ov_extra)),
-           help="The same big net: " + text.given(_MORE)),
+           help="Chapter 6's network widened, with more data: " + text.given(_MORE)),
     Preset(f"{text.BEYOND}: degree 10 polynomial", _POLY, _says(text.polynomial),
            help="Chapter 5's exercise adds t_u²; this goes further: " + text.given(_POLY)),
 )
