@@ -106,7 +106,9 @@ def _section_results(values: controls.Values) -> None:
             "diverged": "—" if row["diverged_at"] is None else f"at {row['diverged_at']}",
         })
         given.append((IDS[oid], d["settings"]))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={name: st.column_config.Column(help=tip)
+                                for name, tip in text.COLUMN_HELP.items()})
     st.caption(text.results_caption(op.best_point(values.opt_norm)[2], values.opt_norm,
                                     int(values.opt_epochs), given, LBFGS_EPOCHS))
     if {"momentum", "adam"} <= set(values.opts):
@@ -150,11 +152,6 @@ def _section_inside(values: controls.Values) -> None:
                              f"the step in b, gradient ratio {fmt(abs(gw / gb), sig=3)}×")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * len(rows) + 38)
     st.markdown(f"After epoch {at}: " + "; ".join(lines) + "." if lines else "")
-    page.prose(
-        "SGD steps by lr × gradient, so w (its gradient is large because t_u is) moves far "
-        "more than b. Adam divides exp_avg by √exp_avg_sq: the gradient's size cancels and "
-        "each parameter moves by about lr, whatever its input's scale."
-    )
 
 
 def _section_deeper(values: controls.Values) -> None:

@@ -61,7 +61,8 @@ def _section_run(v: Values, chart_col) -> dict:
     r = lesson(**run_settings(v))
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
-                "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
+                "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}",
+                "side": "left" if r["best_epoch"] <= r["epochs"] / 2 else "right"}
         st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
                                                 bool(v.ov_extra)),
                            width="stretch", key="overfitting.chart")

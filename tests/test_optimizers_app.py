@@ -263,13 +263,15 @@ def test_default_race_explains_momentum_winning_and_what_adam_buys():
     both."""
     at = run_page(PAGE)
     table = _table(at)
-    [para] = [m.value for m in at.markdown if m.value.startswith("On raw t_u, SGD + momentum")]
+    [para] = [m.value for m in at.markdown if m.value.startswith("SGD + momentum beats Adam")]
     mom, adam = table["SGD + momentum"]["within 1% at"], table["Adam"]["within 1% at"]
-    assert f"momentum 0.99) gets within 1% of the best loss at {mom};" in para
-    assert f"gets within 1% at {adam}." in para
-    assert int(mom.split()[1]) < int(adam.split()[1]) and "here it beats Adam" in para
+    assert int(mom.split()[1]) < int(adam.split()[1])
+    assert f"to within 1% here, {mom} against {adam.split()[1]}: " in para
     elsewhere = _torch_race("SGD", T_U32, 5000, lr=0.01, momentum=0.9)
-    assert f"(lr 0.01, momentum 0.9) it diverges at epoch {elsewhere['diverged']} on raw t_u" in para
+    assert (f"Tuned for 0.1 · t_u (lr 0.01, momentum 0.9), momentum diverges at epoch "
+            f"{elsewhere['diverged']} on raw t_u") in para
+    assert "lr 0.0002, momentum 0.99" in _page_text(at)  # the settings that won, in the caption
     adam_scaled = _torch_race("Adam", SCALED, 5000, lr=0.1)
-    assert f"on 0.1 · t_u, gets within 1% at epoch {adam_scaled['reached']}." in para
-    assert "one rate works whatever the inputs' scale" in para
+    assert f"Adam with the same settings gets within 1% at epoch {adam_scaled['reached']} on " \
+        "0.1 · t_u." in para
+    assert "Adam's edge is one rate for any input scale." in para

@@ -229,7 +229,7 @@ def test_scrubber_is_a_browser_parameter_over_every_epoch(default_page):
 def test_chart_templates_are_valid_vega_lite():
     for fresh in (False, True):
         for synthetic in (False, True):
-            validate(charts.key_spec({}, {"epoch": 1, "label": "", "note": ""}, 10, fresh,
+            validate(charts.key_spec({}, {"epoch": 1, "label": "", "note": "", "side": "left"}, 10, fresh,
                                      synthetic))
 
 

@@ -63,18 +63,25 @@ def outcome(row: Mapping, epochs: int, short: bool = False) -> str:
     return f"is not within {target} after {epochs} epochs"
 
 
+COLUMN_HELP = {
+    "final loss": "The loss before the last step.",
+    "within 1% at": "The first epoch whose loss is within 1% of the least-squares best.",
+    "w, b": "The final line in raw units (°C per t_u unit, °C).",
+    "distance": "From the final w, b to the least-squares w, b, in raw units.",
+    "ms": "Wall time of the run on this server.",
+    "diverged": "The epoch whose loss overflowed, if any.",
+}
+"""The Results table's column tooltips."""
+
+
 def results_caption(best_loss: float, mode: str, epochs: int, runs: list[tuple[str, dict]],
                     lbfgs_epochs: int) -> str:
-    """What the Results table's columns mean, and what each run was given."""
+    """What each run was given, and the best loss the table is measured against."""
     given = "; ".join(f"{label} {settings_phrase(s)}" for label, s in runs)
     cap = f" (LBFGS at most {lbfgs_epochs})" if any(label == "LBFGS" for label, _ in runs) else ""
-    return (
-        f"Every optimizer starts from w = 1, b = 0 on {INPUT_NAMES[mode]} and runs {epochs} "
-        f"epochs{cap}: {given}. Final loss: the loss before the last step (least-squares best "
-        f"{fmt(best_loss, 6)}). Within 1%: the first epoch whose loss is within 1% of that best. "
-        "w, b: the final line in raw units (°C per t_u unit, °C); distance: from it to the "
-        "least-squares w, b. ms: wall time of the run on this server."
-    )
+    return (f"From w = 1, b = 0 on {INPUT_NAMES[mode]}, {epochs} epochs each{cap}: {given}. "
+            f"Least-squares best loss {fmt(best_loss, 6)}; hover a column's name for its "
+            "meaning.")
 
 
 def momentum_vs_adam(mode: str, epochs: int, mom: Mapping, adam: Mapping,
@@ -88,27 +95,23 @@ def momentum_vs_adam(mode: str, epochs: int, mom: Mapping, adam: Mapping,
     """
     here, other = INPUT_NAMES[mode], INPUT_NAMES[adam_elsewhere["mode"]]
     m_row, a_row = mom["row"], adam["row"]
-    out = (f"On {here}, SGD + momentum ({settings_phrase(mom['settings'])}) "
-           f"{outcome(m_row, epochs)}; Adam ({settings_phrase(adam['settings'])}) "
-           f"{outcome(a_row, epochs, short=True)}. ")
     m_at, a_at = m_row["reached_at"], a_row["reached_at"]
-    if m_at is not None and a_at is not None and m_row["diverged_at"] is None:
-        if m_at < a_at:
-            out += "With a rate tuned to these inputs, momentum is fast too: here it beats Adam. "
-        elif a_at < m_at:
-            out += "Here Adam gets there first. "
-    out += (f"But momentum's rate belongs to its inputs: with the settings tuned for {other} "
-            f"({settings_phrase(mom_elsewhere['settings'])}) it "
-            f"{outcome(mom_elsewhere['row'], epochs, short=True)}"
-            f" on {here}. Adam, given the same settings on {other}, "
-            f"{outcome(adam_elsewhere['row'], epochs, short=True)}. ")
+    if m_at is not None and a_at is not None and m_at != a_at:
+        first, second = ("SGD + momentum", "Adam") if m_at < a_at else ("Adam", "SGD + momentum")
+        out = (f"{first} beats {second} to within 1% here, epoch {min(m_at, a_at)} against "
+               f"{max(m_at, a_at)}")
+        out += f": tuned to {here}, momentum is fast too. " if m_at < a_at else ". "
+    else:
+        out = (f"On {here}, SGD + momentum {outcome(m_row, epochs)}; Adam "
+               f"{outcome(a_row, epochs, short=True)}. ")
     tuned = mom_elsewhere["row"]
+    out += (f"Tuned for {other} ({settings_phrase(mom_elsewhere['settings'])}), momentum "
+            f"{outcome(tuned, epochs, short=True)} on {here}, while Adam with the same settings "
+            f"{outcome(adam_elsewhere['row'], epochs, short=True)} on {other}.")
     worse = (tuned["diverged_at"] is not None or tuned["reached_at"] is None
              or (m_at is not None and tuned["reached_at"] > m_at))
-    adam_fine = a_at is not None and adam_elsewhere["row"]["reached_at"] is not None
-    if worse and adam_fine:
-        out += ("So Adam's advantage is not speed: it is that one rate works whatever the "
-                "inputs' scale, where SGD, with or without momentum, has to be tuned again.")
+    if worse and a_at is not None and adam_elsewhere["row"]["reached_at"] is not None:
+        out += " Adam's edge is one rate for any input scale."
     return out
 
 
