@@ -83,8 +83,9 @@ PAGES: tuple[PageInfo, ...] = (
         "Optimizer comparison",
         ":material/sports_score:",
         "Race real torch.optim optimizers on the chapter's data, raw or normalized.",
-        "Plain SGD needs normalized inputs to make progress, while Adam scales each "
-        "parameter's step by its own gradient history and copes with raw readings.",
+        "Plain SGD needs normalized inputs to get near the best fit; momentum gets there fast "
+        "with a rate tuned to the inputs, and Adam's edge is that one rate works on raw and "
+        "normalized readings alike.",
     ),
     PageInfo(
         "overfitting",
