@@ -147,10 +147,6 @@ PRESETS = _presets()
 OTHERS_FIX: dict[str, str] = {
     "loss_surface:Walk the valley floor": "loss_surface preset quotes a |∇L| ratio (945) the "
     "page never shows (loss-surface helper)",
-    "optimizers:The chapter's lesson: raw inputs, SGD vs Adam": "optimizers preset quotes "
-    "Adam's end point to more digits than the page shows (optimizers helper)",
-    "optimizers:Normalize, and SGD catches up": "optimizers preset quotes momentum at epoch "
-    "175; the Results table says 351 (optimizers helper)",
 }
 
 
