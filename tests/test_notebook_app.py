@@ -1,0 +1,146 @@
+"""The "Download as notebook (.ipynb)" button of every page, in its default view and after
+every preset: the notebook is valid, holds the page's takeaway, settings and the whole code
+panel script, and runs top to bottom in a fresh kernel (in an empty folder, so no file of
+this repo can help) printing the same ``name = value`` lines as that script. The page
+tests check those lines against the numbers on the page.
+
+Starting a kernel (torch, pandas, Altair) is the cost here, so each distinct script is
+executed once, and the plain script runs after the notebook in the same kernel, in a
+namespace of its own, rather than in a second interpreter.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+import streamlit as st
+from conftest import run_page
+from nbclient import NotebookClient
+
+from ui import notebook
+from ui.catalog import PAGES, page_info
+
+STEMS = [p.stem for p in PAGES]
+SLOW = {"overfitting": 600, "optimizers": 300}  # AppTest timeouts of the pages that train
+_PRINTED = re.compile(r"^(\S+) = (.*)$", re.MULTILINE)
+
+
+def _printed(text: str) -> dict[str, str]:
+    """The ``name = value`` lines of a script's output."""
+    return {name: value.strip() for name, value in _PRINTED.findall(text)}
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[dict]:
+    """Every st.download_button call the page makes, with its arguments."""
+    calls: list[dict] = []
+    original = st.download_button
+
+    def spy(label, data, **kwargs):
+        calls.append({"label": label, "data": data, **kwargs})
+        return original(label, data, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", spy)
+    return calls
+
+
+def _open(stem: str):
+    return run_page(page_info(stem).path, timeout=SLOW.get(stem, 120))
+
+
+def _script(at) -> str:
+    [panel] = [e for e in at.expander if e.label == "Show the PyTorch code"]
+    return panel.code[0].value
+
+
+def _notebook_download(calls: list[dict]) -> dict:
+    found = [c for c in calls if c["label"] == notebook.LABEL]
+    assert found, "no notebook download button"
+    return found[-1]  # this run's button
+
+
+def _read(data: Callable[[], str]) -> nbformat.NotebookNode:
+    nb = nbformat.reads(data(), as_version=4)
+    nbformat.validate(nb)
+    return nb
+
+
+def _code_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("# %% ")]
+
+
+def _check_structure(nb: nbformat.NotebookNode, stem: str, script: str) -> None:
+    """Takeaway and settings first; a markdown cell before each code cell; the script's
+    lines all there in order; a chart cell last; nothing imported from this repo."""
+    cells = nb.cells
+    intro = cells[0].source
+    assert cells[0].cell_type == "markdown" and page_info(stem).takeaway in intro
+    for control in importlib.import_module(f"ui.{stem}.settings").CONTROLS:
+        assert f"- {control.label}: `" in intro, f"setting {control.label!r} missing"
+    kinds = [c.cell_type for c in cells[1:]]
+    assert kinds == ["markdown", "code"] * (len(kinds) // 2), kinds
+    code = [c.source for c in cells if c.cell_type == "code"]
+    assert [line for cell in code[:-1] for line in _code_lines(cell)] == _code_lines(script)
+    assert "altair" in code[-1], "the last cell draws the page's chart"
+    assert not re.search(r"^\s*(from|import) (thermo_core|ui)\b", "\n".join(code), re.MULTILINE)
+
+
+def _run(nb: nbformat.NotebookNode, script: str, folder: Path) -> tuple[dict, dict, list]:
+    """Execute the notebook in a fresh kernel, then the plain script in the same kernel.
+
+    Returns what the notebook printed, what the script printed, and the last cell's outputs.
+    """
+    nb = nbformat.from_dict(nb)
+    cells = len(nb.cells)
+    nb.cells.append(nbformat.v4.new_code_cell(f"exec({script!r}, {{'__name__': '__main__'}})"))
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+
+    def stdout(cell_list) -> str:
+        return "".join(o.text for c in cell_list if c.cell_type == "code" for o in c.outputs
+                       if o.output_type == "stream" and o.name == "stdout")
+
+    return _printed(stdout(nb.cells[:cells])), _printed(stdout(nb.cells[cells:])), \
+        nb.cells[cells - 1].outputs
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_page_offers_its_view_as_a_notebook(stem, downloads):
+    at = _open(stem)
+    assert [b.label for b in at.get("download_button")].count(notebook.LABEL) == 1
+    call = _notebook_download(downloads)
+    assert call["file_name"] == f"{stem}.ipynb"
+    assert call["mime"] == "application/x-ipynb+json"
+    assert call["on_click"] == "ignore", "a download must not rerun the page"
+    assert callable(call["data"]), "built on click, not on every rerun"
+    _check_structure(_read(call["data"]), stem, _script(at))
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_presets_notebook_runs_and_prints_what_its_script_prints(stem, downloads,
+                                                                       tmp_path):
+    at = _open(stem)
+    views = {"default": (_script(at), _notebook_download(downloads)["data"])}
+    presets = importlib.import_module(f"ui.{stem}.settings").PRESETS
+    for i, preset in enumerate(presets):
+        at.button(key=f"{stem}.preset.{i}").click().run(timeout=SLOW.get(stem, 120))
+        assert not at.exception, [e.value for e in at.exception]
+        views[preset.label] = (_script(at), _notebook_download(downloads)["data"])
+    done: set[str] = set()
+    for view, (script, data) in views.items():
+        nb = _read(data)
+        _check_structure(nb, stem, script)
+        if script in done:
+            continue
+        done.add(script)
+        from_notebook, from_script, chart = _run(nb, script, tmp_path)
+        assert from_script, f"{view}: the script printed no `name = value` line"
+        assert from_notebook == from_script, view
+        assert any("vega" in o.get("data", {}).get("text/html", "") for o in chart), \
+            f"{view}: the chart cell drew no Altair chart"
+    assert list(tmp_path.iterdir()) == [], "the notebook wrote files"
