@@ -12,6 +12,7 @@ namespace of its own, rather than in a second interpreter.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -24,10 +25,12 @@ from nbclient import NotebookClient
 
 from ui import notebook
 from ui.catalog import PAGES, page_info
+from ui.controls import Control
 
 STEMS = [p.stem for p in PAGES]
 SLOW = {"overfitting": 600, "optimizers": 300}  # AppTest timeouts of the pages that train
 _PRINTED = re.compile(r"^(\S+) = (.*)$", re.MULTILINE)
+_SPEC = "chart spec: "
 
 
 def _printed(text: str) -> dict[str, str]:
@@ -90,23 +93,48 @@ def _check_structure(nb: nbformat.NotebookNode, stem: str, script: str) -> None:
     assert not re.search(r"^\s*(from|import) (thermo_core|ui)\b", "\n".join(code), re.MULTILINE)
 
 
-def _run(nb: nbformat.NotebookNode, script: str, folder: Path) -> tuple[dict, dict, list]:
+def _run(nb: nbformat.NotebookNode, script: str, folder: Path) -> tuple[dict, dict, list, dict]:
     """Execute the notebook in a fresh kernel, then the plain script in the same kernel.
 
-    Returns what the notebook printed, what the script printed, and the last cell's outputs.
+    Returns what the notebook printed, what the script printed, the chart cell's outputs
+    and the Vega-Lite spec of the chart it drew.
     """
     nb = nbformat.from_dict(nb)
     cells = len(nb.cells)
-    nb.cells.append(nbformat.v4.new_code_cell(f"exec({script!r}, {{'__name__': '__main__'}})"))
+    nb.cells += [
+        nbformat.v4.new_code_cell(f"print({_SPEC!r} + __import__('json').dumps(_.to_dict()))"),
+        nbformat.v4.new_code_cell(f"exec({script!r}, {{'__name__': '__main__'}})"),
+    ]
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
+    spec_out, script_out = (_stdout(c) for c in nb.cells[cells:])
+    assert spec_out.startswith(_SPEC), "the chart cell's value is not an Altair chart"
+    return (_printed("".join(_stdout(c) for c in nb.cells[:cells])), _printed(script_out),
+            nb.cells[cells - 1].outputs, json.loads(spec_out.removeprefix(_SPEC)))
 
-    def stdout(cell_list) -> str:
-        return "".join(o.text for c in cell_list if c.cell_type == "code" for o in c.outputs
-                       if o.output_type == "stream" and o.name == "stdout")
 
-    return _printed(stdout(nb.cells[:cells])), _printed(stdout(nb.cells[cells:])), \
-        nb.cells[cells - 1].outputs
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    if cell.cell_type != "code":
+        return ""
+    return "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def _unplotted(spec: dict) -> list[str]:
+    """Encoded fields missing from the rows they are drawn from (Altair does not check)."""
+
+    def walk(part: dict, data: str | None) -> list[str]:
+        data = part.get("data", {}).get("name", data)
+        missing = []
+        if "encoding" in part:
+            rows = spec["datasets"][data]
+            assert rows, f"{data}: nothing to draw"
+            missing += [f"{channel}: {enc['field']}" for channel, enc in part["encoding"].items()
+                        if "field" in enc and any(enc["field"] not in row for row in rows)]
+        for layer in part.get("layer", []):
+            missing += walk(layer, data)
+        return missing
+
+    return walk(spec, None)
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -138,9 +166,36 @@ def test_every_presets_notebook_runs_and_prints_what_its_script_prints(stem, dow
         if script in done:
             continue
         done.add(script)
-        from_notebook, from_script, chart = _run(nb, script, tmp_path)
+        from_notebook, from_script, shown, spec = _run(nb, script, tmp_path)
         assert from_script, f"{view}: the script printed no `name = value` line"
         assert from_notebook == from_script, view
-        assert any("vega" in o.get("data", {}).get("text/html", "") for o in chart), \
-            f"{view}: the chart cell drew no Altair chart"
+        assert any("vega" in o.get("data", {}).get("text/html", "") for o in shown), view
+        assert not _unplotted(spec), f"{view}: fields missing from the chart's data"
     assert list(tmp_path.iterdir()) == [], "the notebook wrote files"
+
+
+def test_a_script_is_cut_at_its_markers_and_must_open_with_one():
+    parts = notebook.sections(
+        "# %% Data: the readings: eleven.\nx = 1\n\n\n# %% Results: what it prints.\nprint(x)\n"
+    )
+    assert [(p.title, p.what, p.code) for p in parts] == [
+        ("Data", "the readings: eleven.", "x = 1"), ("Results", "what it prints.", "print(x)")
+    ]
+    for unmarked in ("import torch\n# %% Data: x.\nx = 1\n", "import torch\n"):
+        with pytest.raises(ValueError, match="must open with"):
+            notebook.sections(unmarked)
+
+
+def test_settings_read_as_the_widgets_show_them(monkeypatch):
+    controls = (
+        Control("n", "Rate", "slider", 0.5, bounds=(0.0, 1.0), step=0.001, fmt="%.3f"),
+        Control("m", "Model", "radio", "mlp", options=("line", "mlp"), labels={"mlp": "Network"}),
+        Control("t", "Leak", "toggle", False),
+        Control("o", "Optimizers", "multiselect", (), options=("sgd", "adam"),
+                labels={"sgd": "SGD", "adam": "Adam"}),
+    )
+    monkeypatch.setattr(importlib.import_module("ui.home.settings"), "CONTROLS", controls)
+    values = {"n": 0.25, "m": "mlp", "t": True, "o": ("adam", "sgd")}
+    assert notebook.settings("home", values) == [
+        ("Rate", "0.250"), ("Model", "Network"), ("Leak", "on"), ("Optimizers", "Adam, SGD")
+    ]

@@ -92,7 +92,8 @@ def build(stem: str, script: str, shown: Sequence[tuple[str, str]]) -> nbformat.
     """The notebook for the page ``stem`` showing ``script`` with the settings ``shown``."""
     cells = [v4.new_markdown_cell(_intro(stem, shown))]
     for part in sections(script):
-        cells += [v4.new_markdown_cell(f"### {part.title}\n\n{part.what}"),
+        what = part.what[:1].upper() + part.what[1:]
+        cells += [v4.new_markdown_cell(f"### {part.title}\n\n{what}"),
                   v4.new_code_cell(part.code)]
     chart = CHARTS.get(stem)
     if chart is not None:
