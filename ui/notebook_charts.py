@@ -103,7 +103,7 @@ def index(fn):
 edges = [(i, index(child)) for i, fn in enumerate(seen)
          for child, _ in fn.next_functions if child is not None]
 depth = [0] * len(seen)
-for _ in seen:  # the longest path from the loss: each node one row below its deepest parent
+for sweep in seen:  # the longest path from the loss: each node a row below its deepest parent
     for parent, child in edges:
         depth[child] = max(depth[child], depth[parent] + 1)
 column = [depth[:i].count(d) for i, d in enumerate(depth)]
