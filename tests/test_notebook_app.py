@@ -74,9 +74,11 @@ def _script(at) -> str:
 
 
 def _notebook_download(calls: list[dict]) -> dict:
+    """The one notebook button of the run just made (and forget the calls seen so far)."""
     found = [c for c in calls if c["label"] == notebook.LABEL]
-    assert found, "no notebook download button"
-    return found[-1]  # this run's button
+    calls.clear()
+    assert len(found) == 1, f"{len(found)} notebook download buttons"
+    return found[0]
 
 
 def _read(data: Callable[[], str]) -> nbformat.NotebookNode:
