@@ -22,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import controls, tour
+from . import controls, notebook, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -144,7 +144,8 @@ def preset_box(slot: Any, stem: str, presets: Sequence[Preset], values: Values) 
 
 
 def code_panel(code: str, caption: str) -> None:
-    """The "Show the PyTorch code" expander: a script a test runs and compares.
+    """The "Show the PyTorch code" expander: a script a test runs and compares; below it,
+    the same view as a notebook to download.
 
     Left out in presenter mode: a projector shows the lesson, not the script."""
     if presenting():
@@ -152,6 +153,8 @@ def code_panel(code: str, caption: str) -> None:
     with st.expander("Show the PyTorch code", icon=":material/code:"):
         st.code(code, language="python")
         st.caption(caption)
+    stem = notebook.running_stem()
+    notebook.download_button(stem, code, current_values(stem))
 
 
 def finish(stem: str) -> None:

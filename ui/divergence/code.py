@@ -47,27 +47,32 @@ def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     step = "scheduler.step(loss.item())" if schedule == "ReduceLROnPlateau" else "scheduler.step()"
     after = f"\n    {step}" if scheduled else ""
     setup = "\n".join(filter(None, [holder, _scheduler(schedule, kwargs) if scheduled else ""]))
-    return f'''import torch
+    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+import torch
 import torch.optim as optim
 
 t_c = torch.tensor({floats(t_c)})
 t_u = torch.tensor({floats(t_u)})
 {_INPUTS[mode]}
+# %% Settings: the learning rate, the epochs and the line's parameters [w, b] at the start.
 lr, epochs = {lr!r}, {int(epochs)}
 
 params = torch.tensor([{float(w0)!r}, {float(b0)!r}], requires_grad=True)
 {setup}
 
-diverged_at = None
+# %% Training: the chapter's loop; it stops when the loss is no longer finite.
+diverged_at, losses = None, []
 for epoch in range(1, epochs + 1):
     w, b = params
     loss = ((w * x + b - t_c) ** 2).mean()  # the loss *before* this epoch's update
     if not torch.isfinite(loss):
         diverged_at = epoch  # stop, as the book's loop does
         break
+    losses.append(loss.item())  # for the chart
 {zero}    loss.backward()
 {update}{after}
 
+# %% Results: where training stopped, the last loss and the parameters.
 print(f"diverged_at = {{diverged_at or 'never'}}")
 print(f"final_loss = {{loss.item():.6g}}")
 print(f"w = {{params[0].item():.6g}}")
