@@ -5,8 +5,6 @@ scrubbed in the browser), the two eigen-directions and their step factors, the
 learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
 """
 
-import math
-
 import streamlit as st
 
 import thermo_core as tc
@@ -64,8 +62,11 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
               "note": f"epoch {e.epoch}, heading to w ≈ {fmt(e.w_to, sig=2)}, "
                       f"b ≈ {fmt(e.b_to, sig=2)}"} for e in clipped.exits.itertuples()]
     lrs = h["lr"].iloc[dv.thin_indices(len(h), DRAWN)]
+    v = out.verdict
     return {
-        "message": out.message, "critical": out.critical_lr, "diverged_at": run.diverged_at,
+        "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
+        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm),
+        "critical": out.critical_lr, "diverged_at": run.diverged_at,
         "final_loss": run.final_loss, "first_loss": float(h["loss"].iloc[0]),
         "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
         "path": path, "loss": loss, "bad": bad, "exits": exits,
@@ -95,14 +96,19 @@ def _take_pick() -> None:
 
 
 def _lr_slider(lr: float, critical: float) -> None:
-    """A log-grid slider for the lr (with the critical rate on it) that moves the typed value."""
+    """A log-grid slider for the lr that moves the typed value.
+
+    Its stops are 1, 2, 5 per decade, the critical rate and the typed rate itself, so the
+    slider always shows exactly the rate the page runs with: one source of truth.
+    """
     crit = round(critical, 8)
-    grid = sorted({*LR_GRID, crit})
-    st.session_state[LR_PICK] = min(grid, key=lambda g: abs(math.log(g / lr)))
+    grid = sorted({*LR_GRID, crit, lr})
+    st.session_state[LR_PICK] = lr
     st.select_slider(
         "… or slide along a log scale", grid, key=LR_PICK, on_change=_take_pick,
-        format_func=lambda g: fmt(g, sig=2, trim=True) + (" = critical" if g == crit else ""),
-        help="1, 2, 5 per decade from 0.000001 to 10, plus the critical rate for these inputs.",
+        format_func=lambda g: fmt(g, sig=4, trim=True) + (" = critical" if g == crit else ""),
+        help="1, 2, 5 per decade from 0.000001 to 10, the critical rate for these inputs, and "
+        "the rate typed above.",
     )
 
 
@@ -170,12 +176,9 @@ def _outcome(values: controls.Values, run: dict) -> None:
     st.metric("lr ÷ critical lr", f"{fmt(ratio, sig=3)}×",
               help=f"The critical rate 2/λ_max is {fmt(run['critical'], sig=4)} for these inputs.")
     where = f" The path {run['sentence']}." if run["sentence"] else ""
-    if run["diverged_at"] is not None:
-        st.warning(f"**Diverged at epoch {run['diverged_at']}.** {run['message']}{where} "
-                   "Each step overshoots the valley further than the last, until float32 "
-                   "overflows.", icon=":material/trending_up:")
-    else:
-        st.info(f"{run['message']}{where}", icon=":material/trending_down:")
+    box = getattr(st, text.BOX[run["verdict"]])
+    icon = ":material/trending_up:" if run["verdict"] == "diverging" else ":material/trending_down:"
+    box(text.outcome(run, float(values.lr)) + where, icon=icon)
 
 
 def _section_directions(values: controls.Values) -> None:
@@ -217,7 +220,7 @@ def _section_book(values: controls.Values) -> None:
     with page.go_deeper("the book's own log for these settings"):
         lines, stopped = book(values.norm, float(values.lr), int(values.epochs),
                               float(values.start_w), float(values.start_b))
-        st.markdown(dv.EPOCH_MEANING)
+        st.markdown(text.EPOCH_MEANING)
         st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")
         st.caption(text.book_caption(values, stopped))
     with page.go_deeper("why the raw readings make one direction so steep"):

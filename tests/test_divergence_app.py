@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 from conftest import as_number, chart_specs, metric_value, run_page
-from reference import T_U_BOOK
+from reference import T_C, T_U_BOOK
 
 from thermo_core.numbers import fmt
 from ui.codegen import run_script
@@ -87,14 +87,61 @@ def test_book_log_matches_the_book_for_the_stable_runs(query, lines):
     assert not at.warning
 
 
-def test_typed_lr_and_log_slider_move_together_and_critical_is_on_the_slider():
-    at = run_page(PAGE)
-    at.number_input(key="lr").set_value(3e-4).run()
-    assert at.select_slider(key="divergence.lr_pick").value == pytest.approx(3.399e-4, rel=1e-3)
-    assert not at.warning
-    at.select_slider(key="divergence.lr_pick").set_value(0.5).run()
+@pytest.mark.parametrize(("query", "typed"), [({}, 3.6e-4), ({"norm": "scale"}, 0.06),
+                                              ({}, 3e-4)])
+def test_typed_lr_and_log_slider_show_the_same_rate(query, typed):
+    at = run_page(PAGE, query)
+    at.number_input(key="lr").set_value(typed).run()
+    slider = at.select_slider(key="divergence.lr_pick")
+    assert slider.value == typed  # the slider stops at the typed rate, not the nearest stop
+    assert fmt(typed, sig=4, trim=True) in slider.options
+    crit = 2 / np.linalg.eigvalsh(_hessian64(0.1 if query else 1.0))[1]
+    assert f"{fmt(crit, sig=4, trim=True)} = critical" in slider.options  # still a stop
+    slider.set_value(0.5).run()
     assert at.number_input(key="lr").value == 0.5
     assert at.query_params["lr"] == "0.5"
+
+
+def _gd64_losses(lr: float, epochs: int, scale: float = 1.0) -> list[float]:
+    """The chapter's update in float64, independent of torch: the loss before each update."""
+    xs = np.array(T_U_BOOK, dtype=np.float32).astype(np.float64) * scale
+    ys = np.array(T_C, dtype=np.float32).astype(np.float64)
+    w, b, out = 1.0, 0.0, []
+    for _ in range(epochs):
+        r = w * xs + b - ys
+        out.append(float(np.mean(r * r)))
+        w, b = w - lr * float(np.mean(2 * r * xs)), b - lr * float(np.mean(2 * r))
+    return out
+
+
+def test_a_run_just_past_the_critical_rate_gets_a_warning_with_its_growth_factor():
+    at = run_page(PAGE, {"lr": "0.00036"})
+    ref = _gd64_losses(3.6e-4, 100)
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith(f"**Diverging: the loss grew {fmt(ref[-1] / ref[0], sig=3, trim=True)}-fold**")
+    assert fmt(ref[-1], sig=3, trim=True) in warning
+    assert not at.info and not at.success
+
+
+def test_a_decayed_rate_that_grew_is_a_warning_not_a_down_trend():
+    at = run_page(PAGE, {"norm": "scale", "epochs": "5000", "lr": "0.06",
+                         "schedule": "ExponentialLR"})
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("**Diverging: the loss grew") and "below the critical rate" in warning
+    assert not at.info and not at.success
+
+
+@pytest.mark.parametrize(("query", "box", "head"), [
+    ({"norm": "scale", "epochs": "5000"}, "success", "**Converged:**"),
+    ({"lr": "0.0001"}, "info", "**Stable but slow:**"),
+])
+def test_status_box_colour_matches_what_happened(query, box, head):
+    at = run_page(PAGE, query)
+    [shown] = [e.value for e in getattr(at, box)]
+    assert shown.startswith(head) and not at.warning
+    lr, scale = float(query.get("lr", 0.01)), 0.1 if query.get("norm") == "scale" else 1.0
+    ref = _gd64_losses(lr, int(query.get("epochs", 100)), scale)
+    assert f"to {fmt(ref[-1], sig=3, trim=True)} in" in shown
 
 
 def test_step_factors_match_float64_eigenvalues():
@@ -113,7 +160,7 @@ def test_sweep_has_sixty_rates_three_regions_and_the_critical_rule():
     sweep = chart_specs(at)[1]
     rows = sweep["datasets"]["sweep"]
     assert len(rows) >= 60
-    assert {r["region"] for r in rows} == {"too slow", "good", "diverging"}
+    assert {r["region"] for r in rows} == {"too slow", "converging", "diverging"}
     crit = 2 / np.linalg.eigvalsh(_hessian64(0.1))[1]
     rule = next(r for r in sweep["datasets"]["rules"] if r["what"] == "critical lr")
     assert rule["lr"] == pytest.approx(crit, rel=1e-6)

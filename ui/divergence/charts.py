@@ -13,6 +13,7 @@ from functools import cache
 import altair as alt
 import pandas as pd
 
+from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
 from ui.loss_surface import charts as surface_charts
 from ui.vega import frozen, with_data
@@ -25,6 +26,10 @@ PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
+SWEEP_HEIGHT = 260
+REGION_COLOURS = {"too slow": "#0072b2", "converging": "#009e73", "diverging": "#d55e00"}
+"""Blue, green and orange (Okabe–Ito), with a shape each so colour is never the only cue."""
+REGION_SHAPES = {"too slow": "square", "converging": "circle", "diverging": "diamond"}
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
@@ -179,19 +184,23 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
 @cache
 def sweep_template() -> dict:
     """Final loss against lr (log–log), coloured by region, with the critical lr as a rule."""
-    regions = ["too slow", "good", "diverging"]
-    colours = ["#0072b2", "#009e73", "#d55e00"]
+    regions = list(dv.VERDICTS)
+    colours = [REGION_COLOURS[r] for r in regions]
     x = alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
     pts = alt.Chart(alt.NamedData("sweep"))
     region_scale = alt.Scale(domain=regions, range=colours)
+    shape_scale = alt.Scale(domain=regions, range=[REGION_SHAPES[r] for r in regions])
     colour = alt.Color("region:N", title=None, scale=region_scale,
                        legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("region:N", title=None, scale=shape_scale,
+                      legend=alt.Legend(orient="bottom"))
     tip = [alt.Tooltip("lr_text:N", title="lr"), alt.Tooltip("loss_text:N", title="final loss"),
            "region:N"]
     finite = (pts.transform_filter("isValid(datum.plot_loss) && datum.plot_loss > 0")
-              .mark_circle(size=55, opacity=0.9)
+              .mark_point(size=60, filled=True, opacity=0.9)
               .encode(x=x, y=alt.Y("plot_loss:Q", title="final loss (log scale)",
-                                   scale=alt.Scale(type="log")), color=colour, tooltip=tip))
+                                   scale=alt.Scale(type="log")), color=colour, shape=shape,
+                      tooltip=tip))
     blown = (pts.transform_filter("!isValid(datum.plot_loss)")
              .mark_point(shape="triangle-up", size=70, filled=True, opacity=0.9)
              .encode(x=x, y=alt.value(4), tooltip=tip,
@@ -199,13 +208,22 @@ def sweep_template() -> dict:
     rules = alt.Chart(alt.NamedData("rules"))
     rule_colour = alt.Color("what:N", scale=alt.Scale(domain=["critical lr", "your lr"],
                                                       range=[CRIT_COLOUR, NOW_COLOUR]), legend=None)
-    rule = rules.mark_rule(strokeDash=[6, 3], strokeWidth=2).encode(
-        x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"])
-    label = rules.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
-                            fontWeight="bold").encode(
-        x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour)
+    rule = rules.mark_rule(strokeWidth=2).encode(
+        x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"],
+        strokeDash=alt.StrokeDash("what:N", legend=None, scale=alt.Scale(
+            domain=["critical lr", "your lr"], range=[[6, 3], [1, 0]])))
+    # The two labels sit at opposite ends of their rules (critical at the top, yours at the
+    # bottom), so they never overlap when the two rates are close.
+    label = alt.layer(
+        rules.transform_filter("datum.what == 'critical lr'").mark_text(
+            angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontWeight="bold")
+        .encode(x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour),
+        rules.transform_filter("datum.what == 'your lr'").mark_text(
+            angle=270, align="left", baseline="bottom", dx=-4, dy=-3, fontWeight="bold")
+        .encode(x=alt.X("lr:Q"), y=alt.value(SWEEP_HEIGHT), text="what:N", color=rule_colour),
+    )
     return frozen(alt.layer(finite, blown, rule, label).resolve_scale(color="independent")
-                  .properties(height=260))
+                  .properties(height=SWEEP_HEIGHT))
 
 
 def sweep_spec(rows: list[dict], critical: float, lr: float, texts: tuple[str, str]) -> dict:

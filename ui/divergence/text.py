@@ -11,6 +11,52 @@ from ui.controls import Values
 
 INPUT_NAMES = {"none": "raw t_u", "scale": "0.1 · t_u", "standardize": "standardized t_u"}
 
+EPOCH_MEANING = (
+    "“Epoch k” in the log is the loss measured before the k-th update; the Params printed "
+    "under it are what that update produced, and Grad is the gradient it used."
+)
+
+BOX = {"diverging": "warning", "converging": "success", "too slow": "info"}
+"""The status box for each verdict: its colour says what happened."""
+
+
+def _rate(lr: float, crit: float) -> str:
+    return (f"lr {fmt(lr, sig=3, trim=True)} is {fmt(lr / crit, sig=2, trim=True)}× the "
+            f"critical rate {fmt(crit, sig=3, trim=True)}")
+
+
+def outcome(run: dict, lr: float) -> str:
+    """The status box's sentence for a run, from its verdict (see dv.judge) and its numbers.
+
+    ``run`` holds the page's cached run: verdict, growth, last_step, past, first_loss,
+    final_loss, diverged_at, last (epochs run), critical, last_lr, best.
+    """
+    first, last = fmt(run["first_loss"], sig=3, trim=True), fmt(run["final_loss"], sig=3, trim=True)
+    rate = _rate(lr, run["critical"])
+    if run["verdict"] == "diverging":
+        if run["diverged_at"] is not None:
+            return (f"**Diverged at epoch {run['diverged_at']}.** The loss became {last} at "
+                    f"epoch {run['diverged_at']} ({rate}). Each step overshoots the valley "
+                    "further than the last, until float32 overflows.")
+        if run["growth"] > 1:
+            head = (f"**Diverging: the loss grew {fmt(run['growth'], sig=3, trim=True)}-fold**, "
+                    f"from {first} to {last} in {run['last']} epochs ({rate}). ")
+        else:
+            head = (f"**Diverging: the loss is rising again**, ×{fmt(run['last_step'], sig=4)} on "
+                    f"the last epoch, though it is still below where it started ({first} → "
+                    f"{last}; {rate}). ")
+        if run["past"]:
+            return head + ("While the rate is above the critical rate, each step overshoots the "
+                           "valley further than the last: more epochs would only make it worse.")
+        return head + (f"The schedule brought the rate down to "
+                       f"{fmt(run['last_lr'], sig=3, trim=True)}, below the critical rate, but "
+                       "only after the loss had grown.")
+    if run["verdict"] == "converging":
+        return (f"**Converged:** the loss went from {first} to {last} in {run['last']} epochs, "
+                f"within 1% of the least-squares loss {fmt(run['best'], sig=5)} ({rate}).")
+    return (f"**Stable but slow:** the loss went down from {first} to {last} in {run['last']} "
+            f"epochs, still short of the least-squares loss {fmt(run['best'], sig=5)} ({rate}).")
+
 
 def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
     """Which direction shrinks, which grows, and why the steep one limits the rate."""
@@ -37,22 +83,24 @@ def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
 
 
 def sweep(s: dict, epochs: int) -> str:
-    """What the sweep chart shows, region by region."""
+    """What the sweep chart shows, region by region (the regions are dv.judge's verdicts)."""
     b = s["bounds"]
-    parts = [f"Each dot is one run of {epochs} epochs from the same start, all 60 trained as "
-             "one tensor (the chapter's update, constant rate). "
-             f"Blue: too slow (final loss more than 1% above the best, {fmt(s['best'], 4)}); "
-             "green: good; red: diverging (the loss ended above where it started, or overflowed: "
-             "triangles along the top). "]
-    if b["good"] is None:
+    parts = [f"Each mark is one run of {epochs} epochs from the same start, all 60 trained as "
+             "one tensor (the chapter's update, constant rate), judged by the same rule as the "
+             f"run above. Blue squares: too slow (final loss more than 1% above the best, "
+             f"{fmt(s['best'], 4)}); green circles: converging; orange diamonds: diverging (the "
+             "loss ended above where it started, or was still rising past the critical rate; "
+             "orange triangles along the top overflowed). "]
+    if b["converging"] is None:
         parts.append(f"No rate gets within 1% of the best loss in {epochs} epochs: any rate "
                      "slow enough for the steep direction is too slow for the flat one. ")
     else:
-        parts.append(f"Good rates here run from {fmt(b['good'][0], sig=2)} to "
-                     f"{fmt(b['good'][1], sig=2)}. ")
+        parts.append(f"Converging rates here run from {fmt(b['converging'][0], sig=2)} to "
+                     f"{fmt(b['converging'][1], sig=2)}. ")
     if b["diverging"] is not None:
         parts.append(f"Divergence starts at {fmt(b['diverging'][0], sig=2)}, just right of the "
-                     f"critical rate {fmt(s['critical'], sig=4)} (the red dashed rule).")
+                     f"critical rate {fmt(s['critical'], sig=4)} (the red dashed rule, labelled "
+                     "at the top; your rate is the solid orange rule, labelled at the bottom).")
     return "".join(parts)
 
 
