@@ -10,7 +10,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
-from thermo_core.numbers import fmt, fmt_list
+from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.divergence import charts, text
 from ui.divergence.code import script
@@ -63,9 +63,16 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
                       f"b ≈ {fmt(e.b_to, sig=2)}"} for e in clipped.exits.itertuples()]
     lrs = h["lr"].iloc[dv.thin_indices(len(h), DRAWN)]
     v = out.verdict
+    f64 = None  # the same run in float64, when the schedule may have left rounding in charge
+    if v.code == "diverging" and run.diverged_at is None and not v.past_critical:
+        twin = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
+        f64 = twin.run.final_loss
+    peak = int(h["loss"].to_numpy().argmax())
     return {
         "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
-        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm),
+        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm), "f64_loss": f64,
+        "rounding": f64 is not None and dv.rounding_decides(run.final_loss, f64),
+        "peak_loss": float(h["loss"].iloc[peak]), "peak_epoch": int(h["epoch"].iloc[peak]),
         "critical": out.critical_lr, "diverged_at": run.diverged_at,
         "final_loss": run.final_loss, "first_loss": float(h["loss"].iloc[0]),
         "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
@@ -236,9 +243,8 @@ _section_schedule(VALUES, RUN)
 _section_book(VALUES)
 page.code_panel(
     script(VALUES.norm, VALUES.lr, int(VALUES.epochs), VALUES.rule, VALUES.schedule,
-           dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b),
-    f"Runs on its own with only torch: {fmt_list(RUN['params'])} after the run and the "
-    "loss and divergence epoch shown above (autograd instead of the page's closed-form "
-    "gradient, so the last float32 digits may differ).",
+           dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b,
+           2 if RUN["rounding"] else text.CODE_DIGITS),
+    text.code_caption(RUN),
 )
 page.finish(STEM)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,7 +16,6 @@ from conftest import as_number, chart_specs, metric_value, run_page
 from reference import T_C, T_U_BOOK
 
 from thermo_core.numbers import fmt
-from ui.codegen import run_script
 from ui.divergence import charts
 from ui.divergence.settings import PRESETS
 from ui.vega import validate
@@ -181,27 +183,81 @@ def test_schedule_preset_converges_where_the_constant_rate_diverges():
     assert box and "diverges at epoch 44" in box[0]
 
 
+def _panel_reproduces_the_page(at) -> dict[str, str]:
+    """Run the page's code panel (any warning an error) and check it prints what the page
+    shows, to the digits it prints."""
+    out = subprocess.run([sys.executable, "-W", "error", "-c", at.code[0].value],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-1500:]
+    printed = dict(line.split(" = ", 1) for line in out.stdout.splitlines() if " = " in line)
+    bad = _key(at)["datasets"]["bad"]
+    labels = tuple(f"**{p.label}:**" for p in PRESETS)
+    [box] = [e.value for kind in ("warning", "info", "success") for e in getattr(at, kind)
+             if not e.value.startswith(labels)]
+    caption = next(c.value for c in at.caption if c.value.startswith("Runs on its own"))
+    if bad:
+        assert printed["diverged_at"] == str(bad[0]["epoch"])
+        assert box.startswith(f"**Diverged at epoch {printed['diverged_at']}.**")
+    else:
+        assert printed["diverged_at"] == "never"
+    if "peak_loss" in printed:  # a schedule: the peak is reproducible even when the end is not
+        said = re.findall(r"([0-9][0-9,.e−]*) at epoch (\d+)",
+                          " ".join(c.value for c in at.caption) + box)
+        assert any(int(n) == int(printed["peak_epoch"]) and as_number(v) == pytest.approx(
+            float(printed["peak_loss"]), rel=5e-3) for v, n in said), said
+    if "rounding noise" in box:
+        assert "will not match" in caption
+        assert float(printed["final_loss"]) > as_number(box.split("from ")[1].split(" to")[0])
+        return printed
+    if not bad:
+        last = _key(at)["datasets"]["loss"][-1]
+        assert float(printed["final_loss"]) == pytest.approx(last["loss"], rel=1e-4)
+    shown = caption.split("torch: [")[1].split("]")[0].split(", ")
+    for name, text in zip(("w", "b"), shown, strict=True):
+        assert as_number(text) == pytest.approx(float(printed[name]), rel=2e-5), name
+    return printed
+
+
 @pytest.mark.parametrize(
     "query",
     [{}, {"lr": "0.0001"}, {"norm": "scale", "lr": "0.06", "epochs": "300", "rule": "SGD"},
      {"norm": "standardize", "lr": "0.5", "schedule": "StepLR", "step_size": "20",
-      "start_w": "5", "start_b": "-3"}],
+      "start_w": "5", "start_b": "-3"}, {"lr": "0.00036"},
+     {"norm": "scale", "epochs": "5000", "lr": "0.06", "schedule": "ExponentialLR"}],
 )
 def test_code_panel_prints_what_the_page_shows(query):
-    at = run_page(PAGE, query)
-    printed = run_script(at.code[0].value)
-    spec = _key(at)
-    bad = spec["datasets"]["bad"]
-    if bad:
-        assert printed["diverged_at"] == str(bad[0]["epoch"])
-        assert at.warning[0].value.startswith(f"**Diverged at epoch {printed['diverged_at']}.**")
-    else:
-        assert printed["diverged_at"] == "never"
-        last = spec["datasets"]["loss"][-1]
-        assert float(printed["final_loss"]) == pytest.approx(last["loss"], rel=1e-4)
-    caption = next(c.value for c in at.caption if c.value.startswith("Runs on its own"))
-    w, b = (float(printed["w"]), float(printed["b"]))
-    assert f"[{fmt(w)}, {fmt(b)}]" in caption or not math.isfinite(w)
+    _panel_reproduces_the_page(run_page(PAGE, query))
+
+
+def test_code_panel_reproduces_every_preset():
+    at = run_page(PAGE)
+    for preset in PRESETS:
+        [button] = [b for b in at.button if b.label == preset.label]
+        button.click().run()
+        _panel_reproduces_the_page(at)
+
+
+def test_rounding_noise_is_said_and_float64_named():
+    at = run_page(PAGE, {"norm": "scale", "epochs": "5000", "lr": "0.06",
+                         "schedule": "ExponentialLR"})
+    [box] = [w.value for w in at.warning]
+    assert "rounding noise" in box
+    ref = _gd64_losses_scheduled(0.06, 0.99, 5000, 0.1)
+    assert f"float64 ends near loss {fmt(ref, sig=2, trim=True)}" in box
+
+
+def _gd64_losses_scheduled(lr: float, gamma: float, epochs: int, scale: float) -> float:
+    """The chapter's update in float64 with lr·γ^k: the loss before the last update."""
+    xs = np.array(T_U_BOOK, dtype=np.float32).astype(np.float64) * scale
+    ys = np.array(T_C, dtype=np.float32).astype(np.float64)
+    w, b = 1.0, 0.0
+    for k in range(epochs):
+        r = w * xs + b - ys
+        if k == epochs - 1:
+            return float(np.mean(r * r))
+        rate = lr * gamma**k
+        w, b = w - rate * float(np.mean(2 * r * xs)), b - rate * float(np.mean(2 * r))
+    raise AssertionError
 
 
 def test_url_start_point_and_bad_values_are_handled():

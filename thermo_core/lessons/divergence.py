@@ -144,6 +144,16 @@ def best_loss(mode: str) -> float:
     return float(((best[0] * x64 + best[1] - y64) ** 2).mean())
 
 
+def rounding_decides(f32_loss: float, f64_loss: float, rel: float = 0.01) -> bool:
+    """Whether float32 rounding, not the maths, decided where a run ended: its final loss and
+    the same run's in float64 differ by more than ``rel``. This happens when a schedule
+    lowers the rate after a blow-up: at the peak, rounding the huge steep component leaks
+    into the flat direction, and the small late rates never remove it."""
+    if not (math.isfinite(f32_loss) and math.isfinite(f64_loss)):
+        return False
+    return abs(f32_loss - f64_loss) > rel * abs(f64_loss)
+
+
 @dataclass(frozen=True)
 class DivergenceRun:
     """One run of the page: the tc.Run, the critical rate 2/λ_max and its :class:`Verdict`."""
@@ -162,16 +172,22 @@ def run_lesson(
     schedule: str = "constant",
     w0: float = 1.0,
     b0: float = 0.0,
+    precision: str = "float32",
     **schedule_settings: float | int | None,
 ) -> DivergenceRun:
     """Train with the page's controls (plain values, so st.cache_data can key on them).
 
-    rule: "manual" or "SGD". schedule_settings: see :func:`schedule_kwargs`. The history
-    always has an ``lr`` column.
+    rule: "manual" or "SGD". precision: "float32" (the chapter's) or "float64", to tell
+    what float32 rounding did to a run. schedule_settings: see :func:`schedule_kwargs`.
+    The history always has an ``lr`` column.
     """
     if rule not in RULES:
         raise ValueError(f"unknown update rule {rule!r}; allowed: {', '.join(RULES)}")
     x, t_c = inputs(mode)
+    if precision == "float64":
+        x, t_c = x.double(), t_c.double()
+    elif precision != "float32":
+        raise ValueError(f"unknown precision {precision!r}; allowed: float32, float64")
     kw = schedule_kwargs(schedule, **schedule_settings)
     run = train(
         x,

@@ -6,7 +6,7 @@ import pandas as pd
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
-from thermo_core.numbers import fmt
+from thermo_core.numbers import fmt, fmt_list
 from ui.controls import Values
 
 INPUT_NAMES = {"none": "raw t_u", "scale": "0.1 · t_u", "standardize": "standardized t_u"}
@@ -15,6 +15,9 @@ EPOCH_MEANING = (
     "“Epoch k” in the log is the loss measured before the k-th update; the Params printed "
     "under it are what that update produced, and Grad is the gradient it used."
 )
+
+CODE_DIGITS = 5
+"""Significant digits the code panel prints, and the page quotes, for w, b and the loss."""
 
 BOX = {"diverging": "warning", "converging": "success", "too slow": "info"}
 """The status box for each verdict: its colour says what happened."""
@@ -48,9 +51,15 @@ def outcome(run: dict, lr: float) -> str:
         if run["past"]:
             return head + ("While the rate is above the critical rate, each step overshoots the "
                            "valley further than the last: more epochs would only make it worse.")
-        return head + (f"The schedule brought the rate down to "
-                       f"{fmt(run['last_lr'], sig=3, trim=True)}, below the critical rate, but "
-                       "only after the loss had grown.")
+        tail = (f"The schedule brought the rate down to {fmt(run['last_lr'], sig=3, trim=True)}, "
+                f"below the critical rate, but only after the loss peaked at "
+                f"{fmt(run['peak_loss'], sig=3, trim=True)} at epoch {run['peak_epoch']}.")
+        if run["rounding"]:
+            tail += (" At that peak, float32 rounding of the huge steep component knocked the "
+                     "flat direction off course, and the small late rates never bring it back: "
+                     f"where this run ends is rounding noise. The same run in float64 ends near "
+                     f"loss {fmt(run['f64_loss'], sig=2, trim=True)}.")
+        return head + tail
     if run["verdict"] == "converging":
         return (f"**Converged:** the loss went from {first} to {last} in {run['last']} epochs, "
                 f"within 1% of the least-squares loss {fmt(run['best'], sig=5)} ({rate}).")
@@ -115,7 +124,9 @@ def schedule(values: Values, run: dict, const: dict) -> str:
     first, last = run["lrs"][0]["lr"], run["lrs"][-1]["lr"]
     return (f"The rate per epoch under {values.schedule}: from {fmt(first, sig=3, trim=True)} "
             f"down to {fmt(last, sig=3, trim=True)} by epoch {run['lrs'][-1]['epoch']}. Held "
-            f"constant, the same start {_end(const)}; scheduled, it {_end(run)}. While the rate "
+            f"constant, the same start {_end(const)}; scheduled, the loss reaches its highest, "
+            f"{fmt(run['peak_loss'], sig=3, trim=True)} at epoch {run['peak_epoch']}, and it "
+            f"{_end(run)}. While the rate "
             "is above the red dashed critical rate the steep direction grows; once the rate "
             "falls below it, that direction shrinks again.")
 
@@ -151,3 +162,19 @@ def steep_reason() -> str:
         "it is stable only for lr < 2/λ_max. Scaling t_u by 0.1 divides w's entry by 100; "
         "standardizing makes both entries 2-ish and the bowl round."
     )
+
+
+def code_caption(run: dict) -> str:
+    """What the code panel's script prints, and how far it can agree with the page."""
+    if run["rounding"]:
+        return ("Runs on its own with only torch. It prints the peak loss and its epoch, which "
+                f"match the page ({fmt(run['peak_loss'], sig=3, trim=True)} at epoch "
+                f"{run['peak_epoch']}); its final loss, w and b are printed to two digits only "
+                "and will not match, because float32 rounding at the peak decides them (see the "
+                "box above) and autograd rounds differently from the page's closed-form "
+                "gradient.")
+    shown = fmt_list(run["params"], sig=CODE_DIGITS)
+    return (f"Runs on its own with only torch: {shown} after the run, and the loss and "
+            "divergence epoch shown above. It uses autograd, the page a closed-form gradient, so "
+            f"the two agree to the {CODE_DIGITS} significant digits printed, not to the last "
+            "float32 bit.")
