@@ -195,7 +195,7 @@ def _section_directions(values: controls.Values) -> None:
     for name, cells in (
         ("curvature λ", [fmt(r.eigenvalue, sig=4) for r in f.itertuples()]),
         ("mostly moves", [r.mostly.removeprefix("mostly ") for r in f.itertuples()]),
-        ("factor \\|1 − lr·λ\\|", [f"**{fmt(r.factor, sig=4)}**" for r in f.itertuples()]),
+        ("factor \\|1 − lr·λ\\|", [f"**{text.factor_text(r.factor)}**" for r in f.itertuples()]),
         ("the distance", [r.verdict + (", flips side" if r.flips else "") for r in f.itertuples()]),
         ("critical lr 2/λ", [fmt(r.critical_lr, sig=4) for r in f.itertuples()]),
     ):

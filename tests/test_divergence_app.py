@@ -157,6 +157,16 @@ def test_step_factors_match_float64_eigenvalues():
     assert "steep direction (mostly w" in prose and "2·mean(t_u²)" in prose
 
 
+def test_a_factor_just_below_one_never_shows_as_one():
+    at = run_page(PAGE, {"lr": "0.0001"})
+    lam_min = np.linalg.eigvalsh(_hessian64())[0]
+    factor = abs(1 - 1e-4 * lam_min)  # 0.99998: the flat direction shrinks, slowly
+    table = next(m.value for m in at.markdown if m.value.startswith("| per step"))
+    row = next(line for line in table.splitlines() if line.startswith("| factor"))
+    shown = as_number(re.findall(r"\*\*([^*]+)\*\*", row)[0])  # the flattest column
+    assert shown < 1 and shown == pytest.approx(factor, abs=5e-6)
+
+
 def test_sweep_has_sixty_rates_three_regions_and_the_critical_rule():
     at = run_page(PAGE, {"norm": "scale", "epochs": "5000"})
     sweep = chart_specs(at)[1]

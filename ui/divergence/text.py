@@ -6,7 +6,7 @@ import pandas as pd
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
-from thermo_core.numbers import fmt, fmt_list
+from thermo_core.numbers import fmt, fmt_list, parse
 from ui.controls import Values
 
 INPUT_NAMES = {"none": "raw t_u", "scale": "0.1 · t_u", "standardize": "standardized t_u"}
@@ -21,6 +21,14 @@ CODE_DIGITS = 5
 
 BOX = {"diverging": "warning", "converging": "success", "too slow": "info"}
 """The status box for each verdict: its colour says what happened."""
+
+
+def factor_text(factor: float, sig: int = 4) -> str:
+    """A per-step factor with enough digits that one below 1 never shows as 1 (0.99998, not
+    1.0000): whether it shrinks or grows is the point of the number."""
+    while sig < 12 and factor != 1 and parse(fmt(factor, sig=sig)) == 1:
+        sig += 1
+    return fmt(factor, sig=sig)
 
 
 def _rate(lr: float, crit: float) -> str:
@@ -74,7 +82,7 @@ def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
     def fate(r: pd.Series) -> str:
         side = ", jumping to the other side each time" if r.flips else ""
         return (f"multiplies its share of the distance to the minimum by |1 − lr·λ| = "
-                f"**{fmt(r.factor, sig=4)}** every step{side}: it **{r.verdict}**")
+                f"**{factor_text(r.factor)}** every step{side}: it **{r.verdict}**")
 
     out = (f"At lr = {fmt(lr, sig=3, trim=True)} the steep direction ({steep.mostly}, "
            f"λ = {fmt(steep.eigenvalue, sig=4)}) {fate(steep)}. The flat direction "
