@@ -180,6 +180,31 @@ def test_sweep_has_sixty_rates_three_regions_and_the_critical_rule():
     validate(sweep)
 
 
+def _layers(spec: dict) -> list[dict]:
+    out = []
+    for layer in spec.get("layer", []):
+        out += _layers(layer) if "layer" in layer else [layer]
+    return out
+
+
+def test_sweep_names_regions_by_shape_and_its_labels_sit_apart():
+    at = run_page(PAGE, {"lr": "0.00036"})  # your lr right beside the critical rate
+    layers = _layers(chart_specs(at)[1])
+    points = [ly for ly in layers if ly["encoding"].get("shape", {}).get("field") == "region"]
+    assert points and len(set(points[0]["encoding"]["shape"]["scale"]["range"])) == 3
+    labels = {}
+    for ly in layers:
+        mark = ly["mark"] if isinstance(ly["mark"], dict) else {"type": ly["mark"]}
+        if mark["type"] == "text" and ly.get("transform"):
+            what = "critical lr" if "critical" in json.dumps(ly["transform"]) else "your lr"
+            labels[what] = ly["encoding"]["y"]["value"]
+    assert labels["critical lr"] == 0 and labels["your lr"] == charts.LABEL_GAP
+    caption = next(c.value for c in at.caption if c.value.startswith("Each mark"))
+    colours = charts.REGION_COLOURS
+    assert colours["diverging"] == "#d55e00" and "orange diamonds: diverging" in caption
+    assert "red: diverging" not in caption and "Blue squares: too slow" in caption
+
+
 def test_schedule_preset_converges_where_the_constant_rate_diverges():
     at = run_page(PAGE)
     [button] = [b for b in at.button if b.label == "Decay rescues it"]

@@ -27,6 +27,8 @@ NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
 SWEEP_HEIGHT = 260
+LABEL_GAP = 62
+"""Pixels between the tops of the sweep's two rule labels: longer than "critical lr" is."""
 REGION_COLOURS = {"too slow": "#0072b2", "converging": "#009e73", "diverging": "#d55e00"}
 """Blue, green and orange (Okabe–Ito), with a shape each so colour is never the only cue."""
 REGION_SHAPES = {"too slow": "square", "converging": "circle", "diverging": "diamond"}
@@ -206,24 +208,21 @@ def sweep_template() -> dict:
              .encode(x=x, y=alt.value(4), tooltip=tip,
                      color=alt.Color("region:N", scale=region_scale, legend=None)))
     rules = alt.Chart(alt.NamedData("rules"))
-    rule_colour = alt.Color("what:N", scale=alt.Scale(domain=["critical lr", "your lr"],
-                                                      range=[CRIT_COLOUR, NOW_COLOUR]), legend=None)
-    rule = rules.mark_rule(strokeWidth=2).encode(
-        x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"],
-        strokeDash=alt.StrokeDash("what:N", legend=None, scale=alt.Scale(
-            domain=["critical lr", "your lr"], range=[[6, 3], [1, 0]])))
-    # The two labels sit at opposite ends of their rules (critical at the top, yours at the
-    # bottom), so they never overlap when the two rates are close.
-    label = alt.layer(
-        rules.transform_filter("datum.what == 'critical lr'").mark_text(
-            angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontWeight="bold")
-        .encode(x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour),
-        rules.transform_filter("datum.what == 'your lr'").mark_text(
-            angle=270, align="left", baseline="bottom", dx=-4, dy=-3, fontWeight="bold")
-        .encode(x=alt.X("lr:Q"), y=alt.value(SWEEP_HEIGHT), text="what:N", color=rule_colour),
-    )
-    return frozen(alt.layer(finite, blown, rule, label).resolve_scale(color="independent")
-                  .properties(height=SWEEP_HEIGHT))
+    # One rule and one label per rate, each in its own colour and dash. The labels run down
+    # their rules from two different heights (critical from the top, yours from LABEL_GAP
+    # below it), so they never overlap when the two rates are close.
+    marks = []
+    for what, colour, dash, y in (
+        ("critical lr", CRIT_COLOUR, [6, 3], 0),
+        ("your lr", NOW_COLOUR, [1, 0], LABEL_GAP),
+    ):
+        one = rules.transform_filter(f"datum.what == '{what}'")
+        marks.append(one.mark_rule(strokeWidth=2, color=colour, strokeDash=dash).encode(
+            x=alt.X("lr:Q"), tooltip=["what:N", "lr_text:N"]))
+        marks.append(one.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
+                                   fontWeight="bold", color=colour)
+                     .encode(x=alt.X("lr:Q"), y=alt.value(y), text="what:N"))
+    return frozen(alt.layer(finite, blown, *marks).properties(height=SWEEP_HEIGHT))
 
 
 def sweep_spec(rows: list[dict], critical: float, lr: float, texts: tuple[str, str]) -> dict:

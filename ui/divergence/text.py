@@ -117,7 +117,7 @@ def sweep(s: dict, epochs: int) -> str:
     if b["diverging"] is not None:
         parts.append(f"Divergence starts at {fmt(b['diverging'][0], sig=2)}, just right of the "
                      f"critical rate {fmt(s['critical'], sig=4)} (the red dashed rule, labelled "
-                     "at the top; your rate is the solid orange rule, labelled at the bottom).")
+                     "at the top; your rate is the solid orange rule, labelled below it).")
     return "".join(parts)
 
 
