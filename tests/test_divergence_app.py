@@ -278,7 +278,7 @@ def test_rounding_noise_is_said_and_float64_named():
     [box] = [w.value for w in at.warning]
     assert "rounding noise" in box
     ref = _gd64_losses_scheduled(0.06, 0.99, 5000, 0.1)
-    assert f"float64 ends near loss {fmt(ref, sig=2, trim=True)}" in box
+    assert f"float64 it ends near loss {fmt(ref, sig=2, trim=True)}" in box
 
 
 def _gd64_losses_scheduled(lr: float, gamma: float, epochs: int, scale: float) -> float:

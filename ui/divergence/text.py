@@ -63,10 +63,9 @@ def outcome(run: dict, lr: float) -> str:
                 f"below the critical rate, but only after the loss peaked at "
                 f"{fmt(run['peak_loss'], sig=3, trim=True)} at epoch {run['peak_epoch']}.")
         if run["rounding"]:
-            tail += (" At that peak, float32 rounding of the huge steep component knocked the "
-                     "flat direction off course, and the small late rates never bring it back: "
-                     f"where this run ends is rounding noise. The same run in float64 ends near "
-                     f"loss {fmt(run['f64_loss'], sig=2, trim=True)}.")
+            tail += (" At that peak float32 rounding knocked the flat direction off course and "
+                     "the tiny late rates never undo it: where the run ends is rounding noise (in "
+                     f"float64 it ends near loss {fmt(run['f64_loss'], sig=2, trim=True)}).")
         return head + tail
     if run["verdict"] == "converging":
         return (f"**Converged:** the loss went from {first} to {last} in {run['last']} epochs, "
