@@ -5,6 +5,8 @@ scrubbed in the browser), the two eigen-directions and their step factors, the
 learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
 """
 
+import math
+
 import streamlit as st
 
 import thermo_core as tc
@@ -67,7 +69,7 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     if v.code == "diverging" and run.diverged_at is None and not v.past_critical:
         twin = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
         f64 = twin.run.final_loss
-    peak = int(h["loss"].to_numpy().argmax())
+    peak = int(h["loss"].fillna(-math.inf).to_numpy().argmax())  # a nan is no peak
     return {
         "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
         "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm), "f64_loss": f64,

@@ -104,11 +104,12 @@ def test_typed_lr_and_log_slider_show_the_same_rate(query, typed):
     assert at.query_params["lr"] == "0.5"
 
 
-def _gd64_losses(lr: float, epochs: int, scale: float = 1.0) -> list[float]:
+def _gd64_losses(lr: float, epochs: int, scale: float = 1.0,
+                 start: tuple[float, float] = (1.0, 0.0)) -> list[float]:
     """The chapter's update in float64, independent of torch: the loss before each update."""
     xs = np.array(T_U_BOOK, dtype=np.float32).astype(np.float64) * scale
     ys = np.array(T_C, dtype=np.float32).astype(np.float64)
-    w, b, out = 1.0, 0.0, []
+    (w, b), out = start, []
     for _ in range(epochs):
         r = w * xs + b - ys
         out.append(float(np.mean(r * r)))
@@ -122,6 +123,17 @@ def test_a_run_just_past_the_critical_rate_gets_a_warning_with_its_growth_factor
     [warning] = [w.value for w in at.warning]
     assert warning.startswith(f"**Diverging: the loss grew {fmt(ref[-1] / ref[0], sig=3, trim=True)}-fold**")
     assert fmt(ref[-1], sig=3, trim=True) in warning
+    assert not at.info and not at.success
+
+
+def test_a_loss_rising_again_past_the_critical_rate_is_diverging_though_below_its_start():
+    query = {"lr": "0.00034", "epochs": "1000", "start_w": "0.5", "start_b": "-15"}
+    ref = _gd64_losses(3.4e-4, 1000, start=(0.5, -15.0))
+    assert 2 / np.linalg.eigvalsh(_hessian64())[1] < 3.4e-4  # just past the critical rate
+    assert ref[-1] < ref[0] and ref[-1] > ref[-2]  # below its start, but rising
+    at = run_page(PAGE, query)
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("**Diverging: the loss is rising again**")
     assert not at.info and not at.success
 
 
