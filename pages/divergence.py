@@ -115,7 +115,7 @@ def _lr_slider(lr: float, critical: float) -> None:
     st.session_state[LR_PICK] = lr
     st.select_slider(
         "… or slide along a log scale", grid, key=LR_PICK, on_change=_take_pick,
-        format_func=lambda g: fmt(g, sig=4, trim=True) + (" = critical" if g == crit else ""),
+        format_func=lambda g: fmt(g, sig=10, trim=True) + (" = critical" if g == crit else ""),
         help="1, 2, 5 per decade from 0.000001 to 10, the critical rate for these inputs, and "
         "the rate typed above.",
     )

@@ -89,16 +89,17 @@ def test_book_log_matches_the_book_for_the_stable_runs(query, lines):
     assert not at.warning
 
 
-@pytest.mark.parametrize(("query", "typed"), [({}, 3.6e-4), ({"norm": "scale"}, 0.06),
+@pytest.mark.parametrize(("query", "typed"), [({}, 3.6e-4), ({"norm": "scale"}, 0.06), ({}, 2.0001e-4),
                                               ({}, 3e-4)])
 def test_typed_lr_and_log_slider_show_the_same_rate(query, typed):
     at = run_page(PAGE, query)
     at.number_input(key="lr").set_value(typed).run()
     slider = at.select_slider(key="divergence.lr_pick")
     assert slider.value == typed  # the slider stops at the typed rate, not the nearest stop
-    assert fmt(typed, sig=4, trim=True) in slider.options
+    assert fmt(typed, sig=10, trim=True) in slider.options
+    assert len(set(slider.options)) == len(slider.options)  # 0.0002 and 0.00020001 differ
     crit = 2 / np.linalg.eigvalsh(_hessian64(0.1 if query else 1.0))[1]
-    assert f"{fmt(crit, sig=4, trim=True)} = critical" in slider.options  # still a stop
+    assert f"{fmt(round(crit, 8), sig=10, trim=True)} = critical" in slider.options  # a stop
     slider.set_value(0.5).run()
     assert at.number_input(key="lr").value == 0.5
     assert at.query_params["lr"] == "0.5"
