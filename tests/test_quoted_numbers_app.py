@@ -142,22 +142,9 @@ def _presets() -> list[tuple[str, int, str]]:
 
 PRESETS = _presets()
 
-# Pages whose presets other helpers are rewriting in parallel (issue 14); the coordinator
-# removes these marks after merging. strict=True: a fixed case fails until its mark goes.
-OTHERS_FIX: dict[str, str] = {
-    "loss_surface:Walk the valley floor": "loss_surface preset quotes a |∇L| ratio (945) the "
-    "page never shows (loss-surface helper)",
-}
-
-
-def _mark(stem: str, label: str):
-    reason = OTHERS_FIX.get(f"{stem}:{label}")
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-
-
 @pytest.mark.parametrize(
     ("stem", "index"),
-    [pytest.param(s, i, id=f"{s}-{label}", marks=_mark(s, label)) for s, i, label in PRESETS],
+    [pytest.param(s, i, id=f"{s}-{label}") for s, i, label in PRESETS],
 )
 def test_preset_quotes_only_numbers_on_the_page(stem, index):
     info = next(p for p in PAGES if p.stem == stem)

@@ -88,11 +88,12 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
     return _fd_rel_error(float(v["delta"]), w, b) > _fd_rel_error(0.1, w, b)
 
 
-def _raw_run(v: Mapping[str, Any], lr: float | None = None) -> tc.Run:
-    """The divergence page's run for these control values (the chapter's update, constant lr)."""
-    return dv.run_lesson("none", float(lr if lr is not None else v.get("lr", 1e-2)),
-                         int(v.get("epochs", 100)), str(v.get("rule", "manual")), "constant",
-                         float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0))).run
+def _raw_run(v: Mapping[str, Any]) -> dv.DivergenceRun:
+    """The divergence page's run for these control values (the chapter's update, constant lr),
+    with the page's verdict on it."""
+    return dv.run_lesson("none", float(v.get("lr", 1e-2)), int(v.get("epochs", 100)),
+                         str(v.get("rule", "manual")), "constant",
+                         float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0)))
 
 
 @lru_cache(maxsize=64)
@@ -160,9 +161,10 @@ def steps() -> tuple[Step, ...]:
     """The tour's steps, built on first use: their answers quote numbers computed from the
     readings (a few short trainings), which no process should pay for at import."""
     fit, unit, unit_line = _fahrenheit()
-    chapter = _raw_run(page_values("divergence", CHAPTER_RUN))
+    chapter = _raw_run(page_values("divergence", CHAPTER_RUN)).run
     past_values = page_values("divergence", {**CHAPTER_RUN, "lr": PAST_CRITICAL})
-    past = _raw_run(past_values)
+    past_lesson = _raw_run(past_values)
+    past = past_lesson.run
     crit_raw = tc.critical_lr(_readings()[0].double())
     past_factor = max(r.factor for r in dv.step_factors("none", PAST_CRITICAL).itertuples())
     race_values = page_values("optimizers", {**RACE, "opt_norm": "scale"})
@@ -242,7 +244,7 @@ def steps() -> tuple[Step, ...]:
             "Only a little past the critical rate: what does the run do?",
             ("It converges, a little faster", "It still diverges, only more slowly",
              "The loss stays where it started"),
-            1 if past.final_loss > float(past.history["loss"].iloc[0]) else 0,
+            1 if past_lesson.verdict.code == "diverging" else 0,
             f"It diverges: along the steep direction each step multiplies the distance to the "
             f"minimum by {fmt(past_factor, sig=4)}, so the loss climbs to "
             f"{fmt(past.final_loss, sig=3)} by epoch {len(past.history)}. Only slowly: a factor "
