@@ -3,6 +3,10 @@
 Run:  python benchmarks/classroom.py [--sessions 10,30,60] [--duration 120] [--baseline 2ed6a8c]
       python benchmarks/classroom.py --sessions 5 --duration 20 --no-baseline
       python benchmarks/classroom.py --rev main --sessions 30   # a revision instead of the tree
+      python benchmarks/classroom.py --harsh --sessions 30 --no-baseline   # harsh class only
+      python benchmarks/classroom.py --harsh --sessions 60 --replicas 1,2  # through serve.sh
+      python benchmarks/classroom.py --harsh --sessions 30 --url http://127.0.0.1:8501
+      python benchmarks/classroom.py --sessions 30 --fast-path-baseline lean_loop
 
 For each N a fresh server is started (headless, 127.0.0.1, a free port, no file watcher)
 in the app directory, warmed up by one visit to every page (the teacher opening the app),
@@ -27,6 +31,24 @@ Measured:
   "cores busy" (server CPU s / wall s): near 1.0 means the server (one process, one GIL)
   was the bottleneck; well below 1.0 under load means other work on the machine starved it.
 
+Two classes (``--modes``, default both; ``--harsh`` or ``--realistic`` for one):
+- realistic, as above;
+- harsh: all N students connect at the same moment (no ramp), think for an exponential time
+  (mean ``--think`` s), and every change moves the page's first slider or number input to a
+  value drawn uniformly from its whole range (on its step grid, as a browser sends it), so
+  almost no change hits a cache; no presets. A page without such a widget gets a random
+  change of another widget. This is a class that explores, and the server's worst case.
+
+Where the students go (the server is always started and stopped here, except with --url):
+- default: one ``streamlit run`` of the tree, as above;
+- ``--replicas 1,2``: ``scripts/serve.sh --replicas k`` for each k (k servers behind HAProxy
+  with cookie stickiness); each replica is warmed up directly, the students go through the
+  proxy (each loads the page first for the affinity cookie, as a browser does), CPU and RSS
+  are those of the whole tree (replicas and proxy), and the report gives the ratio of every
+  figure, rerun p95 included, of the last k to the first;
+- ``--url URL`` (or ``--proxy URL``): a server or proxy already running; no warm-up, and no
+  CPU or RSS figures (its processes are not ours to read).
+
 Students wait for their run to finish before thinking again (as a person does), so a slow
 server gets fewer changes; compare "script runs" too. Widgets are discovered from the last
 run's deltas: sliders, select sliders, number inputs, radios, selectboxes, checkboxes and
@@ -38,6 +60,9 @@ Streamlit's message cache (cached_message_hashes / ref_hash) as the browser does
 With a baseline (default 2ed6a8c, main before this round), the same load runs against a
 ``git archive`` of that revision in a temp dir, alternating with the tree under test for
 each N, and every figure is printed for both with the ratio current/baseline.
+With ``--fast-path-baseline PARTS`` the baseline is the same tree with its server started
+under ``THERMO_FAST_PATH=PARTS`` (see thermo_core/compiled.py), e.g. ``lean_loop`` to weigh
+``lean_optim``: current/baseline is then what the parts left out save.
 Timings are noisy on a shared machine: compare ratios from the same session.
 """
 
@@ -51,6 +76,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -58,13 +84,22 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classroom_client import Student, Tally, Widget, random_state
+from classroom_client import (
+    Student,
+    Tally,
+    Widget,
+    first_range_widget,
+    random_state,
+    uniform_state,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASELINE = "2ed6a8c"
@@ -85,6 +120,11 @@ class LoadConfig:
     timeout: float = 60.0
     seed: int = 1
     only: tuple[str, ...] = ()  # restrict to these pages (url paths); empty: every page
+    harsh: bool = False  # all at once, exponential think, every change uniform over a range
+
+    @property
+    def mode(self) -> str:
+        return "harsh" if self.harsh else "realistic"
 
 
 @dataclass
@@ -162,14 +202,37 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
+class Target(Protocol):
+    """Where the students connect, and what can be read of the processes serving them."""
+
+    host: str
+    port: int
+    sticky: bool  # students load the page first for a proxy's affinity cookie
+    warm_ports: list[int]  # each server to warm up directly (none: not ours to warm)
+
+    def cpu_seconds(self) -> float: ...
+    def rss_mb(self) -> float: ...
+    def hwm_mb(self) -> float: ...
+    def log_tracebacks(self) -> int: ...
+    def log_tail(self, lines: int = 30) -> str: ...
+
+
 class Server:
     """``streamlit run streamlit_app.py`` in ``app_dir``, always stopped with its group."""
 
-    def __init__(self, app_dir: Path, log_dir: Path) -> None:
+    host = "127.0.0.1"
+    sticky = False
+
+    def __init__(self, app_dir: Path, log_dir: Path, env: dict[str, str] | None = None) -> None:
         self.app_dir = app_dir
+        self.env = env or {}
         self.log_path = log_dir / f"server-{os.getpid()}-{time.monotonic_ns()}.log"
         self.proc: subprocess.Popen | None = None
         self.port = 0
+
+    @property
+    def warm_ports(self) -> list[int]:
+        return [self.port]
 
     def __enter__(self) -> Server:
         try:
@@ -183,7 +246,7 @@ class Server:
         self.stop()
 
     def _start(self) -> None:
-        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+        env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **self.env)
         for attempt in range(3):
             self.port = free_port()
             log = self.log_path.open("w")
@@ -257,6 +320,95 @@ class Server:
             return 0
 
 
+class ServeSh(Server):
+    """``scripts/serve.sh --replicas k`` of ``app_dir``: k servers behind HAProxy.
+
+    The students go through the proxy; CPU and RSS are summed over serve.sh's process tree
+    (every replica and the proxy). Stopped with its group like a single server.
+    """
+
+    sticky = True
+
+    def __init__(self, app_dir: Path, log_dir: Path, replicas: int) -> None:
+        super().__init__(app_dir, log_dir)
+        self.replicas = replicas
+        self.replica_ports: list[int] = []
+        self.replica_logs: list[Path] = []
+
+    @property
+    def warm_ports(self) -> list[int]:
+        return self.replica_ports
+
+    def _start(self) -> None:
+        script = self.app_dir / "scripts" / "serve.sh"
+        if not script.exists():
+            raise RuntimeError(f"{script} does not exist: --replicas needs a tree that has it")
+        self.port = free_port()
+        log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            ["bash", str(script), "--replicas", str(self.replicas), "--port", str(self.port)],
+            cwd=self.app_dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + 300  # may install haproxy, then starts k servers
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            text = self.log_path.read_text(errors="replace")
+            if "Open http://" in text:
+                for m in re.finditer(r"^replica r\d+: http://127\.0\.0\.1:(\d+) pid \d+ log (\S+)",
+                                     text, re.M):
+                    self.replica_ports.append(int(m[1]))
+                    self.replica_logs.append(Path(m[2]))
+                if len(self.replica_ports) == self.replicas:
+                    return
+                break
+            time.sleep(0.5)
+        raise RuntimeError(f"serve.sh did not start {self.replicas} replicas; log tail:\n"
+                           f"{self.log_tail()}")
+
+    def hwm_mb(self) -> float:
+        return 0.0  # one process's high-water mark means nothing for a tree of servers
+
+    def log_tracebacks(self) -> int:
+        count = 0
+        for path in self.replica_logs:
+            with contextlib.suppress(OSError):
+                count += path.read_text(errors="replace").count("Traceback")
+        return count
+
+
+@dataclass
+class Remote:
+    """A server or proxy already running at a URL: not started, warmed or measured here."""
+
+    host: str
+    port: int
+    sticky: bool = True
+    warm_ports: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_url(cls, url: str) -> Remote:
+        parts = urllib.parse.urlsplit(url if "//" in url else f"http://{url}")
+        if parts.scheme != "http" or not parts.hostname or parts.path.strip("/"):
+            raise ValueError(f"--url needs http://HOST:PORT (no path), got {url!r}")
+        return cls(parts.hostname, parts.port or 80)
+
+    def cpu_seconds(self) -> float:
+        return float("nan")
+
+    def rss_mb(self) -> float:
+        return 0.0
+
+    def hwm_mb(self) -> float:
+        return 0.0
+
+    def log_tracebacks(self) -> int:
+        return 0
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "(remote server: no log)"
+
+
 def read_pages(app_dir: Path) -> list[str]:
     """The url_path of every page in ui/catalog.py of ``app_dir``, in teaching order."""
     code = "import json; from ui.catalog import PAGES; print(json.dumps([p.url_path for p in PAGES]))"
@@ -302,16 +454,34 @@ def _pick(s: Student, rng: random.Random, p_preset: float) -> tuple[Widget | Non
     return None, None
 
 
-async def _student(idx: int, port: int, pages: list[str], tally: Tally, cfg: LoadConfig,
+def _pick_harsh(s: Student, rng: random.Random) -> tuple[Widget | None, object]:
+    """The page's first slider or number input, moved anywhere in its range (harsh mode)."""
+    w = first_range_widget(list(s.widgets.values()))
+    if w is not None:
+        new = uniform_state(w, s.states.get(w.id), rng)
+        if new is not None:
+            return w, new
+    return _pick(s, rng, 0.0)
+
+
+def _think(rng: random.Random, cfg: LoadConfig) -> float:
+    """Seconds until the next action: exponential (harsh) or a capped gamma (realistic)."""
+    if cfg.harsh:
+        return rng.expovariate(1 / cfg.think)
+    return min(rng.gammavariate(2.0, cfg.think / 2), cfg.think * 5)
+
+
+async def _student(idx: int, target: Target, pages: list[str], tally: Tally, cfg: LoadConfig,
                    deadline: float) -> None:
     rng = random.Random(cfg.seed * 100_003 + idx)
     tally.reruns_per_student[idx] = 0
-    await asyncio.sleep(rng.uniform(0, cfg.ramp))
+    await asyncio.sleep(0 if cfg.harsh else rng.uniform(0, cfg.ramp))
     page = idx % len(pages)
     for _ in range(MAX_RECONNECTS + 1):
         if time.monotonic() >= deadline:
             return
-        s = Student(idx, port, tally, cfg.timeout)
+        s = Student(idx, target.port, tally, cfg.timeout, host=target.host,
+                    sticky=target.sticky)
         try:
             first = await s.open(pages[page])
             if not first.ok:
@@ -328,11 +498,11 @@ async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tal
     """Think, change, repeat until the deadline; False if the session broke."""
     changed_here = 0
     for _ in range(100_000):
-        think = min(rng.gammavariate(2.0, cfg.think / 2), cfg.think * 5)
+        think = _think(rng, cfg)
         if time.monotonic() + think >= deadline:
             return True
         await asyncio.sleep(think)
-        w, new = _pick(s, rng, cfg.p_preset)
+        w, new = _pick_harsh(s, rng) if cfg.harsh else _pick(s, rng, cfg.p_preset)
         move = len(pages) > 1 and (w is None or (changed_here and rng.random() < cfg.p_move))
         if move:
             page = (page + 1) % len(pages)
@@ -372,8 +542,9 @@ async def _warm_up(port: int, pages: list[str], timeout: float) -> None:
         print(f"  warm-up errors: {tally.errors[:3]}", file=sys.stderr)
 
 
-async def _load(server: Server, pages: list[str], cfg: LoadConfig, result: LoadResult) -> None:
-    await _warm_up(server.port, pages, cfg.timeout)
+async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadResult) -> None:
+    for port in server.warm_ports:
+        await _warm_up(port, pages, cfg.timeout)
     result.idle_rss_mb = server.rss_mb()
     stop = asyncio.Event()
 
@@ -387,7 +558,7 @@ async def _load(server: Server, pages: list[str], cfg: LoadConfig, result: LoadR
     cpu0, own0, t0 = server.cpu_seconds(), time.process_time(), time.monotonic()
     deadline = t0 + cfg.duration
     try:
-        students = [_student(i, server.port, pages, result.tally, cfg, deadline)
+        students = [_student(i, server, pages, result.tally, cfg, deadline)
                     for i in range(cfg.sessions)]
         # Bounded: each student stops by the deadline plus one run's timeout (and close).
         await asyncio.wait_for(asyncio.gather(*students),
@@ -402,8 +573,15 @@ async def _load(server: Server, pages: list[str], cfg: LoadConfig, result: LoadR
 
 
 def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
-             label: str = "current") -> LoadResult:
-    """Start a server in ``app_dir``, put the class on it, stop it; the figures."""
+             label: str = "current", replicas: int = 0, url: str = "",
+             env: dict[str, str] | None = None) -> LoadResult:
+    """Put the class on a server and return the figures.
+
+    The server is ``streamlit run`` in ``app_dir`` (default, ``env`` added to its
+    environment), ``scripts/serve.sh`` with ``replicas`` servers behind HAProxy, or the one
+    already running at ``url``; the ones started here are stopped at the end. ``app_dir``
+    also names the pages to visit.
+    """
     cfg = cfg or LoadConfig()
     app_dir = Path(app_dir).resolve()
     pages = read_pages(app_dir)
@@ -411,7 +589,14 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
         pages = [p for p in pages if p in cfg.only]
     result = LoadResult(label, cfg, pages, Tally())
     with tempfile.TemporaryDirectory(prefix="classroom-logs-") as logs, \
-            Server(app_dir, Path(logs)) as server:
+            contextlib.ExitStack() as stack:
+        server: Target
+        if url:
+            server = Remote.from_url(url)
+        elif replicas:
+            server = stack.enter_context(ServeSh(app_dir, Path(logs), replicas))
+        else:
+            server = stack.enter_context(Server(app_dir, Path(logs), env))
         try:
             asyncio.run(_load(server, pages, cfg, result))
         finally:
@@ -441,7 +626,8 @@ def _rows(r: LoadResult) -> list[tuple[str, tuple[float, ...], str]]:
         ("errors", (float(len(t.errors)),), ""),
         ("red boxes (st.error, warnings)", (float(t.red_boxes),), ""),
         ("server CPU per script run", (r.cpu_per_run,), "s"),
-        ("server RSS peak (idle after warm-up)", (r.rss_peak_mb, r.idle_rss_mb), "MB"),
+        ("server RSS peak (idle after warm-up)",  # 0: not measured (--url)
+         (r.rss_peak_mb or float("nan"), r.idle_rss_mb or float("nan")), "MB"),
         ("script runs (full + fragment)", (float(t.runs_full), float(t.runs_fragment)), ""),
         ("changes / presets / page switches",
          (float(len(t.rerun)), float(t.presets_clicked), float(len(t.page_switch))), ""),
@@ -471,22 +657,41 @@ def _ratio(cur: tuple[float, ...], base: tuple[float, ...]) -> str:
     return " / ".join(out)
 
 
+def _pair(rs: list[LoadResult]) -> tuple[LoadResult | None, LoadResult | None, str]:
+    """What the ratio column compares: current/baseline, or the last replicas count/first."""
+    base = next((r for r in rs if r.label.startswith("baseline")), None)
+    cur = next((r for r in rs if not r.label.startswith("baseline")), None)
+    if base and cur:
+        return cur, base, "ratio cur/base"
+    if len(rs) > 1 and all(r.label.endswith(("replica", "replicas")) for r in rs):
+        return rs[-1], rs[0], f"ratio {rs[-1].label.split()[0]}/{rs[0].label.split()[0]}"
+    return None, None, ""
+
+
+def _arrival(cfg: LoadConfig) -> str:
+    if cfg.harsh:
+        return (f"harsh: all at once, think exponential mean {cfg.think:.1f} s, every change "
+                "uniform over the first slider's or number input's range, no presets")
+    return (f"realistic: arrival over {cfg.ramp:.0f} s, think mean {cfg.think:.1f} s, "
+            f"presets {cfg.p_preset:.0%}")
+
+
 def report(results: list[LoadResult], out=sys.stdout) -> None:
-    """Print one table per N: each tree's figures, and current/baseline when both ran."""
-    by_n: dict[int, list[LoadResult]] = {}
+    """Print one table per N and mode: each tree's figures, with a ratio column when two
+    trees (current/baseline) or two replica counts (last/first) ran."""
+    by_n: dict[tuple[int, bool], list[LoadResult]] = {}
     for r in results:
-        by_n.setdefault(r.config.sessions, []).append(r)
-    for n, rs in by_n.items():
+        by_n.setdefault((r.config.sessions, r.config.harsh), []).append(r)
+    for (n, _), rs in by_n.items():
         cfg = rs[0].config
-        print(f"\n== N = {n} students, {cfg.duration:.0f} s, arrival over {cfg.ramp:.0f} s, "
-              f"think mean {cfg.think:.1f} s, seed {cfg.seed}, pages: "
+        print(f"\n== N = {n} students, {cfg.duration:.0f} s, {_arrival(cfg)}, "
+              f"seed {cfg.seed}, pages: "
               + " | ".join(f"{r.label}: {', '.join(r.pages)}" for r in rs),
               file=out)
         header = f"{'':38}" + "".join(f"{r.label:>26}" for r in rs)
-        base = next((r for r in rs if r.label.startswith("baseline")), None)
-        cur = next((r for r in rs if not r.label.startswith("baseline")), None)
+        cur, base, ratio_name = _pair(rs)
         if base and cur:
-            header += f"{'ratio cur/base':>24}"
+            header += f"{ratio_name:>24}"
         print(header, file=out)
         rows = [_rows(r) for r in rs]
         for i, (name, _, unit) in enumerate(rows[0]):
@@ -509,6 +714,49 @@ def report(results: list[LoadResult], out=sys.stdout) -> None:
                 print(f"  {r.label}: {r.log_tracebacks} tracebacks in the server log; tail:\n"
                       f"{r.extra.get('server log tail', '')}", file=out)
     out.flush()
+
+
+def summary(results: list[LoadResult], out=sys.stdout) -> None:
+    """Both modes' key figures side by side, one line per run, and the replicas' ratios."""
+    if not results:
+        return
+    print("\n== summary (s; RSS in MB; '-' where not measured)", file=out)
+    cols = ("mode", "N", "run", "first p50/p95", "rerun p50/p95", "worst page p95",
+            "CPU/run", "RSS peak", "errors")
+    widths = (10, 4, 28, 16, 16, 30, 9, 10, 8)
+    print("".join(f"{c:>{w}}" for c, w in zip(cols, widths, strict=True)), file=out)
+    for r in results:
+        t = r.tally
+        worst = max(r.tally.rerun_by_page.items(), key=lambda kv: pct(kv[1], .95),
+                    default=("-", []))
+        def secs(*vals: float) -> str:
+            return _fmt(vals, "s").removesuffix(" s")
+        cells = (r.config.mode, str(r.config.sessions), r.label,
+                 secs(pct(t.first_render, .5), pct(t.first_render, .95)),
+                 secs(pct(t.rerun, .5), pct(t.rerun, .95)),
+                 f"{worst[0]} {secs(pct(worst[1], .95))}",
+                 secs(r.cpu_per_run), _fmt((r.rss_peak_mb or float("nan"),), "MB"),
+                 str(len(t.errors)))
+        print("".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)), file=out)
+    for line in replica_ratios(results):
+        print(line, file=out)
+    out.flush()
+
+
+def replica_ratios(results: list[LoadResult]) -> list[str]:
+    """'rerun p95, 2 replicas / 1 replica: 0.55' for each N and mode run with --replicas."""
+    lines = []
+    groups: dict[tuple[int, str], list[LoadResult]] = {}
+    for r in results:
+        if r.label.endswith(("replica", "replicas")):
+            groups.setdefault((r.config.sessions, r.config.mode), []).append(r)
+    for (n, mode), rs in groups.items():
+        if len(rs) > 1:
+            last, first = pct(rs[-1].tally.rerun, .95), pct(rs[0].tally.rerun, .95)
+            ratio = f"{last / first:.2f}" if first and first == first and last == last else "-"
+            lines.append(f"rerun p95, {rs[-1].label} / {rs[0].label} ({mode}, N = {n}): "
+                         f"{_fmt((last,), 's')} / {_fmt((first,), 's')} = {ratio}")
+    return lines
 
 
 # ---------------------------------------------------------------- command line
@@ -537,7 +785,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-baseline", action="store_true", help="load only --app-dir")
     ap.add_argument("--rev", help="load a git archive of this revision (e.g. main) instead of "
                     "--app-dir's working tree")
+    # The harsh class and where the students go (module docstring).
+    ap.add_argument("--modes", default="realistic,harsh",
+                    help="comma-separated classes to run: realistic, harsh (default both)")
+    ap.add_argument("--harsh", dest="modes", action="store_const", const="harsh",
+                    help="only the harsh class (all at once, every change new, no presets)")
+    ap.add_argument("--realistic", dest="modes", action="store_const", const="realistic",
+                    help="only the realistic class")
+    ap.add_argument("--url", "--proxy", dest="url", default="",
+                    help="drive a server or proxy already running at http://HOST:PORT "
+                    "(pages read from --app-dir; no baseline, no CPU/RSS)")
+    ap.add_argument("--replicas", default="",
+                    help="comma-separated replica counts, e.g. 1,2: each run goes through "
+                    "scripts/serve.sh --replicas k (no baseline); prints rerun p95 last/first")
+    ap.add_argument("--fast-path-baseline", metavar="PARTS",
+                    help="baseline: the same tree with THERMO_FAST_PATH=PARTS (e.g. lean_loop: "
+                    "lean_optim off) instead of a git revision")
     args = ap.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - {"realistic", "harsh"}:
+        ap.error("--modes takes realistic and/or harsh")
+    replica_counts = [int(x) for x in args.replicas.split(",") if x.strip()]
+    if replica_counts and (min(replica_counts) < 1 or args.url):
+        ap.error("--replicas needs positive integers and cannot be combined with --url")
+    if args.url or replica_counts:
+        args.no_baseline = True
     signal.signal(signal.SIGTERM, _sigterm)
     sessions = [int(x) for x in args.sessions.split(",") if x.strip()]
     if not sessions or min(sessions) < 1 or args.duration <= 0:
@@ -547,25 +819,45 @@ def main(argv: list[str] | None = None) -> int:
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     results: list[LoadResult] = []
     with contextlib.ExitStack() as stack:
-        trees = [(app_dir, "current")]
-        if args.rev or not args.no_baseline:
+        trees: list[tuple[Path, str, dict[str, str]]] = [(app_dir, "current", {})]
+        git_baseline = not (args.no_baseline or args.fast_path_baseline)
+        if args.rev or git_baseline:
             repo = Path(subprocess.run(
                 ["git", "-C", str(app_dir), "rev-parse", "--show-toplevel"],
                 capture_output=True, text=True, check=True, timeout=30).stdout.strip())
         if args.rev:
             rev_dir, short = stack.enter_context(archived_tree(repo, args.rev))
-            trees = [(rev_dir, f"current {args.rev} {short}")]
-        if not args.no_baseline:
+            trees = [(rev_dir, f"current {args.rev} {short}", {})]
+        if git_baseline:
             base_dir, short = stack.enter_context(archived_tree(repo, args.baseline))
-            trees.insert(0, (base_dir, f"baseline {short}"))
+            trees.insert(0, (base_dir, f"baseline {short}", {}))
+        elif args.fast_path_baseline:
+            parts = args.fast_path_baseline
+            tree, label, _ = trees[0]
+            trees = [(tree, f"baseline fast={parts}", {"THERMO_FAST_PATH": parts}),
+                     (tree, label, {"THERMO_FAST_PATH": "1"})]
+        # (tree, label, env, replicas, url) for each run of one N and mode.
+        runs = [(tree, label, env, 0, "") for tree, label, env in trees]
+        if args.url:
+            runs = [(trees[0][0], args.url, {}, 0, args.url)]
+        elif replica_counts:
+            runs = [(trees[0][0], f"{k} replica{'s' * (k > 1)}", {}, k, "")
+                    for k in replica_counts]
         for n in sessions:
-            for tree, label in trees:
+            for mode in modes:
+                harsh = mode == "harsh"
                 only = tuple(x for x in args.pages.split(",") if x.strip())
-                cfg = LoadConfig(n, args.duration, args.ramp, args.think, args.p_move,
-                                 args.p_preset, args.timeout, args.seed, only)
-                print(f"running {label}: N = {n} for {args.duration:.0f} s ...", flush=True)
-                results.append(run_load(tree, cfg, label))
-            report([r for r in results if r.config.sessions == n])
+                cfg = LoadConfig(n, args.duration, 0.0 if harsh else args.ramp, args.think,
+                                 args.p_move, 0.0 if harsh else args.p_preset, args.timeout,
+                                 args.seed, only, harsh=harsh)
+                done = len(results)
+                for tree, label, env, replicas, url in runs:
+                    print(f"running {label}: N = {n}, {mode}, for {args.duration:.0f} s ...",
+                          flush=True)
+                    results.append(run_load(tree, cfg, label, replicas=replicas, url=url,
+                                            env=env))
+                report(results[done:])
+    summary(results)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 1 if any(r.tally.errors for r in results) else 0
 

@@ -56,6 +56,7 @@ class Widget:
     proto: Any
     fragment_id: str
     preset: bool
+    main: bool = True  # in the page's main area (delta path root 0), not the sidebar
 
     @property
     def form_id(self) -> str:
@@ -116,7 +117,8 @@ def widget_from_element(el: Any, path: tuple[int, ...], fragment_id: str,
     preset = kind == "button" and (
         "preset" in proto.id.lower() or _in_try_this_row(path, markers)
     )
-    return Widget(proto.id, kind, proto.label, proto, fragment_id, preset)
+    return Widget(proto.id, kind, proto.label, proto, fragment_id, preset,
+                  main=not path or path[0] == 0)
 
 
 def initial_state(w: Widget) -> WidgetState | None:
@@ -257,12 +259,65 @@ def random_state(w: Widget, current: WidgetState | None, rng: random.Random) -> 
     return None
 
 
+def first_range_widget(widgets: list[Widget]) -> Widget | None:
+    """The page's first slider or number input in its main area, in drawing order."""
+    return next((w for w in widgets if w.main and w.kind in ("slider", "number_input")), None)
+
+
+def uniform_state(w: Widget, current: WidgetState | None,
+                  rng: random.Random) -> WidgetState | None:
+    """A value drawn uniformly from a slider's or number input's whole range.
+
+    For the harsh class (benchmarks/classroom.py --harsh): every change lands anywhere in
+    the range, so it is almost never one a cache has seen. The value is on the widget's
+    step grid, as a browser would send it; a range slider gets two distinct sorted points.
+    A number input without bounds falls back to random_state's window around its value.
+    """
+    p = w.proto
+    if w.kind == "number_input" and not (p.has_min and p.has_max):
+        return random_state(w, current, rng)
+    if w.kind not in ("slider", "number_input"):
+        return None
+    step = p.step or (1.0 if (w.kind == "number_input" and p.data_type == 0) else 0.01)
+    n = _grid(p.min, p.max, step)
+    if n == 0:
+        return None
+    ws = WidgetState(id=w.id)
+    whole = (w.kind == "slider" and p.data_type == Slider.INT) or (
+        w.kind == "number_input" and p.data_type == 0)
+    def at(k: int) -> float:
+        v = p.min + k * step
+        return float(round(v)) if whole else round(v, 12)
+    if w.kind == "number_input":
+        here = current.double_value if current is not None else None
+        for _ in range(8):
+            ws.double_value = at(rng.randint(0, n))
+            if ws.double_value != here:
+                break
+        return ws
+    count = min(len(p.default) or 1, n + 1)
+    here = list(current.double_array_value.data) if current is not None else None
+    for _ in range(8):
+        vals = [at(k) for k in sorted(rng.sample(range(n + 1), k=count))]
+        if vals != here:
+            break
+    ws.double_array_value.data[:] = vals
+    return ws
+
+
 class Student:
     """One browser tab: a websocket, the widgets of its last run and their states."""
 
-    def __init__(self, idx: int, port: int, tally: Tally, timeout: float) -> None:
+    def __init__(self, idx: int, port: int, tally: Tally, timeout: float,
+                 host: str = "127.0.0.1", sticky: bool = False) -> None:
         self.idx = idx
         self.port = port
+        self.host = host
+        # Behind a sticky proxy a browser first loads the page (which sets the proxy's
+        # affinity cookie) and sends that cookie with its websocket; so does this student.
+        self.sticky = sticky
+        self.cookie = ""
+        self.replica = ""  # the proxy's X-Replica header on the websocket's handshake
         self.tally = tally
         self.timeout = timeout
         self.ws: Any = None
@@ -282,21 +337,42 @@ class Student:
         """Connect and render ``url_path`` as a browser that opens that link does."""
         t0 = time.perf_counter()
         try:
+            if self.sticky and not self.cookie:
+                self.cookie = await asyncio.wait_for(self._page_cookie(url_path), self.timeout)
             self.ws = await asyncio.wait_for(
                 connect(
-                    f"ws://127.0.0.1:{self.port}/_stcore/stream",
+                    f"ws://{self.host}:{self.port}/_stcore/stream",
                     subprotocols=["streamlit"],
                     max_size=MAX_FRAME_BYTES,
                     proxy=None,
                     open_timeout=self.timeout,
+                    additional_headers={"Cookie": self.cookie} if self.cookie else None,
                 ),
                 self.timeout,
             )
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
             self.tally.error(self.idx, f"connect failed: {exc!r}")
             return RunResult(False, time.perf_counter() - t0, "disconnect")
+        if self.ws.response is not None:
+            self.replica = self.ws.response.headers.get("X-Replica", "")
         self.reader = asyncio.create_task(self._read())
         return await self._rerun(page_name=url_path, t0=t0)
+
+    async def _page_cookie(self, url_path: str) -> str:
+        """GET the page as a browser does first; the cookies it sets, as a Cookie header."""
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            writer.write(f"GET /{url_path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            await writer.drain()
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        cookies = [line.split(":", 1)[1].split(";", 1)[0].strip()
+                   for line in head.split("\r\n") if line.lower().startswith("set-cookie:")]
+        return "; ".join(cookies)
 
     async def change(self, w: Widget, new: WidgetState) -> RunResult:
         """Move widget ``w`` to ``new`` and rerun, as the browser does on a change."""
@@ -352,7 +428,7 @@ class Student:
         cs.cached_message_hashes.extend(self.cache.keys())
         ci = cs.context_info
         ci.timezone, ci.timezone_offset, ci.locale = "UTC", 0, "en-US"
-        ci.url = f"http://127.0.0.1:{self.port}/{page_name}"
+        ci.url = f"http://{self.host}:{self.port}/{page_name}"
         # A trigger (button) is sent once, then forgotten, like the browser does.
         self.states = {k: v for k, v in states.items() if v.WhichOneof("value") != "trigger_value"}
         loop = asyncio.get_running_loop()

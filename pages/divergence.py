@@ -13,7 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
-from thermo_core.numbers import fmt, fmt_list
+from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
@@ -69,8 +69,18 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
               "note": f"epoch {e.epoch}, heading to w ≈ {fmt(e.w_to, sig=2)}, "
                       f"b ≈ {fmt(e.b_to, sig=2)}"} for e in clipped.exits.itertuples()]
     lrs = h["lr"].iloc[dv.thin_indices(len(h), DRAWN)]
+    v = out.verdict
+    f64 = None  # the same run in float64, when the schedule may have left rounding in charge
+    if v.code == "diverging" and run.diverged_at is None and not v.past_critical:
+        twin = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
+        f64 = twin.run.final_loss
+    peak = int(h["loss"].fillna(-math.inf).to_numpy().argmax())  # a nan is no peak
     return {
-        "message": out.message, "critical": out.critical_lr, "diverged_at": run.diverged_at,
+        "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
+        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm), "f64_loss": f64,
+        "rounding": f64 is not None and dv.rounding_decides(run.final_loss, f64),
+        "peak_loss": float(h["loss"].iloc[peak]), "peak_epoch": int(h["epoch"].iloc[peak]),
+        "critical": out.critical_lr, "diverged_at": run.diverged_at,
         "final_loss": run.final_loss, "first_loss": float(h["loss"].iloc[0]),
         "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
         "path": path, "loss": loss, "bad": bad, "exits": exits,
@@ -101,14 +111,19 @@ def _take_pick() -> None:
 
 
 def _lr_slider(lr: float, critical: float) -> None:
-    """A log-grid slider for the lr (with the critical rate on it) that moves the typed value."""
+    """A log-grid slider for the lr that moves the typed value.
+
+    Its stops are 1, 2, 5 per decade, the critical rate and the typed rate itself, so the
+    slider always shows exactly the rate the page runs with: one source of truth.
+    """
     crit = round(critical, 8)
-    grid = sorted({*LR_GRID, crit})
-    st.session_state[LR_PICK] = min(grid, key=lambda g: abs(math.log(g / lr)))
+    grid = sorted({*LR_GRID, crit, lr})
+    st.session_state[LR_PICK] = lr
     st.select_slider(
         "… or slide along a log scale", grid, key=LR_PICK, on_change=_take_pick,
-        format_func=lambda g: fmt(g, sig=2, trim=True) + (" = critical" if g == crit else ""),
-        help="1, 2, 5 per decade from 0.000001 to 10, plus the critical rate for these inputs.",
+        format_func=lambda g: fmt(g, sig=10, trim=True) + (" = critical" if g == crit else ""),
+        help="1, 2, 5 per decade from 0.000001 to 10, the critical rate for these inputs, and "
+        "the rate typed above.",
     )
 
 
@@ -182,12 +197,9 @@ def _outcome(values: controls.Values, run: dict) -> None:
     st.metric("lr ÷ critical lr", f"{fmt(ratio, sig=3)}×",
               help=f"The critical rate 2/λ_max is {fmt(run['critical'], sig=4)} for these inputs.")
     where = f" The path {run['sentence']}." if run["sentence"] else ""
-    if run["diverged_at"] is not None:
-        st.warning(f"**Diverged at epoch {run['diverged_at']}.** {run['message']}{where} "
-                   "Each step overshoots the valley further than the last, until float32 "
-                   "overflows.", icon=":material/trending_up:")
-    else:
-        st.info(f"{run['message']}{where}", icon=":material/trending_down:")
+    box = getattr(st, text.BOX[run["verdict"]])
+    icon = ":material/trending_up:" if run["verdict"] == "diverging" else ":material/trending_down:"
+    box(text.outcome(run, float(values.lr)) + where, icon=icon)
 
 
 def _section_directions(values: controls.Values) -> None:
@@ -197,7 +209,7 @@ def _section_directions(values: controls.Values) -> None:
     for name, cells in (
         ("curvature λ", [fmt(r.eigenvalue, sig=4) for r in f.itertuples()]),
         ("mostly moves", [r.mostly.removeprefix("mostly ") for r in f.itertuples()]),
-        ("factor \\|1 − lr·λ\\|", [f"**{fmt(r.factor, sig=4)}**" for r in f.itertuples()]),
+        ("factor \\|1 − lr·λ\\|", [f"**{text.factor_text(r.factor)}**" for r in f.itertuples()]),
         ("the distance", [r.verdict + (", flips side" if r.flips else "") for r in f.itertuples()]),
         ("critical lr 2/λ", [fmt(r.critical_lr, sig=4) for r in f.itertuples()]),
     ):
@@ -233,7 +245,7 @@ def _section_book(values: controls.Values) -> None:
     with page.go_deeper("the book's own log for these settings"):
         lines, stopped = book(values.norm, float(values.lr), int(values.epochs),
                               float(values.start_w), float(values.start_b))
-        st.markdown(dv.EPOCH_MEANING)
+        st.markdown(text.EPOCH_MEANING)
         st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")
         st.caption(text.book_caption(values, stopped))
     with page.go_deeper("why the raw readings make one direction so steep"):
@@ -249,9 +261,8 @@ _section_schedule(VALUES, RUN)
 _section_book(VALUES)
 page.code_panel(
     script(VALUES.norm, VALUES.lr, int(VALUES.epochs), VALUES.rule, VALUES.schedule,
-           dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b),
-    f"Runs on its own with only torch: {fmt_list(RUN['params'])} after the run and the "
-    "loss and divergence epoch shown above (autograd instead of the page's closed-form "
-    "gradient, so the last float32 digits may differ).",
+           dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b,
+           2 if RUN["rounding"] else text.CODE_DIGITS),
+    text.code_caption(RUN),
 )
 page.finish(STEM)

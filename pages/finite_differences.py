@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.chart_text import described, numbers
@@ -19,7 +20,6 @@ from ui.finite_differences.code import script
 from ui.finite_differences.settings import CONTROLS, PRESETS
 
 STEM = "finite_differences"
-FD = tc.finite_differences
 LR = 1e-2  # the notes' learning rate for the one step they take by hand
 NOTES = "loss(model(t_u, w + delta, b), t_c) - loss(model(t_u, w - delta, b), t_c) / (2.0 * delta)"
 

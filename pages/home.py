@@ -5,6 +5,7 @@ reveal of the least-squares line and the unit it implies, and the readings thems
 """
 
 import streamlit as st
+import torch
 
 import thermo_core as tc
 from thermo_core.numbers import fmt
@@ -31,7 +32,9 @@ def best_fit() -> dict:
     t_u, t_c = tc.load_readings()
     best = tc.optimal_params(t_u, t_c)
     factor, offset = tc.conversion_from_fit(best)
-    unit, gap = tc.closest_unit(factor, offset)
+    temps = torch.linspace(-10.0, 40.0, 51, dtype=torch.float64)  # °C, one per degree
+    unit, rms = tc.closest_unit(factor, offset, temps)
+    miss = (unit.factor - factor) * temps + (unit.offset - offset)
     return {
         "w": float(best[0]),
         "b": float(best[1]),
@@ -39,7 +42,8 @@ def best_fit() -> dict:
         "factor": factor,
         "offset": offset,
         "unit": (unit.name, unit.factor, unit.offset),
-        "gap": gap,
+        "rms": rms,
+        "mean_abs": float(miss.abs().mean()),
     }
 
 
@@ -145,8 +149,9 @@ def _section_reveal() -> None:
         f"Read backwards, the line turns Celsius into the unknown unit: "
         f"t_u = t_c / w − b / w ≈ **{fit['factor']:.3f} · t_c + {fit['offset']:.2f}**. "
         f"The closest scale we know is **{name}** (t = {factor:g} · t_c + {offset:g}); "
-        f"between −10 °C and 40 °C the two differ by {fit['gap']:.1f} degrees on average, "
-        f"the noise of eleven hand-written readings. The thermometer reads **{name}**."
+        f"between −10 °C and 40 °C the two differ by {fit['mean_abs']:.2f} degrees on average "
+        f"({fit['rms']:.2f} root-mean-square), the noise of eleven hand-written readings. The "
+        f"thermometer reads **{name}**."
     )
     page.prose(
         "Here the best line has an exact formula because the model is a straight line. "

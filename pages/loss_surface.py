@@ -16,6 +16,7 @@ from ui.chart_text import described, numbers
 from ui.loss_surface import chart_text as words
 from ui.loss_surface import charts, text
 from ui.loss_surface.code import script
+from ui.loss_surface.prose import float32_caption, rate_sentence
 from ui.loss_surface.settings import (
     DELTA,
     LOSS_NAMES,
@@ -89,6 +90,7 @@ def at_point(norm: str, loss: str, delta: float, w: float, b: float) -> dict:
         "loss": value,
         "grad": (gw, gb),
         "float32": ls.float32_loss_and_grad(x, t_c, w, b, loss, delta),
+        "float32_in_order": ls.float32_loss_left_to_right(x, t_c, w, b, loss, delta),
         "arrow": [] if arrow is None else [arrow, *ls.arrow_wings(arrow)],
         "w_slice": ls.slice_frame(x, t_c, "w", b, span["w"], loss, delta, steps=81),
         "b_slice": ls.slice_frame(x, t_c, "b", w, span["b"], loss, delta, steps=81),
@@ -146,10 +148,8 @@ def _section_landscape(values: controls.Values) -> None:
         m3.metric("∂L/∂w", fmt(gw), help="How fast the loss rises per unit of w, b held fixed.")
         m4.metric("∂L/∂b", fmt(gb), help="How fast the loss rises per unit of b, w held fixed.")
         l32, gw32, gb32 = p["float32"]
-        st.caption(
-            f"Computed in float64. The chapter's float32 gives {fmt(l32)}, {fmt(gw32)} and "
-            f"{fmt(gb32)}: float32 keeps about 7 significant digits, so last digits can differ."
-        )
+        st.caption(float32_caption(l32, gw32, gb32, p["float32_in_order"],
+                                   (norm, loss, w, b) == ("none", "mse", 1.0, 0.0)))
         show(described(charts.fit_spec(charts.fit_template(charts.X_TITLES[norm], v["x_domain"]),
                                        v["x"], v["t_c"], w, b),
                        words.fit_description(charts.X_TITLES[norm], v["x"], v["t_c"], w, b)))
@@ -237,9 +237,7 @@ def _section_curvature(values: controls.Values) -> None:
         k3.metric("Condition number κ", fmt(v["condition"], 3), help="κ = λ_max/λ_min.")
         k4.metric("Critical lr 2/λ_max", fmt(v["critical_lr"], sig=4),
                   help="Plain gradient descent on the MSE diverges at any larger learning rate.")
-        st.markdown(f"With {charts.X_TITLES[values.norm]} as input, κ = "
-                    f"{fmt(v['condition'], 1)}: per step at the largest stable η the flattest "
-                    f"direction shrinks by a factor of only about {fmt(1 - 2 / v['condition'], 5)}.")
+        st.markdown(rate_sentence(charts.X_TITLES[values.norm], v["condition"]))
         s1, s2, s3 = st.columns(3)
         s1.metric("Least-squares w*", fmt(v["best"][0]), help="Slope of the best line for x.")
         s2.metric("Least-squares b*", fmt(v["best"][1]), help="Offset of the best line for x.")

@@ -9,37 +9,26 @@ changing one rate reruns one optimizer.
 import pandas as pd
 import streamlit as st
 
+import thermo_core as tc
 from thermo_core.lessons import optimizers as op
-from thermo_core.numbers import fmt
+from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.chart_text import Twin, described, numbers
 from ui.optimizers import charts, text
 from ui.optimizers.code import script
-from ui.optimizers.settings import AT, IDS, MAIN, PRESETS, TUNING, run_args
+from ui.optimizers.runs import critical_lr, inside_at, race
+from ui.optimizers.settings import (
+    AT,
+    IDS,
+    LBFGS_EPOCHS,
+    MAIN,
+    PRESETS,
+    TUNING,
+    run_args,
+)
 from ui.vega import show
 
 STEM = "optimizers"
-DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch, then spaced
-
-
-@st.cache_data(max_entries=96)
-def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
-         beta1: float | None, beta2: float | None) -> dict:
-    """One optimizer's run: its table row, drawn rows (thinned) and recorded steps."""
-    op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
-    # first run in a process pays one-off costs that are not the optimizer's wall time
-    r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
-    hist = r.run.history
-    rows = hist.iloc[[e - 1 for e in op.state_epochs(len(hist), DRAW_FIRST, DRAW_TOTAL)]]
-    steps = r.states.melt(id_vars="epoch", value_vars=["update_w", "update_b"], value_name="size")
-    steps = steps.assign(param=steps["variable"].str[-1], size=steps["size"].abs(), opt=label)
-    return {
-        "row": {"final_loss": r.final_loss, "reached_at": r.reached_at, "distance": r.distance,
-                "seconds": r.seconds, "diverged_at": r.run.diverged_at, "params": r.raw_params},
-        "paths": rows[["epoch", "w", "b", "loss"]].assign(opt=label),
-        "steps": steps[steps["size"] > 0][["opt", "epoch", "param", "size"]],
-        "settings": r.settings,
-    }
 
 
 @st.cache_data(max_entries=32)
@@ -55,16 +44,6 @@ def drawing(mode: str, runs: tuple[tuple, ...]) -> dict:
         "steps": charts.arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
         "best": [{"w": bw, "b": bb, "loss": bl, "what": "least-squares optimum"}],
     }}
-
-
-@st.cache_data(max_entries=64)
-def inside(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
-           beta1: float | None, beta2: float | None, at: int) -> dict:
-    """State and steps right after epoch ``at`` (a run of exactly ``at`` epochs)."""
-    r = op.run_optimizer(label, mode, lr, at, momentum, beta1, beta2, state_at=[at])
-    row = r.states.iloc[-1].to_dict() if len(r.states) else {}
-    hist = r.run.history.iloc[-1]
-    return {"state": row, "grad": (float(hist["grad_w"]), float(hist["grad_b"]))}
 
 
 def _section_race() -> controls.Values:
@@ -125,25 +104,42 @@ def _diverged(done: list[dict], labels: list[str]) -> None:
 
 def _section_results(values: controls.Values) -> None:
     st.subheader("Results")
-    rows = []
+    rows, given = [], []
     for oid in values.opts:
-        d = race(*run_args(oid, values))["row"]
+        d = race(*run_args(oid, values))
+        row = d["row"]
         rows.append({
             "optimizer": IDS[oid],
-            "final loss": fmt(d["final_loss"], 6),
-            "within 1% at": "never" if d["reached_at"] is None else f"epoch {d['reached_at']}",
-            "distance": fmt(d["distance"], sig=3),
-            "ms": fmt(1000 * d["seconds"], sig=2),
-            "diverged": "—" if d["diverged_at"] is None else f"at {d['diverged_at']}",
+            "final loss": fmt(row["final_loss"], 6),
+            "within 1% at": "never" if row["reached_at"] is None else f"epoch {row['reached_at']}",
+            "w, b": fmt_list(row["params"]),
+            "distance": fmt(row["distance"], sig=3),
+            "ms": fmt(1000 * row["seconds"], sig=2),
+            "diverged": "—" if row["diverged_at"] is None else f"at {row['diverged_at']}",
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    _bw, _bb, bl = op.best_point(values.opt_norm)
-    st.caption(
-        f"Final loss: the loss before the last step (least-squares best {fmt(bl, 6)}). "
-        "Within 1%: the first epoch whose loss is within 1% of that best. Distance: from the "
-        "final w, b to the least-squares w, b, both in raw units (°C per t_u unit, °C). "
-        "ms: wall time of the run on this server."
-    )
+        given.append((IDS[oid], d["settings"]))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={name: st.column_config.Column(help=tip)
+                                for name, tip in text.COLUMN_HELP.items()})
+    st.caption(text.results_caption(op.best_point(values.opt_norm)[2], values.opt_norm,
+                                    int(values.opt_epochs), given, LBFGS_EPOCHS))
+    if {"momentum", "adam"} <= set(values.opts):
+        page.prose(_momentum_vs_adam(values))
+
+
+def _momentum_vs_adam(values: controls.Values) -> str:
+    """Momentum and Adam in this race, and each with the other input scale's settings."""
+    mode = values.opt_norm
+    other = "scale" if mode == "none" else "none"
+    spec = op.CATALOGUE[IDS["momentum"]]
+    assert spec.momentum is not None
+    mom_args, adam_args = run_args("momentum", values), run_args("adam", values)
+    tuned_elsewhere = race(spec.label, mode, spec.lr[other], mom_args[3], spec.momentum[other],
+                           None, None)
+    adam_elsewhere = race(adam_args[0], other, *adam_args[2:])
+    return text.momentum_vs_adam(mode, int(values.opt_epochs), race(*mom_args),
+                                 race(*adam_args), {**tuned_elsewhere, "mode": mode},
+                                 {**adam_elsewhere, "mode": other})
 
 
 def _section_inside(values: controls.Values) -> None:
@@ -152,8 +148,7 @@ def _section_inside(values: controls.Values) -> None:
     at = int(values.opt_at)
     rows, lines = [], []
     for oid in values.opts:
-        args = run_args(oid, values)
-        d = inside(*args, min(at, args[3]))
+        d = inside_at(run_args(oid, values), at)
         s, (gw, gb) = d["state"], d["grad"]
         label = IDS[oid]
         rows.append({"optimizer": label, "quantity": "gradient", "w": fmt(gw), "b": fmt(gb)})
@@ -169,18 +164,21 @@ def _section_inside(values: controls.Values) -> None:
                              f"the step in b, gradient ratio {fmt(abs(gw / gb), sig=3)}×")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=35 * len(rows) + 38)
     st.markdown(f"After epoch {at}: " + "; ".join(lines) + "." if lines else "")
-    page.prose(
-        "SGD steps by lr × gradient, so w (its gradient is large because t_u is) moves far "
-        "more than b. Adam divides exp_avg by √exp_avg_sq: the gradient's size cancels and "
-        "each parameter moves by about lr, whatever its input's scale."
-    )
 
 
 def _section_deeper(values: controls.Values) -> None:
     with page.go_deeper("what each optimizer does here"):
+        st.markdown(text.full_batch(len(tc.load_readings()[0])))
+        critical = critical_lr(values.opt_norm)
         for oid in values.opts:
+            args = run_args(oid, values)
+            d, first = race(*args), inside_at(args, 1)
             spec = op.CATALOGUE[IDS[oid]]
-            st.markdown(f"**{spec.label}** (torch.optim.{spec.cls}) {spec.note}")
+            s = first["state"]
+            sentence = text.here(spec.label, d["settings"], (s["update_w"], s["update_b"]),
+                                 first["grad"], d["row"], args[3], critical)
+            st.markdown(f"**{spec.label}** (`torch.optim.{spec.cls}`): "
+                        f"`{text.RULES[spec.label]}`. {sentence}")
     runs = [(oid, race(*run_args(oid, values))["settings"], run_args(oid, values)[3])
             for oid in values.opts]
     page.code_panel(

@@ -12,7 +12,7 @@ from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
-from ui.overfitting import charts, lesson, text
+from ui.overfitting import HOLDOUT, charts, lesson, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
@@ -62,7 +62,8 @@ def _section_run(v: Values, chart_col) -> dict:
     r = lesson(**run_settings(v))
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
-                "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
+                "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}",
+                "side": "left" if r["best_epoch"] <= r["epochs"] / 2 else "right"}
         spec = charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak), bool(v.ov_extra))
         about = text.key_description(run_settings(v), r, bool(v.ov_leak))
         st.vega_lite_chart(spec=described(spec, about), width="stretch", key="overfitting.chart")
@@ -91,30 +92,31 @@ def _section_split(r: dict) -> None:
     n_val = len(r["val_idx"])
     st.markdown(
         f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, validation "
-        f"`{r['val_idx']}`. The model never trains on the {n_val} validation "
-        f"reading{'s' if n_val > 1 else ''} (diamonds on the chart), so their loss estimates how "
-        "it does on readings it has not seen.")
+        f"`{r['val_idx']}`. The model trains on {r['n_train']} readings and never on the "
+        f"{n_val} validation reading{'s' if n_val > 1 else ''} (diamonds on the chart), so their "
+        "loss estimates how it does on readings it has not seen.")
 
 
 def _section_more_data(v: Values, r: dict) -> None:
     base = lesson(**{**run_settings(v), "extra": 0})
     st.markdown(
         f"With {v.ov_extra} extra readings ({r['n_train']} training points) the model ends at "
-        f"validation loss **{r['final_val']}** and **{r['final_holdout']}** on 200 fresh "
-        f"readings; on the 9 book readings alone it was **{base['final_val']}** and "
+        f"validation loss **{r['final_val']}** and **{r['final_holdout']}** on {HOLDOUT} fresh "
+        f"readings; on the {len(r['train_idx'])} book readings alone it was **{base['final_val']}** and "
         f"**{base['final_holdout']}**. Readings everywhere leave a big model no gaps to "
         "wiggle through.")
 
 
 def _section_leak(v: Values, r: dict) -> None:
     honest = lesson(**{**run_settings(v), "leak": False})
-    report = ov.leak_report(*({"loss": x["raw"]["loss"], "val_loss": x["raw"]["val"],
-                               "holdout_loss": x["raw"]["holdout"]} for x in (honest, r)))
-    st.warning(report.explanation, icon=":material/water_drop:")
+    table = ov.leak_report(*({"loss": x["raw"]["loss"], "val_loss": x["raw"]["val"],
+                              "holdout_loss": x["raw"]["holdout"]} for x in (honest, r)))
+    rows = table.set_index("run")
+    st.warning(text.leak(rows.loc["honest"], rows.loc["leak"]), icon=":material/water_drop:")
     page.prose(
         "What went wrong: with a graph kept, `val_loss.backward()` adds the validation "
         "gradient to the training gradient already in `.grad`, so every step also fits the "
-        "validation readings. The dotted grey line, 200 fresh readings the model never "
+        f"validation readings. The dotted grey line, {HOLDOUT} fresh readings the model never "
         "touched, shows the loss on new data the validation loss no longer reports.")
 
 
@@ -142,13 +144,23 @@ def _section_deeper(r: dict) -> None:
             "validation set chooses *when* to stop, so it is no longer perfectly unseen; a "
             "final test set, or the fresh readings here, stays the honest judge.")
     with page.go_deeper("the book's printed log"):
-        rows = [{"epoch": ep, "training": tr, "validation": va} for ep, (tr, va) in r["log"].items()]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(_book_log(r["log"]), hide_index=True, width="stretch")
         if r["kind"] == "linear":
             st.markdown(f"Final parameters [w, b] = {fmt_list(r['params'])}.")
-        st.caption("The book prints epoch 1: 66.5811 / 142.3890, epoch 500: 7.1454 / 9.1252, "
-                   "epoch 3000: 3.0125 / 3.5756 for its split with the line (preset "
-                   "\"The book's split\"). Rows appear for the epochs this run reached.")
+        st.caption(text.book_log_caption(cfg.BOOK_LINE))
+
+
+def _book_log(run_log: dict) -> list[dict]:
+    """The book's printed log beside this run's losses at the same epochs ("—" where this
+    run stopped earlier), and whether the printed digits agree."""
+    rows = []
+    for epoch, (book_tr, book_va) in ov.BOOK_LOG.items():
+        book = (fmt(book_tr), fmt(book_va))
+        ours = run_log.get(epoch, ("—", "—"))
+        rows.append({"epoch": epoch, "book: training": book[0], "book: validation": book[1],
+                     "this run: training": ours[0], "this run: validation": ours[1],
+                     "same digits": "yes" if ours == book else "no"})
+    return rows
 
 
 page.start(STEM)

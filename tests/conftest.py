@@ -1,20 +1,20 @@
 """Shared fixtures: the repo on sys.path, AppTest helpers, and a real server + Chromium.
 
 The browser fixtures start ``streamlit run`` on a free localhost port once per test
-session and always stop it. Under CI=true a missing Chromium or Playwright fails the
-run instead of skipping, so CI can never pass without a real browser having looked.
+session and always stop it. They drive the system's Chromium, else Playwright's own
+(tests/chromium.py). Under CI=true a missing Chromium or Playwright fails the run instead
+of skipping, so CI can never pass without a real browser having looked.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+
+def screenshot_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the tests save screenshots: git-ignored artifacts/screenshots/ by default.
+
+    The committed ones in docs/screenshots/ change only when asked for, by
+    scripts/screenshots.sh, which names that folder in SCREENSHOT_DIR (relative to the repo).
+    """
+    named = environ.get("SCREENSHOT_DIR")
+    return ROOT / named if named else ROOT / "artifacts" / "screenshots"
+
+
+SCREENSHOTS = screenshot_dir()
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -132,14 +143,19 @@ def app_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    """A headless Debian Chromium driven by Playwright."""
+    """A headless Chromium driven by Playwright: the system's, else Playwright's own."""
+    from chromium import find_chromium
+
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _browser_missing("playwright is not installed (pip install -r requirements-dev.txt)")
-    exe = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    exe = find_chromium()
     if not exe:
-        _browser_missing("Chromium is not installed (apt-get install -y chromium)")
+        _browser_missing(
+            "Chromium is not installed (apt-get install chromium, or python -m playwright "
+            "install chromium)"
+        )
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -198,7 +214,7 @@ def open_page(tab, app_url: str, url_path: str, query: str = "") -> None:
 
 
 def screenshot(tab, name: str) -> Path:
-    """Save a full-page screenshot under docs/screenshots/ for people to look at."""
+    """Save a full-page screenshot in SCREENSHOTS for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     # Streamlit scrolls inside its main container, so grow the viewport to fit it.
@@ -229,6 +245,20 @@ def run_page(page_path: str, query: dict[str, str | list[str]] | None = None, ti
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def stay(at):
+    """Make the page the last run ended on the page later runs request, as a browser does.
+
+    AppTest keeps requesting the page given to ``at.switch_page`` on every run, even after
+    the script itself moved elsewhere with ``st.switch_page`` (the guided tour does); a
+    browser stays on the page it was moved to. Returns ``at``.
+    """
+    from ui.catalog import PAGES
+
+    [title] = [t.value for t in at.title] or [None]
+    stem = next(p.stem for p in PAGES if p.title == title)
+    return at.switch_page(f"pages/{stem}.py")
 
 
 def metric_value(at, label: str) -> str:

@@ -1,5 +1,6 @@
 """The architecture's rules, read from the source: thermo_core never imports Streamlit,
-lesson modules build only on the general modules, pages and core never seed globally."""
+lesson modules build only on the general modules and the general modules never on them,
+pages and core never seed globally."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from conftest import ROOT
 
 CORE = ROOT / "thermo_core"
-GENERAL = {p.stem for p in CORE.glob("*.py")} - {"__init__", "landscape", "finite_differences"}
+GENERAL = {p.stem for p in CORE.glob("*.py")} - {"__init__"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -41,6 +42,13 @@ def test_lesson_modules_import_only_general_modules():
                 assert module == "", f"{path.name} imports another lesson: {module}"
             else:
                 assert module.split(".")[0] in GENERAL, f"{path.name} imports {module}"
+
+
+def test_general_modules_never_import_the_lessons():
+    for path in CORE.glob("*.py"):
+        for level, module in _imports(path):
+            name = module if level == 0 else f"thermo_core.{module}"
+            assert not name.startswith("thermo_core.lessons"), (path.name, module)
 
 
 def test_no_global_seeding_in_app_code():

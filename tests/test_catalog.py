@@ -7,12 +7,13 @@ A new page joins these checks by being listed in ui/catalog.py, with no edit her
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT, run_page
 
 from ui.catalog import PAGES, next_page
-from ui.codegen import run_script
 from ui.controls import Control, Values
 
 STEMS = [p.stem for p in PAGES]
@@ -73,10 +74,27 @@ def test_page_runs_shows_takeaway_code_panel_and_next_link(stem):
     links = {link.proto.label: link.proto.page for link in at.get("page_link")}
     label = "Back to the start" if nxt.stem == "home" else f"Next: {nxt.title}"
     assert links.get(label) == nxt.url_path, links
+    _run_panel_strictly(at, "the defaults")
+
+
+def _run_panel_strictly(at, what: str) -> None:
+    """Run the page's code panel with every Python warning an error; it must print values."""
     panels = [e for e in at.expander if e.label == "Show the PyTorch code"]
-    assert len(panels) == 1 and panels[0].code, "no code panel"
-    printed = run_script(panels[0].code[0].value)
-    assert printed, "the code panel printed no `name = value` line"
+    assert len(panels) == 1 and panels[0].code, f"{what}: no code panel"
+    out = subprocess.run([sys.executable, "-W", "error", "-c", panels[0].code[0].value],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, f"{what}: the code panel failed or warned:\n{out.stderr[-1500:]}"
+    assert " = " in out.stdout, f"{what}: the code panel printed no `name = value` line"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_code_panel_runs_for_every_preset_without_a_warning(stem):
+    info = next(p for p in PAGES if p.stem == stem)
+    at = run_page(info.path)
+    for i, preset in enumerate(settings(stem).PRESETS):
+        at.button(key=f"{stem}.preset.{i}").click().run()
+        assert not at.error and not at.exception, preset.label
+        _run_panel_strictly(at, f"{stem}, preset {preset.label!r}")
 
 
 def test_last_page_links_home():

@@ -191,7 +191,7 @@ def test_series_drawn_together_differ_by_dash_or_shape():
     _distinct(fd[1], "strokeDash", "curve", ["loss, exact (float64)", "loss as the dtype rounds it",
                                              "tangent: the true slope", "finite-difference slope"])
     _distinct(_specs(run_page("pages/divergence.py"))[1], "shape", "region",
-              ["too slow", "good", "diverging"])
+              ["too slow", "converging", "diverging"])
     _distinct(_specs(run_page("pages/autograd.py", {"ag_nozero": "true"}))[0], "strokeDash", "run",
               ["with zero_grad()", "without zero_grad()"])
     every = ",".join(IDS)

@@ -52,6 +52,7 @@ def test_scrubbing_moves_the_point_without_any_rerun(page, app_url):
     screenshot(page, "divergence-scrubbed")
     # The counter does count: a real widget change reruns the script.
     page.get_by_role("button", name="Tiny lr (book)").click()
+    page.wait_for_url("**lr=0.0001*")  # the rerun has happened (READY alone may come first)
     wait_for_app(page)
     assert page.evaluate("() => window.__runs") >= 1
 

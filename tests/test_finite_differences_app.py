@@ -17,13 +17,12 @@ import pytest
 from conftest import run_page
 from reference import fd_numpy, grad64, mean_x2, mse64, run_printed
 
-import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import parse
 from ui.finite_differences.code import PRINTED, script
 
 PAGE = "pages/finite_differences.py"
 EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
-FD = tc.finite_differences
 
 
 # --- reading the page ------------------------------------------------------------------
@@ -411,7 +410,10 @@ def test_presets_set_the_controls_and_their_claims_match_the_numbers(label):
     elif label == "Same δ in float64":
         assert "about 10 significant digits" in box and "analytic is exact" in box
     else:
-        assert f"= {mean_x2():,.2f}; the table's error is {mean_x2():,.2f}" in box
+        # δ = 1 forward: the truncation error is ∂²L/∂w² · δ / 2 = mean(t_u²), relative to ∂L/∂w
+        assert f"a relative error of {mean_x2() / g[0]:.2f}" in box
+        assert num(shown["finite difference"]["w"][0]) == pytest.approx(g[0] + mean_x2(), rel=1e-6)
+        assert shown["finite difference"]["w"][0] in box and shown["reference"]["w"][0] in box
         at.radio(key="scheme").set_value("central").run()
         assert abs(num(gradients(at)["finite difference"]["w"][0]) - g[0]) < 1e-6  # no truncation
         assert not [i for i in at.info if i.value.startswith(f"**{label}:**")]  # box went away

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +16,7 @@ import torch
 from reference import fd_numpy, grad64, mean_x2, mse64
 
 import thermo_core as tc
+from thermo_core.lessons import finite_differences
 
 BOOK_GRAD = (4517.2969, 82.6000)  # the chapter's autograd print at w=1, b=0
 EPS32, EPS64 = 2.0**-23, 2.0**-52
@@ -59,7 +58,7 @@ def test_the_notes_bracket_bug_and_its_step(data):
     )
     a, c = mse64(1.1, 0.0), mse64(0.9, 0.0)
     assert a - c / 0.2 == pytest.approx(-4462.7925, abs=2e-3)  # plain Python, same slip
-    step = tc.buggy_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
+    step = finite_differences.notes_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2, "float32", brackets=False)
     assert step["w_new"] == pytest.approx(45.628, abs=1e-3)
     assert step["b_new"] == pytest.approx(242388.0, rel=1e-6)
     assert step["loss_before"] == pytest.approx(mse64(1.0, 0.0), rel=1e-6)
@@ -69,7 +68,7 @@ def test_the_notes_bracket_bug_and_its_step(data):
 def test_bracket_lesson_combines_the_same_two_losses(data):
     t_u, t_c = data
     for w, b, d in [(1.0, 0.0, 0.1), (0.5, -10.0, 1e-3), (2.0, 40.0, 5.0)]:
-        lesson = tc.finite_differences.bracket_lesson(t_u, t_c, w, b, d)
+        lesson = finite_differences.bracket_lesson(t_u, t_c, w, b, d)
         assert lesson["buggy"] == float(tc.buggy_central_difference(t_u, t_c, w, b, d))
         assert lesson["a"] == pytest.approx(mse64(w + d, b), rel=1e-6)
         assert lesson["c"] == pytest.approx(mse64(w - d, b), rel=1e-6)
@@ -80,12 +79,12 @@ def test_bracket_lesson_combines_the_same_two_losses(data):
 
 def test_fixed_step_uses_the_true_slope(data):
     t_u, t_c = data
-    step = tc.finite_differences.fixed_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
+    step = finite_differences.fixed_descent_step(t_u, t_c, 1.0, 0.0, 0.1, 1e-2)
     gw = grad64(1.0, 0.0)[0]
     assert step["w_new"] == pytest.approx(1.0 - 1e-2 * gw, rel=1e-6)
     gb = grad64(step["w_new"], 0.0)[1]
     # L is about 5e6 out there, stored in float32 steps of 0.5: a few steps / 0.2 of slack
-    tol = 4 * tc.finite_differences.spacing(mse64(step["w_new"], 0.0), "float32") / 0.2
+    tol = 4 * finite_differences.spacing(mse64(step["w_new"], 0.0), "float32") / 0.2
     assert step["grad_b"] == pytest.approx(gb, abs=tol)
     assert step["b_new"] == pytest.approx(-1e-2 * gb, abs=1e-2 * tol)
     assert step["loss_after"] == pytest.approx(mse64(step["w_new"], step["b_new"]), rel=1e-5)
@@ -135,14 +134,14 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
     for w, b in [(1.0, 0.0), (0.5, -10.0)]:
         for wrt, k in (("w", 0), ("b", 1)):
             sweep = tc.fd_error_sweep(
-                t_u, t_c, w, b, list(tc.finite_differences.delta_grid()), tc.SCHEMES, wrt=wrt
+                t_u, t_c, w, b, list(finite_differences.delta_grid()), tc.SCHEMES, wrt=wrt
             )
             for row in sweep.itertuples():
                 ours, _ = fd_numpy(w, b, row.delta, row.scheme, row.dtype, k)
                 den = row.delta * (2 if row.scheme == "central" else 1)
                 big = max(mse64(w + row.delta, b + row.delta), mse64(w - row.delta, b - row.delta))
                 # summation order may differ: allow a few ulps of the largest loss
-                tol = 8 * tc.finite_differences.spacing(max(big, mse64(w, b)), row.dtype) / den
+                tol = 8 * finite_differences.spacing(max(big, mse64(w, b)), row.dtype) / den
                 assert abs(row.estimate - ours) <= tol, row
 
 
@@ -152,12 +151,12 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
 def test_optimal_delta_closed_forms(data):
     t_u, t_c = data
     L, curv_w = mse64(1.0, 0.0), 2 * mean_x2()
-    got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "forward", "float32", "w")
+    got = finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "forward", "float32", "w")
     assert got == pytest.approx(2 * math.sqrt(EPS32 * L / curv_w), rel=1e-6)
-    got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "backward", "float64", "b")
+    got = finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "backward", "float64", "b")
     assert got == pytest.approx(2 * math.sqrt(EPS64 * L / 2.0), rel=1e-6)
     for dtype in ("float32", "float64"):
-        got = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "central", dtype, "w")
+        got = finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "central", dtype, "w")
         assert got == pytest.approx(math.sqrt(2 * L / curv_w), rel=1e-6)
 
 
@@ -177,22 +176,22 @@ def test_optimal_delta_closed_forms(data):
 def test_predicted_bottom_matches_the_measured_one(data, scheme, dtype, wrt):
     t_u, t_c = data
     sweep = tc.fd_error_sweep(
-        t_u, t_c, 1.0, 0.0, list(tc.finite_differences.delta_grid()), (scheme,), (dtype,), wrt
+        t_u, t_c, 1.0, 0.0, list(finite_differences.delta_grid()), (scheme,), (dtype,), wrt
     )
-    measured, _ = tc.finite_differences.sweep_minimum(sweep, scheme, dtype)
-    predicted = tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, scheme, dtype, wrt)
+    measured, _ = finite_differences.sweep_minimum(sweep, scheme, dtype)
+    predicted = finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, scheme, dtype, wrt)
     # round-off is erratic near the bottom, so the measured minimum may sit a grid step off
     assert predicted / 4 <= measured <= predicted * 4
 
 
 def test_error_model_terms_and_rough_bound(data):
     t_u, t_c = data
-    grid = list(tc.finite_differences.delta_grid())
-    model = tc.finite_differences.fd_error_model(
+    grid = list(finite_differences.delta_grid())
+    model = finite_differences.fd_error_model(
         t_u, t_c, 1.0, 0.0, grid, "forward", "float64", "w"
     )
     assert model["truncation"].tolist() == pytest.approx([mean_x2() * d for d in grid], rel=1e-9)
-    central = tc.finite_differences.fd_error_model(
+    central = finite_differences.fd_error_model(
         t_u, t_c, 1.0, 0.0, grid, "central", "float32", "w"
     )
     assert (central["truncation"] == 0).all()
@@ -202,8 +201,8 @@ def test_error_model_terms_and_rough_bound(data):
     # the model is a rough upper bound on what is measured (collapsed points excepted)
     for scheme in tc.SCHEMES:
         for dtype in ("float32", "float64"):
-            m = tc.finite_differences.fd_error_model(t_u, t_c, 1.0, 0.0, grid, scheme, dtype, "w")
-            s = tc.finite_differences.label_sweep(
+            m = finite_differences.fd_error_model(t_u, t_c, 1.0, 0.0, grid, scheme, dtype, "w")
+            s = finite_differences.label_sweep(
                 tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, (scheme,), (dtype,))
             )
             ok = (s["outcome"] != "collapsed").to_numpy()
@@ -227,8 +226,8 @@ def test_error_model_terms_and_rough_bound(data):
 def test_fd_parts_reproduce_numeric_grad_bit_for_bit(data, w, b, delta, scheme, dtype):
     t_u, t_c = data
     expected = tc.numeric_grad(t_u, t_c, w, b, delta, scheme, tc.DTYPES[dtype]).tolist()
-    for k, wrt in enumerate(tc.finite_differences.WRT):
-        parts = tc.finite_differences.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, wrt)
+    for k, wrt in enumerate(finite_differences.WRT):
+        parts = finite_differences.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, wrt)
         assert parts.estimate == expected[k]
         assert parts.estimate == pytest.approx(parts.numerator / parts.denominator, rel=1e-6)
         assert parts.param == float(np.array([w, b], dtype=dtype)[k])
@@ -238,37 +237,37 @@ def test_fd_parts_reproduce_numeric_grad_bit_for_bit(data, w, b, delta, scheme, 
 
 def test_fd_parts_explain_the_collapse(data):
     t_u, t_c = data
-    w_parts = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-8, "central", "float32", "w")
+    w_parts = finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-8, "central", "float32", "w")
     assert w_parts.step_vanished and w_parts.step == 0.0 and w_parts.estimate == 0.0
-    b_parts = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-6, "central", "float32", "b")
+    b_parts = finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-6, "central", "float32", "b")
     assert not b_parts.step_vanished and b_parts.losses_equal and b_parts.estimate == 0.0
     # at δ = 1e-7 float32 stores 1 + δ as 1 + 2^-23: the step taken is not the δ asked for
-    odd = tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-7, "central", "float32", "w")
+    odd = finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 1e-7, "central", "float32", "w")
     assert odd.step == 2.0**-23
     assert odd.resolution == pytest.approx(2.0**-13 / 2e-7, rel=1e-7)
 
 
 def test_spacing_and_machine_epsilon():
     assert (
-        tc.finite_differences.spacing(1.0, "float32")
+        finite_differences.spacing(1.0, "float32")
         == 2.0**-23
-        == tc.finite_differences.machine_epsilon("float32")
+        == finite_differences.machine_epsilon("float32")
     )
-    assert tc.finite_differences.spacing(1763.88, "float32") == 2.0**-13  # 1024 <= L < 2048
-    assert tc.finite_differences.spacing(1763.88, "float64") == 2.0**-42
-    assert tc.finite_differences.machine_epsilon("float64") == 2.0**-52
+    assert finite_differences.spacing(1763.88, "float32") == 2.0**-13  # 1024 <= L < 2048
+    assert finite_differences.spacing(1763.88, "float64") == 2.0**-42
+    assert finite_differences.machine_epsilon("float64") == 2.0**-52
 
 
 def test_label_sweep_and_collapse_limit(data):
     t_u, t_c = data
-    grid = list(tc.finite_differences.delta_grid())
-    sweep = tc.finite_differences.label_sweep(tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, wrt="b"))
+    grid = list(finite_differences.delta_grid())
+    sweep = finite_differences.label_sweep(tc.fd_error_sweep(t_u, t_c, 1.0, 0.0, grid, wrt="b"))
     collapsed = sweep[sweep["outcome"] == "collapsed"]
     assert (collapsed["estimate"] == 0).all() and (collapsed["rel_error"] == 1).all()
     assert set(collapsed["dtype"]) == {"float32"}
     # dL/db·δ = 82.6·δ is below half a float32 step of L (6.1e-5) for δ up to 1e-6
-    assert tc.finite_differences.collapse_limit(sweep, "central", "float32") == 1e-6
-    assert tc.finite_differences.collapse_limit(sweep, "central", "float64") is None
+    assert finite_differences.collapse_limit(sweep, "central", "float32") == 1e-6
+    assert finite_differences.collapse_limit(sweep, "central", "float64") is None
     exact = sweep[sweep["outcome"] == "exact"]
     assert (exact["abs_error"] == 0).all()
     synthetic = pd.DataFrame(
@@ -279,7 +278,7 @@ def test_label_sweep_and_collapse_limit(data):
             {"estimate": 2.0, "abs_error": 1.0},
         ]
     )
-    assert tc.finite_differences.label_sweep(synthetic)["outcome"].tolist() == [
+    assert finite_differences.label_sweep(synthetic)["outcome"].tolist() == [
         "exact",
         "non-finite",
         "collapsed",
@@ -290,10 +289,10 @@ def test_label_sweep_and_collapse_limit(data):
 def test_gradient_comparison_against_closed_form(data):
     t_u, t_c = data
     for w, b, dtype in [(1.0, 0.0, "float32"), (0.5, -10.0, "float64")]:
-        table = tc.finite_differences.gradient_comparison(t_u, t_c, w, b, 0.1, "central", dtype)
+        table = finite_differences.gradient_comparison(t_u, t_c, w, b, 0.1, "central", dtype)
         exact = grad64(w, b)
         for row in table.itertuples():
-            k = tc.finite_differences.WRT.index(row.wrt)
+            k = finite_differences.WRT.index(row.wrt)
             tol = 1e-5 if dtype == "float32" else 1e-12
             assert row.value == pytest.approx(exact[k], rel=tol, abs=tol)
             assert row.abs_error == pytest.approx(abs(row.value - exact[k]), abs=1e-9)
@@ -303,7 +302,7 @@ def test_gradient_comparison_against_closed_form(data):
 
 def test_loss_zoom_is_exact_and_rounded(data):
     t_u, t_c = data
-    zoom = tc.finite_differences.loss_zoom(t_u, t_c, 1.0, 0.0, 1e-7, "float32", "w")
+    zoom = finite_differences.loss_zoom(t_u, t_c, 1.0, 0.0, 1e-7, "float32", "w")
     assert zoom["offset"].iloc[0] == pytest.approx(-2.5e-7) and len(zoom) == 61
     for row in zoom.iloc[::10].itertuples():
         assert row.exact == pytest.approx(mse64(1.0 + row.offset, 0.0) - mse64(1.0, 0.0), abs=1e-9)
@@ -314,23 +313,23 @@ def test_loss_zoom_is_exact_and_rounded(data):
 
 
 def test_delta_grid_and_labels():
-    grid = tc.finite_differences.delta_grid()
+    grid = finite_differences.delta_grid()
     assert grid[0] == 1e-12 and grid[-1] == 1e4 and len(grid) == 16 * 3 + 1
     assert 0.1 in grid and 1e-7 in grid
-    labels = [tc.finite_differences.delta_label(d) for d in grid]
+    labels = [finite_differences.delta_label(d) for d in grid]
     assert len(set(labels)) == len(grid)
     assert [float(label) for label in labels] == list(grid)
     assert (
-        tc.finite_differences.delta_label(1e-8) == "1e-08"
-        and tc.finite_differences.delta_label(1e4) == "10000"
-        and tc.finite_differences.delta_label(0.1) == "0.1"
+        finite_differences.delta_label(1e-8) == "1e-08"
+        and finite_differences.delta_label(1e4) == "10000"
+        and finite_differences.delta_label(0.1) == "0.1"
     )
     mantissas = {round(d / 10 ** math.floor(math.log10(d))) for d in grid}
     assert mantissas == {1, 2, 5}
 
 
 def test_cost_table_counts_and_durations():
-    table = tc.finite_differences.gradient_cost_table()
+    table = finite_differences.gradient_cost_table()
     assert table["params"].tolist() == [2, 1000, 10**6, 10**9]
     assert table["central_evals"].tolist() == [2 * p for p in table["params"]]
     assert table["forward_evals"].tolist() == [p + 1 for p in table["params"]]
@@ -338,58 +337,49 @@ def test_cost_table_counts_and_durations():
     assert table["central_over_autograd"].tolist() == pytest.approx(
         [2 * p / 3 for p in table["params"]]
     )
-    assert [tc.finite_differences.human_duration(s) for s in table["central_seconds"]] == [
+    assert [finite_differences.human_duration(s) for s in table["central_seconds"]] == [
         "4 s",
         "33 min",
         "23 days",
         "63 years",
     ]
-    assert tc.finite_differences.human_duration(3.0) == "3 s"
+    assert finite_differences.human_duration(3.0) == "3 s"
     with pytest.raises(ValueError):
-        tc.finite_differences.human_duration(math.inf)
+        finite_differences.human_duration(math.inf)
 
 
 def test_bad_arguments_raise(data):
     t_u, t_c = data
     with pytest.raises(ValueError):
-        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.0)
+        finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.0)
     with pytest.raises(ValueError):
-        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, scheme="sideways")
+        finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, scheme="sideways")
     with pytest.raises(ValueError):
-        tc.finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, wrt="c")
+        finite_differences.fd_parts(t_u, t_c, 1.0, 0.0, 0.1, wrt="c")
     with pytest.raises(ValueError):
-        tc.finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "sideways")
+        finite_differences.optimal_delta(t_u, t_c, 1.0, 0.0, "sideways")
     with pytest.raises(ValueError):
-        tc.finite_differences.delta_grid(1.0, 0.1)
+        finite_differences.delta_grid(1.0, 0.1)
     assert torch.get_default_dtype() == torch.float32
 
 
 # --- the notes' step in either dtype, and sentences generated from numbers --------------------
 
 
-def test_notes_step_in_float32_is_the_notes_step_bit_for_bit(data):
-    t_u, t_c = data
-    for w, b, d in [(1.0, 0.0, 0.1), (0.5, -10.0, 1e-3), (1.0, 0.0, 1e-8)]:
-        ours = tc.finite_differences.notes_step(t_u, t_c, w, b, d, 1e-2, "float32", brackets=False)
-        theirs = tc.buggy_descent_step(t_u, t_c, w, b, d, 1e-2)
-        for key, value in theirs.items():
-            assert ours[key] == value or (math.isnan(value) and math.isnan(ours[key])), key
-
-
 def test_notes_step_in_float64_follows_the_float64_losses(data):
     t_u, t_c = data
     d = 1e-7
-    bug = tc.finite_differences.notes_step(t_u, t_c, 1.0, 0.0, d, 1e-2, "float64", brackets=False)
+    bug = finite_differences.notes_step(t_u, t_c, 1.0, 0.0, d, 1e-2, "float64", brackets=False)
     g_w = mse64(1.0 + d, 0.0) - mse64(1.0 - d, 0.0) / (2 * d)
     assert bug["grad_w"] == pytest.approx(g_w, rel=1e-12)
     assert bug["w_new"] == pytest.approx(1.0 - 1e-2 * g_w, rel=1e-12)
     assert math.isfinite(bug["loss_after"])  # float64 holds what float32 cannot
-    fixed = tc.finite_differences.notes_step(t_u, t_c, 1.0, 0.0, d, 1e-2, "float64")
+    fixed = finite_differences.notes_step(t_u, t_c, 1.0, 0.0, d, 1e-2, "float64")
     assert fixed["grad_w"] == pytest.approx(grad64(1.0, 0.0)[0], rel=1e-8)
     assert fixed["squares_exact"] == pytest.approx(11 * mse64(fixed["w_new"], fixed["b_new"]), rel=1e-12)
-    lesson = tc.finite_differences.bracket_lesson(t_u, t_c, 1.0, 0.0, d, "w", "float64")
+    lesson = finite_differences.bracket_lesson(t_u, t_c, 1.0, 0.0, d, "w", "float64")
     assert lesson["fixed"] == pytest.approx(grad64(1.0, 0.0)[0], rel=1e-8)
-    assert tc.finite_differences.largest("float32") == float(np.finfo(np.float32).max)
+    assert finite_differences.largest("float32") == float(np.finfo(np.float32).max)
 
 
 def test_accuracy_summary_is_generated_from_the_table():
@@ -399,23 +389,12 @@ def test_accuracy_summary_is_generated_from_the_table():
         return pd.DataFrame([{"method": m, "wrt": p, "rel_error": r}
                              for m, rw, rb in rows for p, r in (("w", rw), ("b", rb))])
 
-    text = tc.finite_differences.accuracy_summary(table(1.8e-7, 3.9e-8, 6.9e-8, 6.2e-6, 4.2e-8, 4.2e-8))
+    text = finite_differences.accuracy_summary(table(1.8e-7, 3.9e-8, 6.9e-8, 6.2e-6, 4.2e-8, 4.2e-8))
     assert "relative 1.8e−7 in ∂L/∂w (about 7 significant digits)" in text
     assert "6.2e−6 in ∂L/∂b (about 5 significant digits)" in text
     assert "analytic is 4.6× closer for ∂L/∂w and 150× closer for ∂L/∂b" in text
     assert "autograd is 2.6× closer for ∂L/∂w" in text
-    text = tc.finite_differences.accuracy_summary(table(1e-8, 2e-8, 1e-8, 1.0, 0.0, 0.0))
+    text = finite_differences.accuracy_summary(table(1e-8, 2e-8, 1e-8, 1.0, 0.0, 0.0))
     assert "analytic is 2.0× further off for ∂L/∂w and exact for ∂L/∂b" in text
     assert "autograd is exactly as close for ∂L/∂w" in text
     assert "1.0 in ∂L/∂b (no correct digit)" in text
-
-
-def test_finite_differences_lives_in_lessons_and_stays_importable():
-    import importlib
-
-    module = importlib.import_module("thermo_core.finite_differences")
-    assert module is tc.finite_differences
-    assert module.__name__ == "thermo_core.lessons.finite_differences"
-    source = Path(module.__file__).read_text()
-    imported = set(re.findall(r"^from \.\.(\w+) import", source, re.M))
-    assert imported <= {"data", "losses", "gradients", "surface", "training", "models", "numbers", "checks"}

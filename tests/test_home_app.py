@@ -3,6 +3,8 @@ are read strictly."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import as_number, chart_specs, metric_value, run_page
 from reference import T_U_BOOK, lstsq64, mse64
@@ -88,6 +90,19 @@ def test_reveal_shows_least_squares_fit_and_fahrenheit():
     text = " ".join(m.value for m in at.markdown)
     assert f"{1 / w:.3f} · t_c + {-b / w:.2f}" in text
     assert "Fahrenheit" in text
+
+
+def test_the_gap_to_fahrenheit_is_named_for_what_it_is():
+    at = run_page(HOME)
+    [btn] = [b for b in at.button if b.label == "Reveal the least-squares fit"]
+    btn.click().run()
+    w, b = lstsq64(T_U_BOOK)
+    temps = [-10.0 + k for k in range(51)]  # every degree from −10 °C to 40 °C
+    miss = [(1.8 - 1 / w) * t + (32.0 + b / w) for t in temps]
+    mean_abs = sum(abs(m) for m in miss) / len(miss)
+    rms = math.sqrt(sum(m * m for m in miss) / len(miss))
+    text = " ".join(m.value for m in at.markdown)
+    assert f"differ by {mean_abs:.2f} degrees on average ({rms:.2f} root-mean-square)" in text
 
 
 def test_snap_button_moves_sliders_to_the_fit_without_a_state_warning(no_widget_state_warning):

@@ -5,18 +5,27 @@
 snapshot and the final parameters must be *equal*, not close: the overfitting page shows
 the lean loop's numbers and its code panel prints the book loop's, and Adam on a big net
 turns a last-bit difference into a different answer within a few thousand epochs.
+Each comparison also checks which engine ran (``settings["engine"]``), so it fails if the
+fast path silently stops running. The fast path is on here whatever ``THERMO_FAST_PATH`` says.
 """
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 import torch
 
 import thermo_core as tc
-from thermo_core import backprop, lean_loop
+from thermo_core import backprop, compiled, lean_loop
 from thermo_core.data import book_split, synthetic_readings
 
 torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def fast_path_on(monkeypatch):
+    monkeypatch.setattr(compiled, "ENABLED", frozenset(compiled.PARTS))
 
 CASES = [
     ("linear", {}, {"lr": 1e-2, "epochs": 400}),
@@ -50,7 +59,9 @@ def _train(kind: str, model_kw: dict, train_kw: dict, book: bool, extra: int = 0
                           book_loop=book, **train_kw)
 
 
-def _assert_same(a: tc.ModelRun, b: tc.ModelRun) -> None:
+def _assert_same(a: tc.ModelRun, b: tc.ModelRun, engine: str = "compiled") -> None:
+    """``a`` ran the book's loop, ``b`` the fast path on ``engine``; every number equal."""
+    assert (a.settings["engine"], b.settings["engine"]) == ("book", engine)
     assert list(a.history.columns) == list(b.history.columns)
     for col in a.history.columns:
         assert torch.equal(torch.tensor(a.history[col].to_numpy()),
@@ -80,6 +91,7 @@ def test_a_diverging_run_stops_at_the_same_epoch_with_the_same_numbers():
     a = _train("poly", {"degree": 10}, {"lr": 5.0, "epochs": 600}, book=True)
     b = _train("poly", {"degree": 10}, {"lr": 5.0, "epochs": 600}, book=False)
     assert a.diverged_at is not None and a.diverged_at == b.diverged_at
+    assert (a.settings["engine"], b.settings["engine"]) == ("book", "compiled")
     for col in a.history.columns:
         assert torch.equal(torch.tensor(a.history[col].to_numpy()).nan_to_num(),
                            torch.tensor(b.history[col].to_numpy()).nan_to_num()), col
@@ -92,6 +104,7 @@ def test_hold_out_scored_only_where_asked_in_both_loops():
         model = tc.make_model("mlp", t_u=t_u, hidden=4)
         runs.append(tc.train_model(model, t_u, t_c, holdout=(t_u[:3], t_c[:3]), lr=1e-3,
                                    epochs=20, holdout_at=[1, 7, 20], book_loop=book))
+    assert [run.settings["engine"] for run in runs] == ["book", "compiled"]
     for run in runs:
         scored = run.history.dropna(subset=["holdout_loss"])["epoch"].tolist()
         assert scored == [1, 7, 20]
@@ -106,6 +119,9 @@ def test_other_optimizers_and_settings_fall_back_to_the_book_loop():
     assert not lean_loop.supports(model, "RMSprop", {})
     assert not lean_loop.supports(model, "SGD", {"momentum": 0.9})
     assert not lean_loop.supports(torch.nn.Linear(1, 1), "SGD", {})
+    t_c = tc.load_readings()[1]
+    run = tc.train_model(model, t_u, t_c, optimizer="RMSprop", lr=1e-3, epochs=5)
+    assert run.settings["engine"] == "book"
 
 
 def test_mean_seed_is_two_over_n():
@@ -120,4 +136,63 @@ def test_the_loop_compiles_and_the_compiled_and_python_runs_agree(monkeypatch):
                                     "leak": True})
     compiled = _train(*case, book=False)
     monkeypatch.setattr(lean_loop, "compiled_loop", lambda: lean_loop.epochs_loop)
-    _assert_same(compiled, _train(*case, book=False))
+    python = _train(*case, book=False)
+    assert python.settings["engine"] == "python"
+    _assert_same(_train(*case, book=True), python, engine="python")
+    _assert_same(_train(*case, book=True), compiled)
+
+
+def _broken_loop(kind, params, *args):
+    """A stand-in for the compiled loop that changes the parameters, then fails."""
+    for p in params:
+        p.add_(1.0)
+    raise RuntimeError("forced failure of the fast path")
+
+
+@pytest.mark.parametrize(("kind", "model_kw", "train_kw"), [CASES[1], CASES[7], CASES[9]])
+def test_a_failing_fast_path_runs_the_book_loop_from_the_start(monkeypatch, caplog, kind,
+                                                               model_kw, train_kw):
+    book = _train(kind, model_kw, train_kw, book=True)
+    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: _broken_loop)
+    monkeypatch.setattr(compiled, "_reported", set())  # a reason is logged once per process
+    with caplog.at_level(logging.WARNING, logger="thermo_core.compiled"):
+        fell_back = _train(kind, model_kw, train_kw, book=False)
+    _assert_same(book, fell_back, engine="book")
+    assert "forced failure of the fast path" in caplog.text
+
+
+def test_the_switch_turns_lean_loop_off(monkeypatch):
+    monkeypatch.setattr(compiled, "ENABLED", frozenset({"lean_optim"}))
+    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: pytest.fail("lean_loop used"))
+    run = _train(*CASES[1], book=False)
+    assert run.settings["engine"] == "book"
+    vectors = list(run.snapshots.values())
+    model = tc.make_model("linear", t_u=tc.load_readings()[0])
+    got = lean_loop.predictions(model, vectors, tc.load_readings()[0])
+    monkeypatch.setattr(compiled, "ENABLED", frozenset(compiled.PARTS))
+    want = lean_loop.predictions(model, vectors, tc.load_readings()[0])
+    assert all(torch.equal(g, w) for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("book", [True, False])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize(("model_dtype", "data_dtype"), [(torch.float32, torch.float64),
+                                                         (torch.float64, torch.float32)])
+def test_readings_of_another_dtype_than_the_model_are_refused(book, optimizer, model_dtype,
+                                                               data_dtype):
+    t_u, t_c = tc.load_readings()
+    model = tc.make_model("linear", t_u=t_u).to(model_dtype)
+    with pytest.raises(ValueError, match=f"t_u is {data_dtype}.*parameters are {model_dtype}"):
+        tc.train_model(model, t_u.to(data_dtype), t_c.to(data_dtype), optimizer=optimizer,
+                       epochs=5, book_loop=book)
+    with pytest.raises(ValueError, match=f"val is {data_dtype}"):
+        tc.train_model(model, t_u.to(model_dtype), t_c.to(model_dtype), optimizer=optimizer,
+                       val=(t_u.to(data_dtype), t_c.to(data_dtype)), epochs=5, book_loop=book)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_the_line_trains_in_either_dtype_bit_for_bit(dtype, optimizer):
+    train = {"lr": 1e-2, "epochs": 300, "optimizer": optimizer}
+    _assert_same(_train("linear", {}, train, book=True, dtype=dtype),
+                 _train("linear", {}, train, book=False, dtype=dtype))

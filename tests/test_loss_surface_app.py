@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from conftest import chart_frames, metric_value, run_page
 from reference import T_C, T_U32, T_U_BOOK, hessian_eigs64, lstsq64, run_printed
@@ -222,8 +223,10 @@ def test_presets_set_the_controls_and_say_what_to_look_for():
     assert abs(gb) > 10 * abs(gw)  # the arrow points along the valley (≈ b), not across it
     _, gw0, gb0 = loss_grad(T_U_BOOK, 1.0, 0.0)
     assert math.hypot(gw0, gb0) / math.hypot(gw, gb) > 500  # and is ~1,000 times shorter
-    ratio = f"{math.hypot(gw0, gb0) / math.hypot(gw, gb):,.0f}"
-    assert any(ratio in i.value for i in at.info)
+    _, gw, gb = loss_grad(T_U32, w, b)  # the readings as the page's float32 tensors hold them
+    shown = fmt(math.hypot(gw, gb))
+    assert metric_value(at, "|∇L|") == shown
+    assert any(f"|∇L| is only {shown} here" in i.value for i in at.info)
 
     click("L1's kink")
     assert at.radio(key="loss").value == "l1" and at.radio(key="norm").value == "standardize"
@@ -423,12 +426,56 @@ def test_bug9_curvature_note_fits_the_loss(loss, word, absent):
     assert word in note and absent not in note
 
 
+def _float32_sums(w: float, b: float) -> tuple[float, float]:
+    """The float32 MSE summed left to right, and summed pairwise (numpy's order), in numpy."""
+    xs, ys = np.array(T_U32, np.float32), np.array(T_C, np.float32)
+    sq = (np.float32(w) * xs + np.float32(b) - ys) ** 2
+    total = np.float32(0)
+    for v in sq:
+        total = np.float32(total + v)
+    return float(total / np.float32(len(sq))), float(sq.sum(dtype=np.float32) / np.float32(len(sq)))
+
+
 def test_bug10_chapter_float32_values_are_quoted_with_the_reason():
     at = run_page(PAGE)
     assert metric_value(at, "Loss at the point") == "1,763.8846"  # float64
     [caption] = [c.value for c in at.caption if "float32" in c.value]
-    assert "1,763.8848" in caption and "4,517.2969" in caption  # the chapter's float32
+    assert "1,763.8848" in caption and "4,517.2969" in caption  # today's float32
     assert "7 significant digits" in caption
+
+
+def test_the_books_printed_loss_and_todays_float32_are_both_said():
+    in_order, _ = _float32_sums(1.0, 0.0)
+    at = run_page(PAGE)
+    [caption] = [c.value for c in at.caption if "float32" in c.value]
+    # the book's notebook printed tensor(1763.8846): a left-to-right float32 sum gives it
+    assert fmt(in_order, thousands=False) == "1763.8846"
+    assert "the tensor(1763.8846) the book's notebook printed" in caption
+    assert "today's PyTorch gives 1,763.8848" in caption
+    at = run_page(PAGE, {"point_w": "0.5", "point_b": "-10"})
+    [caption] = [c.value for c in at.caption if "float32" in c.value]
+    assert f"the float32 loss is {fmt(_float32_sums(0.5, -10.0)[0])}" in caption
+    assert "notebook" not in caption  # the book printed nothing at this point
+
+
+@pytest.mark.parametrize("norm", ["none", "scale", "standardize"])
+def test_condition_number_sentence_says_what_is_true(norm):
+    xs = [x * (0.1 if norm == "scale" else 1.0) for x in T_U32]
+    if norm == "standardize":
+        m = sum(xs) / len(xs)
+        sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+        xs = [(x - m) / sd for x in xs]
+    lo, hi = hessian_eigs64(xs)
+    kappa = hi / lo
+    at = run_page(PAGE, {"norm": norm})
+    [sentence] = [m.value for m in at.markdown if m.value.startswith("With ") and "κ = " in m.value]
+    assert "shrinks by a factor of only" not in sentence
+    best = (kappa - 1) / (kappa + 1)
+    shown = float(parse(sentence.split("(κ − 1)/(κ + 1) = ")[1].split(" ")[0]))
+    assert shown == pytest.approx(best, rel=1e-3) and shown < 1
+    edge = float(parse(sentence.split("1 − 2/κ = ")[1].split(" ")[0]))
+    assert edge == pytest.approx(1 - 2 / kappa, rel=1e-3, abs=1e-4) and edge != 1
+    assert ("flipping side each time" in sentence) == (kappa < 2)
 
 
 def test_bug5_every_shown_number_uses_the_one_formatter():

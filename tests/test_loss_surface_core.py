@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
-from reference import T_C, T_U_BOOK, hessian_eigs64, mse64
+from reference import T_C, T_U32, T_U_BOOK, hessian_eigs64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
@@ -208,12 +209,6 @@ def test_penalty_curves_and_residual_penalties():
     assert dots["slope"].tolist() == pytest.approx([2 * r for r in dots["r"]])
 
 
-def test_old_name_is_the_same_module():
-    import thermo_core.landscape as old
-
-    assert tc.landscape is ls and old is ls and tc.lessons.loss_surface is ls
-
-
 def test_slice_span_follows_a_point_outside_the_default_span():
     raw = ls.surface_window("none")
     assert raw.slice_span("w", 1.0) == (-1.0, 3.0)  # the default span while it holds the point
@@ -256,3 +251,17 @@ def test_float32_values_are_the_chapters():
         v32 = ls.float32_loss_and_grad(*inputs("scale"), 2.0, -3.0, loss_name, 2.0)
         v64 = ls.loss_and_grad(*inputs("scale"), 2.0, -3.0, loss_name, 2.0)
         assert v32 == pytest.approx(v64, rel=1e-6)
+
+
+def test_float32_left_to_right_sum_is_the_books_printed_loss():
+    t_u, t_c = tc.load_readings()
+    xs, ys = np.array(T_U32, np.float32), np.array(T_C, np.float32)
+    for w, b in ((1.0, 0.0), (0.5, -10.0), (-3.0, 40.0)):
+        sq = (np.float32(w) * xs + np.float32(b) - ys) ** 2
+        total = np.float32(0)
+        for v in sq:
+            total = np.float32(total + v)
+        expected = float(total / np.float32(11))
+        assert ls.float32_loss_left_to_right(t_u, t_c, w, b) == expected
+    assert f"{ls.float32_loss_left_to_right(t_u, t_c, 1.0, 0.0):.4f}" == "1763.8846"  # the book
+    assert f"{ls.float32_loss_and_grad(t_u, t_c, 1.0, 0.0)[0]:.4f}" == "1763.8848"  # today

@@ -4,11 +4,14 @@ prints what the page shows."""
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
 
 import pytest
+import torch
 from conftest import as_number, chart_specs, run_page
-from reference import lstsq64, mse64
+from reference import T_C, T_U32, f32, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
@@ -18,6 +21,54 @@ from ui.optimizers.settings import IDS, PRESETS
 from ui.vega import validate
 
 PAGE = "pages/optimizers.py"
+NUMBER = re.compile(r"[−-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[−-]?\d+)?")
+SCALED = [f32(0.1 * x) for x in T_U32]  # the book's 0.1 · t_u, as float32 products
+
+
+def _numbers(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
+def _torch_race(cls: str, xs: list[float], epochs: int, **kwargs) -> dict:
+    """A torch.optim class on the line from (1, 0), the chapter's loop in plain torch: the
+    first epoch within 1% of the float64 least-squares loss, where it diverged, and the
+    first step."""
+    x, y = torch.tensor(xs), torch.tensor(T_C)
+    best = mse64(*lstsq64(xs), xs)
+    params = torch.tensor([1.0, 0.0], requires_grad=True)
+    opt = getattr(torch.optim, cls)([params], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((params[0] * x + params[1] - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    out = {"reached": None, "diverged": None, "first_step": None}
+    for epoch in range(1, epochs + 1):
+        loss = closure().item()
+        if not math.isfinite(loss):
+            out["diverged"] = epoch
+            return out
+        if out["reached"] is None and loss <= best * 1.01:
+            out["reached"] = epoch
+        before = params.detach().clone()
+        opt.step(closure) if cls == "LBFGS" else opt.step()
+        if epoch == 1:
+            out["first_step"] = (params.detach() - before).tolist()
+    return out
+
+
+def _page_text(at, leave_out: str = "") -> str:
+    """Every text the page shows (markdown, captions, boxes, metrics, table cells and
+    headers), except ``leave_out``."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error")
+             for e in getattr(at, kind)]
+    parts += [m.value for m in at.metric]
+    for frame in at.dataframe:
+        parts += [str(c) for c in frame.value.columns]
+        parts += [str(v) for v in frame.value.to_numpy().ravel()]
+    return "\n".join(p for p in parts if p != leave_out)
 
 
 def _frame(at, column: str):
@@ -130,12 +181,6 @@ def test_code_panel_prints_the_tables_numbers():
         assert printed[f"{oid}_diverged_at"] == "never"
 
 
-def test_presets_generate_their_sentences_from_runs():
-    texts = [p.text(None) for p in PRESETS]
-    sgd = op.run_optimizer("SGD", "scale", 2e-2, 5000, state_at=[])
-    assert f"epoch {sgd.reached_at}" in texts[1]
-
-
 def test_nesterov_cannot_be_given_zero_momentum():
     """Found by the fuzz: torch raises for Nesterov with momentum 0, so 0 is not offered."""
     at = run_page("pages/optimizers.py", {"opts": "sgd,nesterov", "opt_nesterov_mom": "0"})
@@ -144,3 +189,95 @@ def test_nesterov_cannot_be_given_zero_momentum():
     assert slider.min > 0 and slider.value > 0
     slider.set_value(slider.min).run()
     assert not at.exception and not at.error
+
+
+def test_normalize_preset_quotes_the_epochs_its_results_table_shows():
+    """The preset once quoted epoch 175 while its table said 351: its momentum slider kept
+    the raw inputs' 0.99. The preset now sets momentum, and its sentence reads the runs the
+    table shows."""
+    at = run_page(PAGE)  # the momentum slider starts at the raw inputs' 0.99
+    at.button(key="optimizers.preset.1").click().run()
+    table = _table(at)
+    [box] = [i.value for i in at.info if "Normalize, and SGD catches up" in i.value]
+    reached = {label: row["within 1% at"] for label, row in table.items()}
+    assert f"momentum 0.9) gets within 1% at {reached['SGD + momentum']}" in box
+    assert f"(lr 0.02) gets within 1% of the best loss at {reached['SGD']}" in box
+    assert f"gets within 1% at {reached['Adam']}:" in box
+    independent = {
+        "SGD": _torch_race("SGD", SCALED, 5000, lr=0.02),
+        "SGD + momentum": _torch_race("SGD", SCALED, 5000, lr=0.01, momentum=0.9),
+        "Adam": _torch_race("Adam", SCALED, 5000, lr=0.1),
+    }
+    for label, run in independent.items():
+        assert reached[label] == f"epoch {run['reached']}"
+
+
+@pytest.mark.parametrize("index", range(len(PRESETS)))
+def test_every_number_a_preset_quotes_is_on_the_page(index):
+    at = run_page(PAGE)
+    at.button(key=f"optimizers.preset.{index}").click().run()
+    [box] = [i.value for i in at.info if PRESETS[index].label in i.value]
+    shown = set(_numbers(_page_text(at, leave_out=box)))
+    quoted = _numbers(box.split(":**", 1)[1])
+    assert quoted and not [n for n in quoted if n not in shown]
+
+
+def test_chapters_lesson_preset_quotes_the_books_adam_answer():
+    """The book prints tensor([0.5367, -17.3021]) for Adam, lr 1e-1, 2000 epochs on raw t_u."""
+    at = run_page(PAGE)
+    at.button(key="optimizers.preset.0").click().run()
+    assert _table(at)["Adam"]["w, b"] == "[0.5367, −17.3021]"
+
+
+def test_go_deeper_gives_every_optimizer_its_rule_and_its_first_step():
+    at = run_page(PAGE, {"opts": ",".join(IDS)})
+    table = _table(at)
+    lines = {m.value.split("**")[1]: m.value for m in at.markdown
+             if m.value.startswith("**") and "`torch.optim." in m.value}
+    assert set(lines) == set(op.CATALOGUE) == set(table)
+    for label, line in lines.items():
+        rule = line.split("`")[3]
+        assert "p ←" in rule or "Adam's step" in rule or "Adam," in rule, label
+        kw = op.settings_for(label, "none")
+        cls = kw.pop("optimizer")
+        epochs = 200 if label == "LBFGS" else 5000
+        run = _torch_race(cls, T_U32, 1, **kw)
+        moved = re.search(f"w by ({NUMBER.pattern}) and b by ({NUMBER.pattern})", line)
+        assert moved, label
+        for shown, step in zip(moved.groups(), run["first_step"], strict=True):
+            assert as_number(shown) == pytest.approx(step, abs=5e-5), label
+        reached = table[label]["within 1% at"]
+        end = (f"is not within 1% of the best loss after {epochs} epochs" if reached == "never"
+               else f"gets within 1% of the best loss at {reached}")
+        assert line.endswith(f"In this race it {end}."), label
+
+
+def test_go_deeper_puts_the_chapter_notes_right_about_sgd():
+    """The notes call the chapter's SGD stochastic (a random subset) and say momentum 0, the
+    default, is not vanilla gradient descent. Both are wrong here."""
+    assert inspect.signature(torch.optim.SGD).parameters["momentum"].default == 0
+    at = run_page(PAGE)
+    text = _page_text(at)
+    assert f"over all {len(T_C)} readings" in text and "full-batch" in text
+    assert "no random subset" in text
+    assert "with momentum 0 it is plain gradient descent" in text
+
+
+def test_default_race_explains_momentum_winning_and_what_adam_buys():
+    """Momentum (lr 2e-4, 0.99) beats Adam on raw t_u; the page says so, and shows why Adam
+    still matters: momentum's rate for 0.1 · t_u diverges on raw t_u, Adam's lr 0.1 works on
+    both."""
+    at = run_page(PAGE)
+    table = _table(at)
+    [para] = [m.value for m in at.markdown if m.value.startswith("SGD + momentum beats Adam")]
+    mom, adam = table["SGD + momentum"]["within 1% at"], table["Adam"]["within 1% at"]
+    assert int(mom.split()[1]) < int(adam.split()[1])
+    assert f"to within 1% here, {mom} against {adam.split()[1]}: " in para
+    elsewhere = _torch_race("SGD", T_U32, 5000, lr=0.01, momentum=0.9)
+    assert (f"Tuned for 0.1 · t_u (lr 0.01, momentum 0.9), momentum diverges at epoch "
+            f"{elsewhere['diverged']} on raw t_u") in para
+    assert "lr 0.0002, momentum 0.99" in _page_text(at)  # the settings that won, in the caption
+    adam_scaled = _torch_race("Adam", SCALED, 5000, lr=0.1)
+    assert f"Adam with the same settings gets within 1% at epoch {adam_scaled['reached']} on " \
+        "0.1 · t_u." in para
+    assert "Adam's edge is one rate for any input scale." in para

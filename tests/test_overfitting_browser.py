@@ -8,6 +8,8 @@ from conftest import metric_text, open_page, screenshot, wait_for_metric
 
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt
+from ui.controls import defaults
+from ui.overfitting.settings import CONTROLS
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +27,7 @@ def test_scrubbing_redraws_the_chart_without_a_rerun(page, app_url):
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     scrub = chart.locator("input[type='range']")
     scrub.wait_for()
-    assert scrub.get_attribute("max") == "5000"
+    assert scrub.get_attribute("max") == str(defaults(CONTROLS).ov_epochs)
     before = chart.screenshot()
     page.evaluate(WATCH_RUNS)
     scrub.evaluate("(el) => { el.value = 40; el.dispatchEvent(new Event('input', {bubbles: true})); }")

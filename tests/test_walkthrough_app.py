@@ -14,12 +14,13 @@ from ui.catalog import PAGES
 GUIDE = (ROOT / "docs" / "walkthrough.md").read_text()
 LINKS = re.findall(r"\((http://localhost:8501/[^)\s]+)\)", GUIDE)
 STEMS = {p.stem: p for p in PAGES}
+STEMS[""] = PAGES[0]  # Home, the default page, is served at / (never /home: see the browser test)
 
 
 def test_the_guide_links_every_page():
     assert len(LINKS) >= 10
-    linked = {urllib.parse.urlsplit(u).path.strip("/") for u in LINKS}
-    assert linked == set(STEMS), set(STEMS) ^ linked
+    linked = {STEMS[urllib.parse.urlsplit(u).path.strip("/")].stem for u in LINKS}
+    assert linked == {p.stem for p in PAGES}, linked
 
 
 @pytest.mark.parametrize("url", LINKS)
@@ -52,3 +53,10 @@ def test_numbers_the_guide_quotes_are_the_apps():
     }
     for quote in quotes:
         assert quote in GUIDE, quote
+
+
+def test_the_guide_reads_the_best_line_backwards_as_the_app_does():
+    from reference import lstsq64
+
+    w, b = lstsq64()
+    assert f"t_u ≈ {1 / w:.3f}·t_c + {-b / w:.2f}" in GUIDE

@@ -6,17 +6,11 @@ Use it from a notebook as ``import thermo_core as tc``::
     run = tc.train(tc.normalize(t_u, "scale"), t_c, optimizer="SGD", lr=1e-2)
     run.params, run.history.tail()
 
-The names listed in ``__all__`` are the stable API. Page-specific helpers live in
-``thermo_core.lessons.<page stem>`` (``from thermo_core.lessons import divergence``), built
-on the general modules only. Two keep their older names for notebooks written against
-them: ``tc.landscape`` is ``thermo_core.lessons.loss_surface`` and
-``tc.finite_differences`` is ``thermo_core.lessons.finite_differences`` (both also import
-as ``thermo_core.landscape`` and ``thermo_core.finite_differences``).
+The names listed in ``__all__`` are the general API. Page-specific helpers live in
+``thermo_core.lessons.<page stem>`` (``from thermo_core.lessons import divergence``); they
+build on the general modules, which never import them.
 """
 
-import sys as _sys
-
-from . import lessons
 from .data import (
     BOOK_TRAIN_INDICES,
     BOOK_VAL_INDICES,
@@ -37,14 +31,11 @@ from .gradients import (
     analytic_grad,
     autograd_grad,
     buggy_central_difference,
-    buggy_descent_step,
     fd_error_sweep,
     loss_evaluations,
     numeric_grad,
 )
 from .graphs import Graph, GraphNode, count_graph_nodes, trace_backward, walk_graph
-from .lessons import finite_differences
-from .lessons import loss_surface as landscape
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
 from .models import (
     DEFAULT_SCALING,
@@ -72,9 +63,6 @@ from .training import (
     train,
 )
 from .units import KNOWN_UNITS, Unit, closest_unit, conversion_from_fit
-
-# The old module path keeps working: ``import thermo_core.finite_differences``.
-_sys.modules[f"{__name__}.finite_differences"] = finite_differences
 
 __all__ = [
     "BOOK_TRAIN_INDICES",
@@ -106,7 +94,6 @@ __all__ = [
     "best_mse",
     "book_split",
     "buggy_central_difference",
-    "buggy_descent_step",
     "closest_unit",
     "conversion_from_fit",
     "count_graph_nodes",
@@ -115,14 +102,11 @@ __all__ = [
     "curvature",
     "descend_many",
     "fd_error_sweep",
-    "finite_differences",
     "fitted_curve",
     "from_raw_params",
     "hessian",
     "huber_loss",
     "l1_loss",
-    "landscape",
-    "lessons",
     "load_readings",
     "loss_evaluations",
     "loss_fn",

@@ -84,7 +84,7 @@ def mse_of_residuals(d: Tensor) -> Tensor:
     return (d ** 2).mean()
 
 
-@compiled.hot
+@compiled.hot("lean_loop")
 def forward_each(kind: int, vectors: list[Tensor], shapes: list[list[int]],
                  x: Tensor) -> list[Tensor]:
     """``forward`` at each flat parameter vector (``ModelRun.snapshots``' layout).

@@ -96,29 +96,6 @@ def buggy_central_difference(
     return a - c / (2.0 * delta)
 
 
-def buggy_descent_step(
-    t_u: Tensor, t_c: Tensor, w: float = 1.0, b: float = 0.0, delta: float = 0.1, lr: float = 1e-2
-) -> dict[str, float]:
-    """Replay the notes' one step with the bracket bug: w first, then b at the new w.
-
-    Returns the wrong "gradients" and where they throw the parameters.
-    """
-    gw = float(buggy_central_difference(t_u, t_c, w, b, delta, "w"))
-    w_new = float(torch.tensor(w) - lr * torch.tensor(gw))
-    gb = float(buggy_central_difference(t_u, t_c, w_new, b, delta, "b"))
-    b_new = float(torch.tensor(b) - lr * torch.tensor(gb))
-    loss_before = float(mse_loss(model(t_u, w, b), t_c))
-    loss_after = float(mse_loss(model(t_u, w_new, b_new), t_c))
-    return {
-        "grad_w": gw,
-        "w_new": w_new,
-        "grad_b": gb,
-        "b_new": b_new,
-        "loss_before": loss_before,
-        "loss_after": loss_after,
-    }
-
-
 def fd_error_sweep(
     t_u: Tensor,
     t_c: Tensor,

@@ -35,12 +35,14 @@ betas 0.9, 0.999, eps 1e-8, written into ``epochs_loop``: TorchScript reads no g
 
 
 def supports(model: nn.Module, optimizer: str, optimizer_kwargs: dict) -> bool:
-    """Whether :func:`run` can train this model with this optimizer."""
-    return (optimizer in LEAN_OPTIMIZERS and not optimizer_kwargs
-            and hasattr(model, "BACKPROP_KIND") and hasattr(model, "prepare"))
+    """Whether :func:`run` can train this model with this optimizer (and ``THERMO_FAST_PATH``
+    leaves this part of the fast path on)."""
+    return (compiled.enabled("lean_loop") and optimizer in LEAN_OPTIMIZERS
+            and not optimizer_kwargs and hasattr(model, "BACKPROP_KIND")
+            and hasattr(model, "prepare"))
 
 
-@compiled.hot
+@compiled.hot("lean_loop")
 def epochs_loop(kind: int, params: list[Tensor], data: list[Tensor], seeds: list[Tensor],
                 has_val: bool, has_holdout: bool, records: list[Tensor], record_wb: bool,
                 scored: list[bool], keep: list[bool], epochs: int, chunk: int, adam: bool,
@@ -121,19 +123,29 @@ def compiled_loop() -> Callable:
 
 def predictions(model: nn.Module, vectors: list[Tensor], t_u: Tensor) -> list[Tensor]:
     """``model(t_u)`` at each flat parameter vector (e.g. ``ModelRun.snapshots``), computed
-    like ``model.apply_prepared`` and compiled, so the GIL is released once for them all."""
-    shapes = [list(p.shape) for p in model.parameters()]
+    like ``model.apply_prepared`` and compiled, so the GIL is released once for them all
+    (plain Python where this part of the fast path is off or fails)."""
+    plain = backprop.forward_each
+    loop = compiled.script(plain) if compiled.enabled("lean_loop") else plain
+    args = (model.BACKPROP_KIND, vectors, [list(p.shape) for p in model.parameters()],
+            model.prepare(t_u).contiguous())
     with compiled.running():
-        return compiled.script(backprop.forward_each)(model.BACKPROP_KIND, vectors, shapes,
-                                                model.prepare(t_u).contiguous())
+        if loop is plain:
+            return plain(*args)
+        try:
+            return loop(*args)
+        except Exception as exc:
+            compiled.fell_back("lean_loop.predictions", exc, "it ran as plain Python")
+            return plain(*args)
 
 
 def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tensor, Tensor]],
         record: dict[str, Tensor], wb: Tensor | None, epochs: int, zero_grad: bool,
         leak: bool, keep: tuple[set[int], dict[int, Tensor]], scored: set[int] | None,
-        chunk: int) -> int | None:
-    """``models._loop``'s contract: fills ``record``/``wb``/``keep``, trains ``model`` in place,
-    returns the first epoch whose training loss is not finite (checked every ``chunk``)."""
+        chunk: int) -> tuple[int | None, str]:
+    """``models._loop``'s contract: fills ``record``/``wb``/``keep``, trains ``model`` in place;
+    returns the first epoch whose training loss is not finite (checked every ``chunk``) and
+    the engine that ran ("compiled" or "python", see ``training.ENGINES``)."""
     params = [p.detach() for p in model.parameters()]
     data, seeds, records = [], [], [record["loss"]]
     for name, (x, y) in sets.items():
@@ -153,4 +165,4 @@ def run(model: nn.Module, optimizer: str, lr: float, sets: dict[str, tuple[Tenso
                                epochs, chunk, optimizer == "Adam", float(lr), zero_grad, leak)
     kept = sorted(keep[0] & set(range(1, epochs + 1)))
     keep[1].update(zip(kept, snaps, strict=False))
-    return diverged or None
+    return diverged or None, compiled.engine(epochs_loop, loop)

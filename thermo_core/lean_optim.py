@@ -110,7 +110,7 @@ def fused_lists(code: int, p: Tensor, state: list[Tensor]) -> list[list[Tensor]]
     return [[p], [torch.empty_like(p)], [state[1]], second, [state[0]], []]
 
 
-@compiled.hot
+@compiled.hot("lean_optim")
 def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: Tensor,
                 param_hist: Tensor, grad_hist: Tensor, start: int, stop: int,
                 lrs: list[float], hyper: list[float], state: list[Tensor], record: list[bool],

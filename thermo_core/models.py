@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from . import backprop, lean_loop
+from . import backprop, compiled, lean_loop
 from .backprop import mse
 from .data import normalization_constants
 from .training import OPTIMIZERS, Run
@@ -307,12 +307,17 @@ def train_model(
     gradient so far and each step uses that running sum.
     keep_at: epochs whose parameters (before that epoch's update) go into ``snapshots``.
     Stops at the first epoch whose training loss is not finite (``diverged_at``).
+    Every reading must have the dtype of the model's parameters (the book's loop cannot mix
+    them in a matrix product; ``model.double()`` trains in float64).
     book_loop: run the literal loop above even where ``thermo_core.lean_loop`` (the same
-    operations with less Python, bitwise-equal results, 2-3× faster) can run it.
+    operations with less Python, bitwise-equal results, 2-3× faster) can run it. The fast
+    path also gives way to the literal loop under ``THERMO_FAST_PATH`` without ``lean_loop``
+    and, logged, when it fails; ``settings["engine"]`` says which ran (``training.ENGINES``).
     """
     _validate(optimizer, lr, epochs)
     if leak and val is None:
         raise ValueError("leak=True needs a validation set")
+    _check_dtypes(model, {"t_u": t_u, "t_c": t_c, "val": val, "holdout": holdout})
     try:
         opt = getattr(torch.optim, optimizer)(model.parameters(), lr=lr, **optimizer_kwargs)
     except (TypeError, ValueError, RuntimeError) as exc:
@@ -333,11 +338,21 @@ def train_model(
     snapshots: dict[int, Tensor] = {}
     keep = (set(keep_at), snapshots)
     scored = None if holdout_at is None else set(holdout_at)
+    engine = "book"
     with single_thread():
         if not book_loop and lean_loop.supports(model, optimizer, optimizer_kwargs):
-            diverged_at = lean_loop.run(model, optimizer, float(lr), sets, record, wb, epochs,
-                                        zero_grad, leak, keep, scored, _CHUNK)
-        else:
+            start = [p.detach().clone() for p in model.parameters()]
+            try:
+                diverged_at, engine = lean_loop.run(model, optimizer, float(lr), sets, record,
+                                                    wb, epochs, zero_grad, leak, keep, scored,
+                                                    _CHUNK)
+            except Exception as exc:
+                compiled.fell_back("train_model's fast path (thermo_core.lean_loop)", exc)
+                with torch.no_grad():  # the book's loop starts where the fast one started
+                    for p, p0 in zip(model.parameters(), start, strict=True):
+                        p.copy_(p0)
+                snapshots.clear()
+        if engine == "book":
             diverged_at = _loop(model, opt, sets, record, wb, epochs, zero_grad, leak, keep,
                                 scored)
 
@@ -354,11 +369,23 @@ def train_model(
         "leak": bool(leak),
         "n_params": count_parameters(model),
         **optimizer_kwargs,
+        "engine": engine,
     }
     return ModelRun(
         params, pd.DataFrame(columns), diverged_at, optimizer, float(lr), settings, model=model,
         snapshots=snapshots,
     )
+
+
+def _check_dtypes(model: nn.Module, readings: dict[str, Tensor | tuple | None]) -> None:
+    """Refuse readings whose dtype is not the parameters' (see :func:`train_model`)."""
+    want = next(model.parameters()).dtype
+    for name, value in readings.items():
+        for t in (value if isinstance(value, tuple) else (value,)):
+            if t is not None and t.dtype != want:
+                raise ValueError(f"{name} is {t.dtype} but the model's parameters are {want}: "
+                                 f"convert the readings (.to({want})) or the model "
+                                 f"(model.to({t.dtype}))")
 
 
 def _loop(

@@ -38,7 +38,13 @@ OPTIMIZERS: tuple[str, ...] = (
 """Names ``train`` accepts: "manual" (params - lr·grad) or a torch.optim class name."""
 
 _FUSED = frozenset({"Adam", "AdamW", "Adagrad"})
-"""Optimizers whose fused CPU kernel is used by default: same update, less overhead."""
+"""Optimizers built with their fused CPU kernel while ``lean_optim`` is on (the kernel it
+replays): same update, less overhead."""
+
+ENGINES: tuple[str, ...] = ("compiled", "python", "book")
+"""What ran a training, as ``Run.settings["engine"]`` records it: the fast path compiled by
+TorchScript, the fast path as plain Python (TorchScript could not compile it), or the
+book's loop with the real ``torch.optim`` classes."""
 
 SCHEDULES: tuple[str, ...] = (
     "constant",
@@ -101,10 +107,13 @@ def _validate(optimizer: str, lr: float, epochs: int) -> None:
         raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
 
 
-def _make_optimizer(name: str, param: Tensor, lr: float, kwargs: dict) -> torch.optim.Optimizer:
+def make_optimizer(name: str, param: Tensor, lr: float, kwargs: dict) -> torch.optim.Optimizer:
+    """The ``torch.optim`` class ``name`` for ``train``: fused where ``lean_optim`` can replay
+    that kernel and is on, so both loops of ``train`` step the same way."""
     cls = getattr(torch.optim, name)
     kw = dict(kwargs)
-    if name in _FUSED and "foreach" not in kw and "fused" not in kw:
+    fuse = name in _FUSED and compiled.enabled("lean_optim")
+    if fuse and "foreach" not in kw and "fused" not in kw:
         kw["fused"] = True
     try:
         return cls([param], lr=lr, **kw)
@@ -163,7 +172,7 @@ def _scheduled_rates(driver: torch.optim.Optimizer, sched: torch.optim.lr_schedu
     return rates
 
 
-@compiled.hot
+@compiled.hot("lean_optim")
 def _descend_epochs(param_hist: Tensor, x_row: Tensor, y_row: Tensor, grad_map: Tensor,
                     neg_lr: Tensor, resid: Tensor, prod: Tensor, g: Tensor,
                     epochs: int) -> None:
@@ -178,6 +187,10 @@ def _descend_epochs(param_hist: Tensor, x_row: Tensor, y_row: Tensor, grad_map: 
 def _first_bad(losses: Tensor) -> int | None:
     bad = (~torch.isfinite(losses)).nonzero()
     return int(bad[0, 0]) if bad.numel() else None
+
+
+class _FastPathFailed(Exception):
+    """Raised inside ``_train`` when the fast path fails; ``train`` then runs the book's loop."""
 
 
 def train(
@@ -203,17 +216,36 @@ def train(
     nesterov=True). One epoch is one full-batch step (for LBFGS, one ``step(closure)``).
     val: optional (val_t_u, val_t_c); adds a ``val_loss`` column computed under no_grad.
     Training stops at the first epoch whose loss is not finite (``Run.diverged_at``).
-    schedule: None (no scheduler, no ``lr`` column: the original behaviour) or a name in
+    schedule: None (no scheduler, no ``lr`` column) or a name in
     ``SCHEDULES``; the real torch.optim.lr_scheduler class steps once per epoch after the
     update (ReduceLROnPlateau is given that epoch's loss). For "manual" the scheduler drives
     an otherwise unused SGD optimizer whose lr the hand-written update reads every epoch.
     schedule_kwargs: overrides ``SCHEDULE_DEFAULTS`` (e.g. {"step_size": 20, "gamma": 0.5}).
     record_state_at: epochs (1-based) after whose update ``optimizer.state`` is copied into
     ``Run.states``. Only these epochs are copied, so a long run stays cheap.
-    Without a schedule, "manual", SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, NAdam and
-    RAdam (in their plain settings) run compiled by ``thermo_core.lean_optim``: the same
-    numbers, without holding up a shared server. book_loop=True runs the Python loop.
+    "manual", SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, NAdam and RAdam (in their plain
+    settings, with any schedule but ReduceLROnPlateau) run compiled by
+    ``thermo_core.lean_optim``: the same numbers, without holding up a shared server.
+    book_loop=True, ``THERMO_FAST_PATH`` without ``lean_optim``, or a failure of the fast path
+    (logged) run the book's loop; ``Run.settings["engine"]`` says which ran (``ENGINES``).
     """
+    kw = {"optimizer": optimizer, "lr": lr, "epochs": epochs, "init": init, "val": val,
+          "schedule": schedule, "schedule_kwargs": schedule_kwargs,
+          "record_state_at": None if record_state_at is None else list(record_state_at)}
+    if not book_loop and compiled.enabled("lean_optim"):
+        try:
+            return _train(t_u, t_c, fast=True, **kw, **optimizer_kwargs)
+        except _FastPathFailed as failed:
+            compiled.fell_back("tc.train's fast path (thermo_core.lean_optim)",
+                               failed.__cause__ or failed)
+    return _train(t_u, t_c, fast=False, **kw, **optimizer_kwargs)
+
+
+def _train(t_u: Tensor, t_c: Tensor, *, optimizer: str, lr: float, epochs: int,
+           init: tuple[float, float], val: tuple[Tensor, Tensor] | None, schedule: str | None,
+           schedule_kwargs: dict | None, record_state_at: list[int] | None, fast: bool,
+           **optimizer_kwargs) -> Run:
+    """``train``'s work; fast: try ``lean_optim`` (raising ``_FastPathFailed`` if it fails)."""
     _validate(optimizer, lr, epochs)
     if optimizer == "manual" and optimizer_kwargs:
         raise ValueError(f"'manual' takes no optimizer settings, got {sorted(optimizer_kwargs)}")
@@ -229,7 +261,7 @@ def train(
     param_rows, grad_rows = param_hist.unbind(0), grad_hist.unbind(0)
     p = torch.tensor([float(init[0]), float(init[1])], dtype=x.dtype, requires_grad=True)
 
-    opt = None if optimizer == "manual" else _make_optimizer(optimizer, p, lr, optimizer_kwargs)
+    opt = None if optimizer == "manual" else make_optimizer(optimizer, p, lr, optimizer_kwargs)
     sched = None
     if schedule is not None:
         # "manual" has no optimizer: a stand-in SGD (never given a gradient) carries the lr.
@@ -260,24 +292,33 @@ def train(
                 p.grad = torch.mv(grad_map, r)
                 return (r * r).mean()
 
-    lean = lean_optim.plan(optimizer, opt) if not (plateau or book_loop) else None
-    if lean is not None:
-        code, hyper, keys = lean
-        state = lean_optim.new_state(keys, p)
-        fused = lean_optim.fused_lists(code, p, state)
-        loop = lean_optim.compiled_loop()
-        marks = [i + 1 in record for i in range(epochs)]
-        lrs = [float(lr)] * epochs if sched is None else _scheduled_rates(driver, sched, epochs)
-        if lr_hist is not None:
-            lr_hist.copy_(torch.tensor(lrs, dtype=torch.float64))
+    lean, engine = None, "book"
+    try:
+        lean = lean_optim.plan(optimizer, opt) if fast and not plateau else None
+        if lean is not None:
+            code, hyper, keys = lean
+            state = lean_optim.new_state(keys, p)
+            fused = lean_optim.fused_lists(code, p, state)
+            loop = lean_optim.compiled_loop()
+            engine = compiled.engine(lean_optim.line_epochs, loop)
+            marks = [i + 1 in record for i in range(epochs)]
+            lrs = [float(lr)] * epochs if sched is None else _scheduled_rates(driver, sched,
+                                                                              epochs)
+    except Exception as exc:
+        raise _FastPathFailed from exc
+    if lean is not None and lr_hist is not None:
+        lr_hist.copy_(torch.tensor(lrs, dtype=torch.float64))
     diverged_at: int | None = None
     done = 0
     with compiled.running():
         while done < epochs and diverged_at is None:
             stop = min(done + _CHUNK, epochs)
             if lean is not None:  # the same epochs, compiled (see thermo_core.lean_optim)
-                p, recorded = loop(code, p, design, neg_y, grad_map, param_hist, grad_hist,
-                                   done, stop, lrs, hyper, state, marks, fused)
+                try:
+                    p, recorded = loop(code, p, design, neg_y, grad_map, param_hist, grad_hist,
+                                       done, stop, lrs, hyper, state, marks, fused)
+                except Exception as exc:
+                    raise _FastPathFailed from exc
                 per = 1 + len(keys)
                 for k, epoch in enumerate(e for e in range(done + 1, stop + 1) if e in record):
                     got = recorded[k * per:(k + 1) * per]
@@ -323,7 +364,7 @@ def train(
         with torch.no_grad():
             columns["val_loss"] = batch_mse(param_hist[:last], val[0], val[1]).numpy()
     history = pd.DataFrame(columns)
-    settings = {"init": tuple(init), "epochs": epochs, **optimizer_kwargs}
+    settings = {"init": tuple(init), "epochs": epochs, **optimizer_kwargs, "engine": engine}
     if schedule is not None:
         settings["schedule"] = schedule
         settings["schedule_kwargs"] = dict(schedule_kwargs or {})
@@ -340,12 +381,14 @@ class ManyRuns:
     lrs: [R] the rates, float64. losses: [epochs, R] the loss before each epoch's update (as in
     ``Run.history``; inf/nan once a run has blown up). params: [R, 2] after the last update.
     diverged_at: per rate, the first epoch whose loss is not finite, else None.
+    engine: "compiled" or "python" (see ``ENGINES``): whether TorchScript ran the epochs.
     """
 
     lrs: Tensor
     losses: Tensor
     params: Tensor
     diverged_at: list[int | None]
+    engine: str
 
     @property
     def final_losses(self) -> Tensor:
@@ -366,8 +409,10 @@ def descend_many(
     All R runs advance together as an [R, 2] parameter tensor with the closed-form gradient,
     so a 60-rate sweep costs about one Python loop of ``epochs`` steps, not 60. Each run
     follows the same update as ``train(optimizer="manual")``; the sums are formed in another
-    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are not stopped at divergence:
-    their losses simply stay inf or nan.
+    order, so the two agree to float32 rounding (and on the epoch a run overflows). Runs are
+    not stopped at divergence: their losses simply stay inf or nan. The epochs run compiled
+    while ``lean_optim``'s part of the fast path is on, else (or if that fails, logged) as
+    plain Python, with the same numbers; ``ManyRuns.engine`` says which.
     """
     rates = [float(v) for v in lrs]
     if not rates:
@@ -388,12 +433,21 @@ def descend_many(
     resid = torch.empty(count, n, dtype=x.dtype)
     prod = torch.empty(count, 2, n, dtype=x.dtype)
     g = torch.empty(count, 2, dtype=x.dtype)
+    args = (param_hist, x_row, y_row, grad_map, neg_lr, resid, prod, g, epochs)
+    loop = compiled.script(_descend_epochs) if compiled.enabled("lean_optim") else _descend_epochs
+    engine = compiled.engine(_descend_epochs, loop)
     with compiled.running():  # the epochs without the GIL (thermo_core.compiled)
-        compiled.script(_descend_epochs)(param_hist, x_row, y_row, grad_map, neg_lr, resid,
-                                         prod, g, epochs)
+        try:
+            loop(*args)
+        except Exception as exc:
+            if loop is _descend_epochs:
+                raise
+            compiled.fell_back("descend_many's compiled loop", exc, "it ran as plain Python")
+            _descend_epochs(*args)  # row 0 (the start) is untouched; every later row rewritten
+            engine = "python"
         losses = batch_mse(param_hist[:epochs].reshape(-1, 2), x, y).reshape(epochs, count)
     p = param_hist[epochs].clone()
     bad = ~torch.isfinite(losses)
     first = torch.where(bad.any(0), bad.int().argmax(0) + 1, 0).tolist()
     diverged = [int(e) if e else None for e in first]
-    return ManyRuns(torch.tensor(rates, dtype=torch.float64), losses, p, diverged)
+    return ManyRuns(torch.tensor(rates, dtype=torch.float64), losses, p, diverged, engine)

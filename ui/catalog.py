@@ -3,7 +3,8 @@ next-page links, the guided tour and the tests.
 
 A page's *stem* names it in every layer: ``pages/<stem>.py``, ``ui/<stem>/``,
 ``thermo_core/lessons/<stem>.py`` (where it has page-specific maths) and
-``tests/test_<stem>_{core,app,browser}.py``. It is also the page's URL path.
+``tests/test_<stem>_{core,app,browser}.py``. It is also the page's URL path, except for
+Home: Streamlit serves the default page at ``/`` only, so a link to Home is ``/?w=…``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ class PageInfo:
 
     @property
     def url_path(self) -> str:
-        """The page's URL path (Home is the default page, served at /home and /)."""
+        """The page's name in Streamlit's navigation. Every page but Home is served at
+        ``/<stem>``; Home, the default page, is served at ``/`` only (once the app has been
+        opened, ``/home`` answers "Page not found"), so links to Home use ``/``."""
         return self.stem
 
 
@@ -80,8 +83,9 @@ PAGES: tuple[PageInfo, ...] = (
         "Optimizer comparison",
         ":material/sports_score:",
         "Race real torch.optim optimizers on the chapter's data, raw or normalized.",
-        "Plain SGD needs normalized inputs to make progress, while Adam scales each "
-        "parameter's step by its own gradient history and copes with raw readings.",
+        "Plain SGD needs normalized inputs to get near the best fit; momentum gets there fast "
+        "with a rate tuned to the inputs, and Adam's edge is that one rate works on raw and "
+        "normalized readings alike.",
     ),
     PageInfo(
         "overfitting",

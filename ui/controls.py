@@ -37,6 +37,7 @@ KINDS = ("slider", "number", "radio", "select", "toggle", "select_slider", "mult
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _MEMO = "_controls.url"  # session key: what this session last wrote to the URL, per key
+_OWNER = "_controls.owner"  # session key: the page that last drew each control, per key
 
 Dynamic = Any  # a value, or a callable of the values drawn so far
 
@@ -186,6 +187,25 @@ class UrlNote:
 
 def _memo() -> dict[str, str | None]:
     return st.session_state.setdefault(_MEMO, {})
+
+
+def claim(page: str, controls: Sequence[Control]) -> None:
+    """Settings stay on their page: a key another page drew last starts here afresh.
+
+    Two pages may declare one key with one meaning (the loss surface's and the divergence
+    page's ``norm``), but one page's choice must never silently change another page's
+    lesson. So on arriving at ``page`` such a control holds its default, or the value of
+    the link that opened the page; within a page, settings persist as usual. What does
+    follow the learner across pages is chosen on purpose and lives elsewhere: presenter
+    mode (:mod:`ui.presenter`) and the guided tour (:mod:`ui.tour`).
+    """
+    owners = st.session_state.setdefault(_OWNER, {})
+    memo = _memo()
+    for control in controls:
+        if owners.get(control.key, page) != page:
+            st.session_state.pop(control.key, None)
+            memo.pop(control.key, None)
+        owners[control.key] = page
 
 
 def _read_url(control: Control, values: Values, notes: list[UrlNote]) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import controls, tour
+from . import controls, notebook, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -39,11 +40,14 @@ def start(stem: str) -> PageInfo:
     configure_gil_switching()  # once per process: see thermo_core.runtime
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
+    controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
     step = tour.follow(stem)
     render_sidebar(info)
     style()
     st.title(info.title)
     st.markdown(f"**{info.takeaway}**")
+    if step is None:
+        tour.notices()
     _run.tour_slot = st.container() if step is not None else None
     return info
 
@@ -63,9 +67,21 @@ def prose(text: str) -> None:
         st.markdown(text)
 
 
-def go_deeper(topic: str) -> Any:
-    """A closed expander for depth the first reading can skip."""
-    return st.expander(f"Go deeper: {topic}", expanded=False, icon=":material/school:")
+@contextmanager
+def go_deeper(topic: str) -> Iterator[None]:
+    """A closed expander for depth the first reading can skip.
+
+    In presenter mode the section is left out: what it draws goes into a placeholder that
+    is emptied at the end, so the page's code stays the same in both modes.
+    """
+    if presenting():
+        slot = st.empty()
+        with slot.container():
+            yield
+        slot.empty()
+        return
+    with st.expander(f"Go deeper: {topic}", expanded=False, icon=":material/school:"):
+        yield
 
 
 @dataclass(frozen=True)
@@ -128,10 +144,17 @@ def preset_box(slot: Any, stem: str, presets: Sequence[Preset], values: Values) 
 
 
 def code_panel(code: str, caption: str) -> None:
-    """The "Show the PyTorch code" expander: a script a test runs and compares."""
+    """The "Show the PyTorch code" expander: a script a test runs and compares; below it,
+    the same view as a notebook to download.
+
+    Left out in presenter mode: a projector shows the lesson, not the script."""
+    if presenting():
+        return
     with st.expander("Show the PyTorch code", icon=":material/code:"):
         st.code(code, language="python")
         st.caption(caption)
+    stem = notebook.running_stem()
+    notebook.download_button(stem, code, current_values(stem))
 
 
 def finish(stem: str) -> None:

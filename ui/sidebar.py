@@ -15,10 +15,12 @@ from .presenter import presenting
 def render_sidebar(current: PageInfo | None = None) -> None:
     """Set the page layout, then list the pages in teaching order with what each teaches.
 
-    In presenter mode (``?present=1``) the one-line summaries are left out.
+    In presenter mode (``?present=1``) the one-line summaries are left out and the sidebar
+    starts collapsed, so the projected page has the whole width.
     """
-    st.set_page_config(layout="wide", page_title=current.title if current else None)
     present = presenting()
+    st.set_page_config(layout="wide", page_title=current.title if current else None,
+                       initial_sidebar_state="collapsed" if present else "auto")
     with st.sidebar:
         st.markdown("### Mechanics of Learning")
         if not present:

@@ -79,19 +79,89 @@ def schedule_kwargs(
     return {k: v for k, v in given.items() if v is not None}
 
 
+VERDICTS: tuple[str, ...] = ("converging", "too slow", "diverging")
+"""What a run did, judged by :func:`judge`: the status box, the sweep's regions and the tour
+all use this one rule."""
+
+GOOD_WITHIN = 0.01
+"""A run converges when its final loss is within this fraction of the least-squares loss."""
+
+GREW_TOLERANCE = 1e-6
+"""Relative rise of the loss that counts as growth (float32 noise around a flat loss is less)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One run judged from its losses.
+
+    code: one of ``VERDICTS``. "diverging": the loss is not finite, ended above where it
+    started, or the rate at the end is past the critical rate and the last step did not
+    lower the loss. "converging": the final loss is within ``GOOD_WITHIN`` of the
+    least-squares loss. "too slow": the rest (stable, but not there yet).
+    growth: final loss / first loss (inf once the loss overflowed). last_step: final loss /
+    the loss one epoch before (1.0 for a one-epoch run). past_critical: the rate used last
+    is above the critical rate.
+    """
+
+    code: str
+    growth: float
+    last_step: float
+    past_critical: bool
+
+
+def _ratio(num: float, den: float) -> float:
+    if not math.isfinite(num):
+        return math.inf
+    return num / den if den > 0 else (1.0 if num == den else math.inf)
+
+
+def judge(
+    losses: Sequence[float], last_lr: float, critical: float, best_loss: float
+) -> Verdict:
+    """Classify a run from its loss per epoch (before each update) and the rate it ended on."""
+    first, last = float(losses[0]), float(losses[-1])
+    prev = float(losses[-2]) if len(losses) > 1 else last
+    growth, step = _ratio(last, first), _ratio(last, prev)
+    past = last_lr > critical
+    if (
+        not math.isfinite(last)
+        or growth > 1 + GREW_TOLERANCE
+        or (past and len(losses) > 1 and last >= prev)
+    ):
+        code = "diverging"
+    elif last <= best_loss * (1 + GOOD_WITHIN):
+        code = "converging"
+    else:
+        code = "too slow"
+    return Verdict(code, growth, step, past)
+
+
+def best_loss(mode: str) -> float:
+    """The least-squares loss for these inputs (float64): where every converging run ends."""
+    x, t_c = inputs(mode)
+    best = optimal_params(x, t_c)
+    x64, y64 = x.double(), t_c.double()
+    return float(((best[0] * x64 + best[1] - y64) ** 2).mean())
+
+
+def rounding_decides(f32_loss: float, f64_loss: float, rel: float = 0.01) -> bool:
+    """Whether float32 rounding, not the maths, decided where a run ended: its final loss and
+    the same run's in float64 differ by more than ``rel``. This happens when a schedule
+    lowers the rate after a blow-up: at the peak, rounding the huge steep component leaks
+    into the flat direction, and the small late rates never remove it."""
+    if not (math.isfinite(f32_loss) and math.isfinite(f64_loss)):
+        return False
+    return abs(f32_loss - f64_loss) > rel * abs(f64_loss)
+
+
 @dataclass(frozen=True)
 class DivergenceRun:
-    """One run of the page: the tc.Run plus what the page says about it.
-
-    critical_lr: 2/λ_max for these inputs. message: the run's outcome in one sentence,
-    generated from the numbers (e.g. "The loss became inf at epoch 11 (lr 0.01 is 29x the
-    critical rate 0.00034).").
-    """
+    """One run of the page: the tc.Run, the critical rate 2/λ_max and its :class:`Verdict`."""
 
     run: Run
     mode: str
     critical_lr: float
-    message: str
+    verdict: Verdict
 
 
 def run_lesson(
@@ -102,16 +172,22 @@ def run_lesson(
     schedule: str = "constant",
     w0: float = 1.0,
     b0: float = 0.0,
+    precision: str = "float32",
     **schedule_settings: float | int | None,
 ) -> DivergenceRun:
     """Train with the page's controls (plain values, so st.cache_data can key on them).
 
-    rule: "manual" or "SGD". schedule_settings: see :func:`schedule_kwargs`. The history
-    always has an ``lr`` column.
+    rule: "manual" or "SGD". precision: "float32" (the chapter's) or "float64", to tell
+    what float32 rounding did to a run. schedule_settings: see :func:`schedule_kwargs`.
+    The history always has an ``lr`` column.
     """
     if rule not in RULES:
         raise ValueError(f"unknown update rule {rule!r}; allowed: {', '.join(RULES)}")
     x, t_c = inputs(mode)
+    if precision == "float64":
+        x, t_c = x.double(), t_c.double()
+    elif precision != "float32":
+        raise ValueError(f"unknown precision {precision!r}; allowed: float32, float64")
     kw = schedule_kwargs(schedule, **schedule_settings)
     run = train(
         x,
@@ -124,21 +200,9 @@ def run_lesson(
         schedule_kwargs=kw,
     )
     crit = critical_lr(x)
-    return DivergenceRun(run, mode, crit, outcome_sentence(run, crit))
-
-
-def outcome_sentence(run: Run, crit: float) -> str:
-    """One sentence on how the run ended, from its numbers."""
-    ratio = run.lr / crit
-    rel = f"lr {fmt(run.lr, sig=3, trim=True)} is {fmt(ratio, sig=2, trim=True)}x the critical rate {fmt(crit, sig=3, trim=True)}"
-    if run.diverged_at is not None:
-        value = run.history["loss"].iloc[-1]
-        return f"The loss became {fmt(float(value), sig=3, trim=True)} at epoch {run.diverged_at} ({rel})."
     h = run.history
-    return (
-        f"No overflow in {len(h)} epochs: the loss went from {fmt(float(h['loss'].iloc[0]), sig=3, trim=True)}"
-        f" to {fmt(float(h['loss'].iloc[-1]), sig=3, trim=True)} ({rel})."
-    )
+    verdict = judge(h["loss"].tolist(), float(h["lr"].iloc[-1]), crit, best_loss(mode))
+    return DivergenceRun(run, mode, crit, verdict)
 
 
 # ---- the book's own log ----------------------------------------------------------------
@@ -211,12 +275,6 @@ def book_log(
             stopped = epoch
             break
     return BookLog(tuple(lines), params, stopped)
-
-
-EPOCH_MEANING = (
-    "“Epoch k” in the log is the loss measured before the k-th update; the Params printed "
-    "under it are what that update produced, and Grad is the gradient it used."
-)
 
 
 # ---- the path on the surface ------------------------------------------------------------
@@ -370,18 +428,14 @@ def step_factors(mode: str, lr: float) -> pd.DataFrame:
 
 
 # ---- learning-rate sweep -----------------------------------------------------------------
-REGIONS: tuple[str, ...] = ("too slow", "good", "diverging")
-
-
 @dataclass(frozen=True)
 class Sweep:
     """Final loss against learning rate, all rates trained at once.
 
     frame columns: lr, final_loss (the last epoch's loss; inf/nan if it blew up),
     diverged_at (first non-finite epoch or None, as ``Run.diverged_at``), overflowed
-    (bool), plot_loss (final_loss where finite, else None, for a log axis), region.
-    Regions: "diverging" = final loss not finite or above the starting loss;
-    "good" = within ``good_within`` of the least-squares loss; "too slow" = the rest.
+    (bool), plot_loss (final_loss where finite, else None, for a log axis), region (the
+    run's :func:`judge` code, one of ``VERDICTS``).
     critical_lr: 2/λ_max. best_loss: the least-squares loss. bounds: per region the
     (smallest, largest) lr in it, or None when no rate falls in it.
     """
@@ -389,7 +443,6 @@ class Sweep:
     frame: pd.DataFrame
     critical_lr: float
     best_loss: float
-    good_within: float
     bounds: dict[str, tuple[float, float] | None]
 
 
@@ -409,44 +462,39 @@ def lr_sweep(
     count: int = 60,
     w0: float = 1.0,
     b0: float = 0.0,
-    good_within: float = 0.01,
 ) -> Sweep:
     """Final loss of the chapter's manual update at ``count`` log-spaced rates (one batched run).
 
-    Uses :func:`thermo_core.training.descend_many`, so it costs about one single run.
+    Uses :func:`thermo_core.training.descend_many`, so it costs about one single run. Each
+    rate is judged by :func:`judge`, the rule the page's own run is judged by.
     """
     x, t_c = inputs(mode)
     rates = log_spaced(lr_min, lr_max, count)
     many = descend_many(x, t_c, rates, epochs=epochs, init=(w0, b0))
-    best = optimal_params(x, t_c)
-    x64, y64 = x.double(), t_c.double()
-    best_loss = float(((best[0] * x64 + best[1] - y64) ** 2).mean())
-    start_loss = float(many.losses[0, 0])
+    best, crit = best_loss(mode), critical_lr(x)
+    tail = many.losses[-2:] if epochs > 1 else many.losses[-1:]
+    first = many.losses[0].tolist()
     rows = []
-    for lr, final, div in zip(rates, many.final_losses.tolist(), many.diverged_at, strict=True):
-        finite = math.isfinite(final)
-        if not finite or final > start_loss:
-            region = "diverging"
-        elif final <= best_loss * (1 + good_within):
-            region = "good"
-        else:
-            region = "too slow"
+    for i, (lr, final, div) in enumerate(
+        zip(rates, many.final_losses.tolist(), many.diverged_at, strict=True)
+    ):
+        seen = [first[i], *tail[:, i].tolist()] if epochs > 2 else many.losses[:, i].tolist()
         rows.append(
             {
                 "lr": lr,
                 "final_loss": final,
                 "diverged_at": div,
                 "overflowed": div is not None,
-                "plot_loss": final if finite else None,
-                "region": region,
+                "plot_loss": final if math.isfinite(final) else None,
+                "region": judge(seen, lr, crit, best).code,
             }
         )
     frame = pd.DataFrame(rows)
     bounds: dict[str, tuple[float, float] | None] = {}
-    for name in REGIONS:
+    for name in VERDICTS:
         part = frame.loc[frame["region"] == name, "lr"]
         bounds[name] = (float(part.min()), float(part.max())) if len(part) else None
-    return Sweep(frame, critical_lr(x), best_loss, good_within, bounds)
+    return Sweep(frame, crit, best, bounds)
 
 
 # ---- thinning long histories for drawing --------------------------------------------------

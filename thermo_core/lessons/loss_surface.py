@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
@@ -158,11 +159,34 @@ def float32_loss_and_grad(
     """(loss, dL/dw, dL/db) as the chapter computes them: float32 tensors and autograd.
 
     The page works in float64; float32 keeps about 7 significant digits, so the two
-    agree to about 1e-7 relative and their last printed digits can differ (the chapter
-    prints 1763.8848 and 4517.2969 where float64 gives 1763.8846 and 4517.2966).
+    agree to about 1e-7 relative and their last printed digits can differ. At the chapter's
+    start (w = 1, b = 0) float64 gives 1763.8846 and 4517.2966; today's float32 gives
+    1763.8848 (1763.884765625) and 4517.2969. The book's notebook printed tensor(1763.8846):
+    the PyTorch it ran on added the 11 squares in another order (see
+    :func:`float32_loss_left_to_right`).
     """
     _check_loss(loss)
     return _autograd(x.float(), t_c.float(), w, b, loss, huber_delta)
+
+
+def float32_loss_left_to_right(
+    x: Tensor, t_c: Tensor, w: float, b: float, loss: str = "mse", huber_delta: float = 1.0
+) -> float:
+    """The loss in float32 with the 11 penalties added one by one, left to right.
+
+    The PyTorch the book ran on summed 11 numbers this way, so this reproduces the book's
+    printed loss (1763.8846 at w = 1, b = 0); today's vectorised sum adds in another order
+    and gives 1763.8848. Same float32 maths, different rounding of the additions.
+    """
+    _check_loss(loss)
+    with torch.no_grad():
+        r = model(x.float(), float(w), float(b)) - t_c.float()
+        terms = penalty(r, loss, huber_delta).numpy()
+    total = np.float32(0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for v in terms:
+            total = np.float32(total + v)
+    return float(np.float32(total / np.float32(len(terms))))
 
 
 def surface_frame(

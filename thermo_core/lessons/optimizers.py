@@ -13,6 +13,7 @@ epoch. Ask for exact epochs with ``state_epochs``.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Sequence
@@ -33,7 +34,8 @@ class OptimizerSpec:
     cls: the torch.optim class name. fixed: settings that define the entry (e.g.
     nesterov=True). lr / momentum: defaults per normalization mode ("none", "scale",
     "standardize"); momentum is None where the class takes none. betas: Adam-family
-    default (beta1, beta2) or None. note: one line for the page about its behaviour here.
+    default (beta1, beta2) or None. What each does here is said by the page
+    (``ui/optimizers/text.py``), from its runs.
     """
 
     label: str
@@ -42,7 +44,6 @@ class OptimizerSpec:
     lr: dict[str, float]
     momentum: dict[str, float] | None = None
     betas: tuple[float, float] | None = None
-    note: str = ""
 
 
 def _per_mode(raw: float, normalized: float) -> dict[str, float]:
@@ -52,13 +53,7 @@ def _per_mode(raw: float, normalized: float) -> dict[str, float]:
 CATALOGUE: dict[str, OptimizerSpec] = {
     spec.label: spec
     for spec in (
-        OptimizerSpec(
-            "SGD",
-            "SGD",
-            {},
-            _per_mode(1e-4, 2e-2),
-            note="Raw inputs: any lr that does not diverge (< 3.4e-4) is far too slow.",
-        ),
+        OptimizerSpec("SGD", "SGD", {}, _per_mode(1e-4, 2e-2)),
         OptimizerSpec(
             "SGD + momentum", "SGD", {}, _per_mode(2e-4, 1e-2), momentum=_per_mode(0.99, 0.9)
         ),
@@ -70,47 +65,13 @@ CATALOGUE: dict[str, OptimizerSpec] = {
             momentum=_per_mode(0.99, 0.9),
         ),
         OptimizerSpec("Adagrad", "Adagrad", {}, _per_mode(3.0, 3.0)),
-        OptimizerSpec(
-            "RMSprop",
-            "RMSprop",
-            {},
-            _per_mode(1e-2, 1e-2),
-            note="Raw inputs: ends about 3% above the best loss after 5000 epochs.",
-        ),
-        OptimizerSpec(
-            "Adadelta",
-            "Adadelta",
-            {},
-            _per_mode(1.0, 0.3),
-            note="Raw inputs: still far from the minimum after 5000 epochs.",
-        ),
+        OptimizerSpec("RMSprop", "RMSprop", {}, _per_mode(1e-2, 1e-2)),
+        OptimizerSpec("Adadelta", "Adadelta", {}, _per_mode(1.0, 0.3)),
         OptimizerSpec("Adam", "Adam", {}, _per_mode(0.1, 0.1), betas=(0.9, 0.999)),
-        OptimizerSpec(
-            "AdamW",
-            "AdamW",
-            {},
-            _per_mode(0.1, 0.1),
-            betas=(0.9, 0.999),
-            note="weight_decay 0.01 (torch's default) pulls w, b towards 0: it "
-            "settles slightly off the least-squares fit.",
-        ),
+        OptimizerSpec("AdamW", "AdamW", {}, _per_mode(0.1, 0.1), betas=(0.9, 0.999)),
         OptimizerSpec("NAdam", "NAdam", {}, _per_mode(0.03, 0.1), betas=(0.9, 0.999)),
-        OptimizerSpec(
-            "RAdam",
-            "RAdam",
-            {},
-            _per_mode(3e-4, 0.1),
-            betas=(0.9, 0.999),
-            note="Raw inputs: its first steps are plain momentum steps, which "
-            "diverge at larger rates; at 3e-4 it is stable but slow.",
-        ),
-        OptimizerSpec(
-            "LBFGS",
-            "LBFGS",
-            {},
-            _per_mode(1.0, 1.0),
-            note="One epoch is one step(closure), which evaluates the loss up to 20 times.",
-        ),
+        OptimizerSpec("RAdam", "RAdam", {}, _per_mode(3e-4, 0.1), betas=(0.9, 0.999)),
+        OptimizerSpec("LBFGS", "LBFGS", {}, _per_mode(1.0, 1.0)),
     )
 }
 """Label -> spec, in the order the page lists them."""
@@ -149,6 +110,12 @@ def settings_for(
     elif beta1 is not None or beta2 is not None:
         raise ValueError(f"{label} takes no betas")
     return kw
+
+
+def torch_default(cls: str, name: str) -> float:
+    """The default of ``torch.optim.<cls>``'s argument ``name`` (e.g. LBFGS's max_iter), for
+    sentences that quote a setting the page leaves at torch's default."""
+    return inspect.signature(getattr(torch.optim, cls)).parameters[name].default
 
 
 def state_epochs(epochs: int, first: int = 20, total: int = 200) -> list[int]:

@@ -20,22 +20,26 @@ def script(w: float, b: float, quad: bool) -> str:
     extra = " + w2 * t_u ** 2" if quad else ""
     args = "w, b, w2" if quad else "w, b"
     w2_line = '\nprint(f"grad_w2 = {params.grad[2].item():.4f}")' if quad else ""
-    return f'''import torch
+    return f'''# %% Data: the chapter's readings, t_c in °C and t_u in the unknown unit.
+import torch
 
 t_c = torch.tensor({floats(_T_C.tolist())})
 t_u = torch.tensor({floats(_T_U.tolist())})
 
+# %% Model: the line w · t_u + b (plus w2 · t_u² with the quadratic term).
 def model(t_u, {args}):
     return w * t_u + b{extra}
 
+# %% Loss: the mean of the squared misses (the MSE).
 def loss_fn(t_p, t_c):
     squared_diffs = (t_p - t_c) ** 2
     return squared_diffs.mean()
 
+# %% Forward: the loss at params; PyTorch records each operation as a graph.
 params = torch.tensor({start}, requires_grad=True)
 loss = loss_fn(model(t_u, *params), t_c)
 
-# Walk the recorded graph from loss.grad_fn through next_functions.
+# %% Graph: walk the recorded graph from loss.grad_fn through next_functions.
 seen, stack = [], [loss.grad_fn]
 while stack:
     fn = stack.pop()
@@ -45,23 +49,28 @@ while stack:
     stack.extend(child for child, _ in fn.next_functions)
 print(f"nodes = {{len(seen)}}")
 
+# %% Backward: the chain rule runs back through the graph into params.grad.
 loss.backward()
 print(f"loss = {{loss.item():.4f}}")
 print(f"grad_w = {{params.grad[0].item():.4f}}")
 print(f"grad_b = {{params.grad[1].item():.4f}}"){w2_line}
 
+# %% Accumulation: a second backward() without zeroing adds into .grad.
 loss_fn(model(t_u, *params), t_c).backward()  # again, without zeroing: .grad adds up
 print(f"grad_w_twice = {{params.grad[0].item():.4f}}")
 print(f"grad_b_twice = {{params.grad[1].item():.4f}}")
 
+# %% Zeroing: what optimizer.zero_grad() does to each parameter.
 params.grad.zero_()
 print(f"grad_w_zeroed = {{params.grad[0].item():.4f}}")
 
+# %% In-place update: changing params outside torch.no_grad() fails.
 try:
     params -= 1e-2 * params.grad  # the update, forgetting torch.no_grad()
 except RuntimeError as exc:
     print(f"error = {{exc}}")
 
+# %% No graph: a loss computed under torch.no_grad() records nothing.
 with torch.no_grad():
     val_loss = loss_fn(model(t_u, *params), t_c)
 print(f"no_grad_requires_grad = {{val_loss.requires_grad}}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import thermo_core as tc
+from thermo_core.lessons import autograd as ag
+from thermo_core.numbers import fmt
 from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.page import Preset
 
@@ -56,13 +59,30 @@ def _best_line(v: Values) -> str:
     )
 
 
+def _start(v: Values) -> str:
+    grad_w, grad_b = _gradient(v.ag_w, v.ag_b)
+    n = len(tc.load_readings()[0])
+    return (
+        f"params = [{v.ag_w:g}, {v.ag_b:g}], as in the chapter: the gradient reaching params is "
+        f"dL/dw = {fmt(grad_w)} and dL/db = {fmt(grad_b)}. Follow it up the graph: the mean "
+        f"hands each squared miss 1/{n}, the square doubles each miss, and the multiply by t_u "
+        "makes dL/dw so much larger than dL/db."
+    )
+
+
+def _gradient(w: float, b: float) -> list[float]:
+    """params.grad after one backward() of the line's loss at (w, b), as the page shows it."""
+    graph = ag.loss_graph(w, b)
+    leaf = next(n for n in graph.nodes if n.op == "AccumulateGrad")
+    assert leaf.grad is not None
+    return list(leaf.grad)
+
+
 PRESETS = (
     Preset(
         "The chapter's start",
         {"ag_w": 1.0, "ag_b": 0.0, "ag_model": "line"},
-        "params = [1, 0], as in the chapter: the gradient reaching params is [4517.2969, 82.6]. "
-        "Follow it up the graph: the mean hands each squared miss 1/11, the square doubles "
-        "each miss, and the multiply by t_u makes dL/dw so much larger than dL/db.",
+        _start,
     ),
     Preset(
         "Add a w2·t_u² term",

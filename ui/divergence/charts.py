@@ -13,6 +13,7 @@ from functools import cache
 import altair as alt
 import pandas as pd
 
+from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
 from ui.loss_surface import charts as surface_charts
 from ui.vega import frozen, with_data
@@ -26,8 +27,12 @@ PATH_COLOUR = "#ffffff"
 NOW_COLOUR = "#ff7f0e"
 BAD_COLOUR = "#d62728"
 CRIT_COLOUR = "#d62728"
-REGION_SHAPES = ("circle", "diamond", "square")
-"""Too slow, good, diverging: each region has its own marker, not only its colour."""
+SWEEP_HEIGHT = 260
+LABEL_GAP = 62
+"""Pixels between the tops of the sweep's two rule labels: longer than "critical lr" is."""
+REGION_COLOURS = {"too slow": "#0072b2", "converging": "#009e73", "diverging": "#d55e00"}
+"""Blue, green and orange (Okabe–Ito), with a shape each so colour is never the only cue."""
+REGION_SHAPES = {"too slow": "square", "converging": "circle", "diverging": "diamond"}
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
@@ -207,19 +212,20 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
 @cache
 def sweep_template() -> dict:
     """Final loss against lr (log–log), coloured by region, with the critical lr as a rule."""
-    regions = ["too slow", "good", "diverging"]
-    colours = ["#0072b2", "#009e73", "#d55e00"]
+    regions = list(dv.VERDICTS)
+    colours = [REGION_COLOURS[r] for r in regions]
     x = alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
     pts = alt.Chart(alt.NamedData("sweep"))
     region_scale = alt.Scale(domain=regions, range=colours)
+    shape_scale = alt.Scale(domain=regions, range=[REGION_SHAPES[r] for r in regions])
     colour = alt.Color("region:N", title=None, scale=region_scale,
                        legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("region:N", title=None, scale=shape_scale,
+                      legend=alt.Legend(orient="bottom"))
     tip = [alt.Tooltip("lr_text:N", title="lr"), alt.Tooltip("loss_text:N", title="final loss"),
            "region:N"]
-    shape = alt.Shape("region:N", title=None, legend=alt.Legend(orient="bottom"),
-                      scale=alt.Scale(domain=regions, range=list(REGION_SHAPES)))
     finite = (pts.transform_filter("isValid(datum.plot_loss) && datum.plot_loss > 0")
-              .mark_point(size=55, opacity=0.9, filled=True)
+              .mark_point(size=60, filled=True, opacity=0.9)
               .encode(x=x, y=alt.Y("plot_loss:Q", title="final loss (log scale)",
                                    scale=alt.Scale(type="log")), color=colour, shape=shape,
                       tooltip=tip))
@@ -228,15 +234,21 @@ def sweep_template() -> dict:
              .encode(x=x, y=alt.value(4), tooltip=tip,
                      color=alt.Color("region:N", scale=region_scale, legend=None)))
     rules = alt.Chart(alt.NamedData("rules"))
-    rule_colour = alt.Color("what:N", scale=alt.Scale(domain=["critical lr", "your lr"],
-                                                      range=[CRIT_COLOUR, NOW_COLOUR]), legend=None)
-    rule = rules.mark_rule(strokeDash=[6, 3], strokeWidth=2).encode(
-        x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"])
-    label = rules.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
-                            fontWeight="bold").encode(
-        x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour)
-    return frozen(alt.layer(finite, blown, rule, label).resolve_scale(color="independent")
-                  .properties(height=260))
+    # One rule and one label per rate, each in its own colour and dash. The labels run down
+    # their rules from two different heights (critical from the top, yours from LABEL_GAP
+    # below it), so they never overlap when the two rates are close.
+    marks = []
+    for what, colour, dash, y in (
+        ("critical lr", CRIT_COLOUR, [6, 3], 0),
+        ("your lr", NOW_COLOUR, [1, 0], LABEL_GAP),
+    ):
+        one = rules.transform_filter(f"datum.what == '{what}'")
+        marks.append(one.mark_rule(strokeWidth=2, color=colour, strokeDash=dash).encode(
+            x=alt.X("lr:Q"), tooltip=["what:N", "lr_text:N"]))
+        marks.append(one.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
+                                   fontWeight="bold", color=colour)
+                     .encode(x=alt.X("lr:Q"), y=alt.value(y), text="what:N"))
+    return frozen(alt.layer(finite, blown, *marks).properties(height=SWEEP_HEIGHT))
 
 
 def sweep_spec(rows: list[dict], critical: float, lr: float, texts: tuple[str, str]) -> dict:

@@ -23,53 +23,72 @@ def _scheduler(schedule: str, kwargs: dict) -> str:
 
 
 def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: dict,
-           w0: float, b0: float) -> str:
+           w0: float, b0: float, digits: int = 5) -> str:
     """A self-contained torch script that trains as the page does and prints its outcome.
 
-    ``kwargs`` are the scheduler's settings (dv.schedule_kwargs). With the manual rule the
-    optimizer only carries the learning rate for the scheduler; the update is the chapter's.
+    ``kwargs`` are the scheduler's settings (dv.schedule_kwargs). A schedule is written as the
+    PyTorch docs write it: ``optimizer.step()`` then ``scheduler.step()`` on the optimizer that
+    owns the parameters (plain SGD, whose step is the chapter's ``params -= lr * grad``), and
+    the script also prints the peak loss and its epoch. ``digits``: significant digits of the
+    final loss, w and b (fewer when float32 rounding decides them, see text.code_caption).
     """
     t_c = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
     t_u = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
     scheduled = schedule != "constant"
-    if rule == "manual":
-        rate = 'optimizer.param_groups[0]["lr"]' if scheduled else "lr"
-        update = f"""    with torch.no_grad():
-        params -= {rate} * params.grad  # the chapter's update
+    if rule == "manual" and not scheduled:
+        setup = ""
+        update = """    loss.backward()
+    with torch.no_grad():
+        params -= lr * params.grad  # the chapter's update
     params.grad = None"""
-        holder = ("optimizer = optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)"
-                  "  # holds lr for the scheduler\noptimizer.step()  # a no-op step"
-                  if scheduled else "")
     else:
-        update = "    optimizer.step()"
-        holder = "optimizer = optim.SGD([params], lr=lr)"
-    zero = "    optimizer.zero_grad()\n" if rule == "SGD" else ""
-    step = "scheduler.step(loss.item())" if schedule == "ReduceLROnPlateau" else "scheduler.step()"
-    after = f"\n    {step}" if scheduled else ""
-    setup = "\n".join(filter(None, [holder, _scheduler(schedule, kwargs) if scheduled else ""]))
-    return f'''import torch
+        note = ("  # its step is the chapter's params -= lr * grad" if rule == "manual" else "")
+        setup = f"optimizer = optim.SGD([params], lr=lr){note}"
+        if scheduled:
+            setup += "\n" + _scheduler(schedule, kwargs)
+        update = """    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()"""
+        if scheduled:
+            step = ("scheduler.step(loss.item())" if schedule == "ReduceLROnPlateau"
+                    else "scheduler.step()")
+            update += f"\n    {step}  # after optimizer.step(), as the PyTorch docs do"
+    peak_init = peak_track = peak_print = ""
+    if scheduled:
+        peak_init = "\npeak_loss, peak_epoch = 0.0, 0"
+        peak_track = """
+    if loss.item() > peak_loss:
+        peak_loss, peak_epoch = loss.item(), epoch"""
+        peak_print = """
+print(f"peak_loss = {peak_loss:.3g}")
+print(f"peak_epoch = {peak_epoch}")"""
+    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+import torch
 import torch.optim as optim
 
 t_c = torch.tensor({floats(t_c)})
 t_u = torch.tensor({floats(t_u)})
 {_INPUTS[mode]}
+# %% Settings: the learning rate, the epochs and the line's parameters [w, b] at the start.
 lr, epochs = {lr!r}, {int(epochs)}
 
 params = torch.tensor([{float(w0)!r}, {float(b0)!r}], requires_grad=True)
 {setup}
 
-diverged_at = None
+# %% Training: the chapter's loop; it stops when the loss is no longer finite.
+diverged_at, losses = None, []{peak_init}
 for epoch in range(1, epochs + 1):
     w, b = params
     loss = ((w * x + b - t_c) ** 2).mean()  # the loss *before* this epoch's update
     if not torch.isfinite(loss):
         diverged_at = epoch  # stop, as the book's loop does
-        break
-{zero}    loss.backward()
-{update}{after}
+        break{peak_track}
+    losses.append(loss.item())  # for the chart
+{update}
 
+# %% Results: where training stopped, the last loss and the parameters.
 print(f"diverged_at = {{diverged_at or 'never'}}")
-print(f"final_loss = {{loss.item():.6g}}")
-print(f"w = {{params[0].item():.6g}}")
-print(f"b = {{params[1].item():.6g}}")
+print(f"final_loss = {{loss.item():.{digits}g}}")
+print(f"w = {{params[0].item():.{digits}g}}")
+print(f"b = {{params[1].item():.{digits}g}}"){peak_print}
 '''

@@ -111,10 +111,12 @@ _CHAPTER = {"rule": "manual", "start_w": 1.0, "start_b": 0.0, "schedule": "const
 _SP = dv.SCHEDULE_PRESET
 
 
-def _blowup(_: Values) -> str:
-    r = _outcome("none", 1e-2, 100)
-    steep = dv.step_factors("none", 1e-2).iloc[1]
-    return (f"The book's first try: lr 0.01 is {fmt(1e-2 / r.critical_lr, sig=3)}× the critical "
+def _blowup(v: Values) -> str:
+    lr = float(v.lr)
+    r = _outcome("none", lr, int(v.epochs))
+    steep = dv.step_factors("none", lr).iloc[1]
+    return (f"The book's first try: lr {fmt(lr, sig=3, trim=True)} is "
+            f"{fmt(lr / r.critical_lr, sig=3)}× the critical "
             f"rate, so each step multiplies the distance along w by {fmt(steep.factor, sig=4)} and "
             f"flips side. The path leaves the plot at once and the loss is ∞ by epoch "
             f"{r.run.diverged_at}.")

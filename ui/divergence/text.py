@@ -6,11 +6,73 @@ import pandas as pd
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
-from thermo_core.numbers import fmt
+from thermo_core.numbers import fmt, fmt_list, parse
 from ui.chart_text import lr_text, trend
 from ui.controls import Values
 
 INPUT_NAMES = {"none": "raw t_u", "scale": "0.1 · t_u", "standardize": "standardized t_u"}
+
+EPOCH_MEANING = (
+    "“Epoch k” in the log is the loss measured before the k-th update; the Params printed "
+    "under it are what that update produced, and Grad is the gradient it used."
+)
+
+CODE_DIGITS = 5
+"""Significant digits the code panel prints, and the page quotes, for w, b and the loss."""
+
+BOX = {"diverging": "warning", "converging": "success", "too slow": "info"}
+"""The status box for each verdict: its colour says what happened."""
+
+
+def factor_text(factor: float, sig: int = 4) -> str:
+    """A per-step factor with enough digits that one below 1 never shows as 1 (0.99998, not
+    1.0000): whether it shrinks or grows is the point of the number."""
+    while sig < 12 and factor != 1 and parse(fmt(factor, sig=sig)) == 1:
+        sig += 1
+    return fmt(factor, sig=sig)
+
+
+def _rate(lr: float, crit: float) -> str:
+    return (f"lr {fmt(lr, sig=3, trim=True)} is {fmt(lr / crit, sig=2, trim=True)}× the "
+            f"critical rate {fmt(crit, sig=3, trim=True)}")
+
+
+def outcome(run: dict, lr: float) -> str:
+    """The status box's sentence for a run, from its verdict (see dv.judge) and its numbers.
+
+    ``run`` holds the page's cached run: verdict, growth, last_step, past, first_loss,
+    final_loss, diverged_at, last (epochs run), critical, last_lr, best.
+    """
+    first, last = fmt(run["first_loss"], sig=3, trim=True), fmt(run["final_loss"], sig=3, trim=True)
+    rate = _rate(lr, run["critical"])
+    if run["verdict"] == "diverging":
+        if run["diverged_at"] is not None:
+            return (f"**Diverged at epoch {run['diverged_at']}.** The loss became {last} at "
+                    f"epoch {run['diverged_at']} ({rate}). Each step overshoots the valley "
+                    "further than the last, until float32 overflows.")
+        if run["growth"] > 1:
+            head = (f"**Diverging: the loss grew {fmt(run['growth'], sig=3, trim=True)}-fold**, "
+                    f"from {first} to {last} in {run['last']} epochs ({rate}). ")
+        else:
+            head = (f"**Diverging: the loss is rising again**, ×{fmt(run['last_step'], sig=4)} on "
+                    f"the last epoch, though it is still below where it started ({first} → "
+                    f"{last}; {rate}). ")
+        if run["past"]:
+            return head + ("While the rate is above the critical rate, each step overshoots the "
+                           "valley further than the last: more epochs would only make it worse.")
+        tail = (f"The schedule brought the rate down to {fmt(run['last_lr'], sig=3, trim=True)}, "
+                f"below the critical rate, but only after the loss peaked at "
+                f"{fmt(run['peak_loss'], sig=3, trim=True)} at epoch {run['peak_epoch']}.")
+        if run["rounding"]:
+            tail += (" At that peak float32 rounding knocked the flat direction off course and "
+                     "the tiny late rates never undo it: where the run ends is rounding noise (in "
+                     f"float64 it ends near loss {fmt(run['f64_loss'], sig=2, trim=True)}).")
+        return head + tail
+    if run["verdict"] == "converging":
+        return (f"**Converged:** the loss went from {first} to {last} in {run['last']} epochs, "
+                f"within 1% of the least-squares loss {fmt(run['best'], sig=5)} ({rate}).")
+    return (f"**Stable but slow:** the loss went down from {first} to {last} in {run['last']} "
+            f"epochs, still short of the least-squares loss {fmt(run['best'], sig=5)} ({rate}).")
 
 
 def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
@@ -20,7 +82,7 @@ def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
     def fate(r: pd.Series) -> str:
         side = ", jumping to the other side each time" if r.flips else ""
         return (f"multiplies its share of the distance to the minimum by |1 − lr·λ| = "
-                f"**{fmt(r.factor, sig=4)}** every step{side}: it **{r.verdict}**")
+                f"**{factor_text(r.factor)}** every step{side}: it **{r.verdict}**")
 
     out = (f"At lr = {fmt(lr, sig=3, trim=True)} the steep direction ({steep.mostly}, "
            f"λ = {fmt(steep.eigenvalue, sig=4)}) {fate(steep)}. The flat direction "
@@ -38,22 +100,24 @@ def directions(norm: str, lr: float, f: pd.DataFrame) -> str:
 
 
 def sweep(s: dict, epochs: int) -> str:
-    """What the sweep chart shows, region by region."""
+    """What the sweep chart shows, region by region (the regions are dv.judge's verdicts)."""
     b = s["bounds"]
-    parts = [f"Each dot is one run of {epochs} epochs from the same start, all 60 trained as "
-             "one tensor (the chapter's update, constant rate). "
-             f"Circles: too slow (final loss more than 1% above the best, {fmt(s['best'], 4)}); "
-             "diamonds: good; squares: diverging (the loss ended above where it started, or "
-             "overflowed: triangles along the top). "]
-    if b["good"] is None:
+    parts = [f"Each mark is one run of {epochs} epochs from the same start, all 60 trained as "
+             "one tensor (the chapter's update, constant rate), judged by the same rule as the "
+             f"run above. Blue squares: too slow (final loss more than 1% above the best, "
+             f"{fmt(s['best'], 4)}); green circles: converging; orange diamonds: diverging (the "
+             "loss ended above where it started, or was still rising past the critical rate; "
+             "orange triangles along the top overflowed). "]
+    if b["converging"] is None:
         parts.append(f"No rate gets within 1% of the best loss in {epochs} epochs: any rate "
                      "slow enough for the steep direction is too slow for the flat one. ")
     else:
-        parts.append(f"Good rates here run from {fmt(b['good'][0], sig=2)} to "
-                     f"{fmt(b['good'][1], sig=2)}. ")
+        parts.append(f"Converging rates here run from {fmt(b['converging'][0], sig=2)} to "
+                     f"{fmt(b['converging'][1], sig=2)}. ")
     if b["diverging"] is not None:
         parts.append(f"Divergence starts at {fmt(b['diverging'][0], sig=2)}, just right of the "
-                     f"critical rate {fmt(s['critical'], sig=4)} (the red dashed rule).")
+                     f"critical rate {fmt(s['critical'], sig=4)} (the red dashed rule, labelled "
+                     "at the top; your rate is the solid orange rule, labelled below it).")
     return "".join(parts)
 
 
@@ -68,7 +132,9 @@ def schedule(values: Values, run: dict, const: dict) -> str:
     first, last = run["lrs"][0]["lr"], run["lrs"][-1]["lr"]
     return (f"The rate per epoch under {values.schedule}: from {fmt(first, sig=3, trim=True)} "
             f"down to {fmt(last, sig=3, trim=True)} by epoch {run['lrs'][-1]['epoch']}. Held "
-            f"constant, the same start {_end(const)}; scheduled, it {_end(run)}. While the rate "
+            f"constant, the same start {_end(const)}; scheduled, the loss reaches its highest, "
+            f"{fmt(run['peak_loss'], sig=3, trim=True)} at epoch {run['peak_epoch']}, and it "
+            f"{_end(run)}. While the rate "
             "is above the red dashed critical rate the steep direction grows; once the rate "
             "falls below it, that direction shrinks again.")
 
@@ -106,6 +172,22 @@ def steep_reason() -> str:
     )
 
 
+def code_caption(run: dict) -> str:
+    """What the code panel's script prints, and how far it can agree with the page."""
+    if run["rounding"]:
+        return ("Runs on its own with only torch. It prints the peak loss and its epoch, which "
+                f"match the page ({fmt(run['peak_loss'], sig=3, trim=True)} at epoch "
+                f"{run['peak_epoch']}); its final loss, w and b are printed to two digits only "
+                "and will not match, because float32 rounding at the peak decides them (see the "
+                "box above) and autograd rounds differently from the page's closed-form "
+                "gradient.")
+    shown = fmt_list(run["params"], sig=CODE_DIGITS)
+    return (f"Runs on its own with only torch: {shown} after the run, and the loss and "
+            "divergence epoch shown above. It uses autograd, the page a closed-form gradient, so "
+            f"the two agree to the {CODE_DIGITS} significant digits printed, not to the last "
+            "float32 bit.")
+
+
 def key_description(values: Values, run: dict, w_range: tuple, b_range: tuple) -> str:
     """The key chart in words: the run's settings, where the path goes, how the loss moves."""
     loss = [r["loss"] for r in run["loss"]]
@@ -141,7 +223,7 @@ def sweep_description(s: dict, epochs: int, lr: float) -> str:
     b = s["bounds"]
     out = (f"Final loss after {epochs} epochs against the learning rate, {len(rows)} rates from "
            f"{rows[0]['lr_text']} to {rows[-1]['lr_text']}, both axes log scale. ")
-    for key in ("too slow", "good", "diverging"):
+    for key in dv.VERDICTS:
         span = b.get(key)
         if span is not None:
             out += f"{key.capitalize()}: {fmt(span[0], sig=2)} to {fmt(span[1], sig=2)}. "

@@ -17,10 +17,10 @@ import altair as alt
 import pandas as pd
 
 import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
 from ui.vega import frozen, with_data
 
-FD = tc.finite_differences
 SCHEME_COLORS = {"forward": "#d62728", "central": "#1f77b4", "backward": "#ff7f0e"}
 SCHEME_SHAPES = {"forward": "triangle-right", "central": "circle", "backward": "triangle-left"}
 """An ordinary estimate's marker names its scheme without colour: ▶ forward, ● central, ◀ backward."""

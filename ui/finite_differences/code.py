@@ -43,7 +43,8 @@ def script(w: float, b: float, delta: float, scheme: str, dtype: str) -> str:
     """A self-contained torch script for these settings; prints every name in PRINTED."""
     check_choice("scheme", scheme, tuple(_FD_LINE))
     check_choice("dtype", dtype, ("float32", "float64"))
-    return f"""import torch
+    return f"""# %% Data: the chapter's readings, the point (w, b), the step δ and the precision.
+import torch
 
 t_c = torch.tensor({floats(T_C)})
 t_u = torch.tensor({floats(T_U)})
@@ -52,12 +53,13 @@ dtype = torch.{dtype}
 x, y = t_u.to(dtype), t_c.to(dtype)
 
 
+# %% Loss: the mean squared error of the line w · t_u + b.
 def loss(w, b, t_u, t_c):
     t_p = w * t_u + b
     return ((t_p - t_c) ** 2).mean()
 
 
-# Finite differences ({scheme}), everything in {dtype}.
+# %% Finite differences: {scheme} differences with step δ, everything in {dtype}.
 p = torch.tensor([w, b], dtype=dtype)
 d = torch.tensor(delta, dtype=dtype)
 
@@ -72,22 +74,22 @@ for i in range(2):
     step[i] = d
     fd.append({_FD_LINE[scheme]})
 
-# The chain rule by hand, in {dtype}.
+# %% Chain rule: the gradient by hand, in {dtype}.
 t_p = w * x + b
 dloss_dtp = 2 * (t_p - y) / t_p.size(0)
 analytic = [(dloss_dtp * x).sum(), dloss_dtp.sum()]
 
-# Autograd, in {dtype}.
+# %% Autograd: the gradient PyTorch computes, in {dtype}.
 params = torch.tensor([w, b], dtype=dtype, requires_grad=True)
 loss(params[0], params[1], x, y).backward()
 autograd = params.grad
 
-# Reference: the chain rule in float64 on the same readings.
+# %% Reference: the chain rule in float64 on the same readings.
 x64, y64 = t_u.double(), t_c.double()
 g64 = 2 * (w * x64 + b - y64) / x64.size(0)
 reference = [(g64 * x64).sum(), g64.sum()]
 
-# The notes' bracket slip, a - c / (2 delta), and the same lines with brackets, in {dtype}.
+# %% Bracket slip: the notes' a - c / (2 delta) and the bracketed line, one step each, in {dtype}.
 def buggy(a, c):
     return a - c / (2.0 * delta)
 
@@ -109,6 +111,7 @@ buggy_dw, fixed_dw = buggy(a, c), fixed(a, c)
 w_new, b_new, buggy_after = step(buggy)
 fixed_w_new, fixed_b_new, fixed_after = step(fixed)
 
+# %% Results: every number the page shows.
 for name, value in [
     ("fd_dw", fd[0]), ("fd_db", fd[1]),
     ("analytic_dw", analytic[0]), ("analytic_db", analytic[1]),

@@ -8,11 +8,12 @@ generated from the numbers the page shows for those settings.
 from __future__ import annotations
 
 import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
 from ui.controls import Control, Values, offset_slider, slope_slider
+from ui.finite_differences.text import gradient_table
 from ui.page import Preset
 
-FD = tc.finite_differences
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
 _T_U, _T_C = tc.load_readings()
 
@@ -115,17 +116,15 @@ def _float64(v: Values) -> str:
 
 
 def _forward(v: Values) -> str:
-    table = comparison(v)
-    err = float(
-        table[(table["method"] == "finite difference") & (table["wrt"] == "w")]["abs_error"].iloc[0]
-    )
-    curv = FD.second_derivative(_T_U, "w")
+    shown = gradient_table(comparison(v), "w")
+    est, ref = shown.loc["finite difference", "∂L/∂w"], shown.loc["reference", "∂L/∂w"]
+    rel = shown.loc["finite difference", "relative error"]
     return (
-        f"A forward difference with δ = {v.delta} is off by ∂²L/∂w² · δ / 2 = "
-        f"{fmt(curv, 2)} × {v.delta} / 2 = {fmt(curv * float(v.delta) / 2, 2)}; the table's error is "
-        f"{fmt(err, 2)}. That is truncation: the chord is steeper than the tangent. On the chart the "
-        "forward lines (▶) climb with slope 1: halve δ and you halve the error. Now switch to central: for "
-        "a parabola the central chord is exactly parallel to the tangent."
+        f"A forward difference with δ = {v.delta}: the table's estimate of ∂L/∂w is {est} against "
+        f"the reference {ref}, a relative error of {rel}. That is truncation: the chord is "
+        "steeper than the tangent, by exactly ∂²L/∂w² · δ / 2 for this quadratic loss. On the "
+        "chart the forward lines (▶) climb with slope 1: halve δ and you halve the error. Now "
+        "switch to central: for a parabola the central chord is exactly parallel to the tangent."
     )
 
 

@@ -10,10 +10,8 @@ import math
 
 import pandas as pd
 
-import thermo_core as tc
+from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
-
-FD = tc.finite_differences
 
 
 def exact(x: float) -> str:
@@ -57,7 +55,7 @@ def overflow(bug: dict, delta: float, dtype: str) -> str:
 def error_description(rows: list[dict], current: dict, wrt: str, best: float, field: str) -> str:
     """The V chart in words: what is drawn, where the learner's setting sits, the bottoms."""
     kind = "relative" if field == "rel_error" else "absolute"
-    schemes = sorted({r["scheme"] for r in rows}, key=list(tc.SCHEMES).index)
+    schemes = sorted({r["scheme"] for r in rows}, key=list(FD.SCHEMES).index)
     here = next((r for r in rows if (r["scheme"], r["dtype"], r["delta"])
                  == (current["scheme"], current["dtype"], current["delta"])), None)
     out = (f"Log–log chart of the {kind} error of the finite-difference estimate of ∂L/∂{wrt} "
@@ -67,7 +65,7 @@ def error_description(rows: list[dict], current: dict, wrt: str, best: float, fi
         out += (f"Your setting, {current['scheme']} in {current['dtype']} at δ = "
                 f"{here['delta_label']}, has error {here['error_text']}. ")
     for scheme in schemes:
-        for dtype in tc.DTYPES:
+        for dtype in FD.DTYPES:
             mine = [r for r in rows if (r["scheme"], r["dtype"]) == (scheme, dtype)]
             drawn = [r for r in mine if r["outcome"] == "estimate"] or mine
             if drawn:
@@ -82,7 +80,7 @@ def error_table(rows: list[dict]) -> pd.DataFrame:
     deltas = sorted({r["delta"] for r in rows})
     by = {(r["scheme"], r["dtype"], r["delta"]): r for r in rows}
     series = sorted({(r["scheme"], r["dtype"]) for r in rows},
-                    key=lambda s: (list(tc.SCHEMES).index(s[0]), s[1]))
+                    key=lambda s: (list(FD.SCHEMES).index(s[0]), s[1]))
     table = {"δ": [FD.delta_label(d) for d in deltas]}
     for scheme, dtype in series:
         table[f"{scheme}, {dtype}: error"] = [

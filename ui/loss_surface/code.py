@@ -41,13 +41,14 @@ def script(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -
     check_choice("normalization", norm, _NORMALIZE)
     check_choice("loss", loss, _LOSS)
     loss_line = _LOSS[loss].format(delta=float(huber_delta))
-    return f"""import torch
+    return f"""# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+import torch
 
 t_c = torch.tensor({floats(T_C)}).double()
 t_u = torch.tensor({floats(T_U)}).double()  # float32 readings, then float64
 {_NORMALIZE[norm]}
 
-# The loss and its gradient at the current point, by autograd
+# %% Loss: the loss and its gradient at the point (w, b), by autograd, in float64.
 w = torch.tensor({float(w)!r}, dtype=torch.float64, requires_grad=True)
 b = torch.tensor({float(b)!r}, dtype=torch.float64, requires_grad=True)
 t_p = w * x + b                       # prediction, compared with t_c
@@ -57,7 +58,7 @@ print("loss =", loss.item())
 print("grad_w =", w.grad.item())
 print("grad_b =", b.grad.item())
 
-# The same in float32, as the chapter computes it: the last digits differ
+# %% Float32: the same as the chapter computes it, in float32; the last digits differ.
 w32 = torch.tensor({float(w)!r}, requires_grad=True)
 b32 = torch.tensor({float(b)!r}, requires_grad=True)
 x, t_c = x.float(), t_c.float()
@@ -69,7 +70,7 @@ print("grad_w_float32 =", w32.grad.item())
 print("grad_b_float32 =", b32.grad.item())
 x, t_c = x.double(), t_c.double()
 
-# The MSE's Hessian is constant for a line: 2 * [[mean(x^2), mean(x)], [mean(x), 1]]
+# %% Curvature: the MSE's Hessian, constant for a line: 2 * [[mean(x^2), mean(x)], [mean(x), 1]].
 m1, m2 = x.mean(), (x * x).mean()
 H = 2 * torch.stack([torch.stack([m2, m1]), torch.stack([m1, torch.ones_like(m1)])])
 lam = torch.linalg.eigvalsh(H)        # ascending
@@ -78,7 +79,7 @@ print("lambda_max =", lam[1].item())
 print("condition_number =", (lam[1] / lam[0]).item())
 print("critical_lr =", (2 / lam[1]).item())  # plain gradient descent diverges above this
 
-# The least-squares minimum (for these inputs x)
+# %% Minimum: the least-squares line for these inputs x.
 A = torch.stack([x, torch.ones_like(x)], dim=1)
 w_star, b_star = torch.linalg.lstsq(A, t_c.unsqueeze(1)).solution.squeeze(1)
 print("w_star =", w_star.item())

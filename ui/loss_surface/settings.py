@@ -87,19 +87,25 @@ def _facts() -> dict:
     b_floor = 10.0
     w_floor = round(ls.valley_floor_point(x["none"], y, b_floor), 4)
     best = tc.optimal_params(x["standardize"], y)
-    _, gw0, gb0 = ls.loss_and_grad(x["none"], y, *ls.SURFACE_START)
-    _, gw1, gb1 = ls.loss_and_grad(x["none"], y, w_floor, b_floor)
     curv = {m: tc.curvature(x[m]) for m in tc.NORMALIZATIONS}
     return {
         "floor": (w_floor, b_floor),
         "std_best": (round(float(best[0]), 2), round(float(best[1]), 2)),
-        "shrink": math.hypot(gw0, gb0) / math.hypot(gw1, gb1),
         "cond": {m: c.condition_number for m, c in curv.items()},
         "lr": {m: c.critical_lr for m, c in curv.items()},
     }
 
 
 FACTS = _facts()
+
+
+def _grad_norm(v: Values) -> float:
+    """|∇L| of the page's loss at the page's point, as its metric shows it."""
+    t_u, t_c = tc.load_readings()
+    x = tc.normalize(t_u.double(), v["norm"])
+    _, gw, gb = ls.loss_and_grad(x, t_c.double(), float(v["point_w"]), float(v["point_b"]),
+                                 v["loss"], float(v.get("surf_huber_delta", 1.0)))
+    return math.hypot(gw, gb)
 
 PRESETS = (
     Preset(
@@ -124,10 +130,12 @@ PRESETS = (
         "Walk the valley floor",
         {"norm": "none", "loss": "mse", "point_w": FACTS["floor"][0],
          "point_b": FACTS["floor"][1]},
-        "This point sits on the floor of the raw valley. The arrow now points along the valley "
-        f"towards the minimum, but compare |∇L|: it is about {fmt(FACTS['shrink'], 0)} times "
-        "smaller than at the start. With a learning rate below 2/λ_max, gradient descent creeps "
-        "along this floor for thousands of steps.",
+        lambda v: (
+            "This point sits on the floor of the raw valley. The arrow now points along the "
+            f"valley towards the minimum, but |∇L| is only {fmt(_grad_norm(v))} here: press "
+            "“Raw inputs: a thin valley” to compare it with the chapter's start. With a learning "
+            "rate below 2/λ_max, gradient descent creeps along this floor for thousands of steps."
+        ),
         help="Raw readings, MSE, a point on the valley floor at b = 10.",
     ),
     Preset(

@@ -34,7 +34,8 @@ def script(mode: str, runs: list[tuple[str, dict, int]]) -> str:
     ``<name>_diverged_at``.
     """
     calls = "\n".join(f"report({name!r}, {_make(s)}, {epochs})" for name, s, epochs in runs)
-    return f'''import math
+    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+import math
 
 import torch
 
@@ -43,25 +44,28 @@ t_u = torch.tensor({floats(T_U)})
 x = {INPUTS[mode]}
 
 
+# %% Model: a straight line, w · x + b.
 def model(x, w, b):
     return w * x + b
 
 
+# %% Loss: the mean of the squared misses (the MSE).
 def loss_fn(t_p, t_c):
     return ((t_p - t_c) ** 2).mean()
 
 
-# The least-squares line, solved exactly in float64: the target every optimizer chases.
+# %% Target: the least-squares line, solved exactly in float64, that every optimizer chases.
 A = torch.stack([x.double(), torch.ones(len(x), dtype=torch.float64)], dim=1)
 best_w, best_b = torch.linalg.lstsq(A, t_c.double().unsqueeze(1)).solution.flatten().tolist()
 best_loss = loss_fn(model(x.double(), best_w, best_b), t_c.double()).item()
 
 
+# %% Training: the chapter's loop with a torch.optim optimizer, from w = 1, b = 0.
 def to_raw(w, b):
     return {TO_RAW[mode]}
 
 
-def train(make_optimizer, epochs):
+def train(make_optimizer, epochs, curve):
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     optimizer = make_optimizer([params])
 
@@ -78,6 +82,7 @@ def train(make_optimizer, epochs):
             return loss, params.detach(), reached, epoch
         if reached is None and loss <= best_loss * 1.01:
             reached = epoch
+        curve.append(loss)  # for the chart
         if isinstance(optimizer, torch.optim.LBFGS):
             optimizer.step(closure)  # LBFGS evaluates the loss itself, several times per step
         else:
@@ -86,7 +91,7 @@ def train(make_optimizer, epochs):
 
 
 def report(name, make_optimizer, epochs):
-    loss, (w, b), reached, diverged_at = train(make_optimizer, epochs)
+    loss, (w, b), reached, diverged_at = train(make_optimizer, epochs, curves.setdefault(name, []))
     raw_w, raw_b = to_raw(w.double(), b.double())
     distance = math.hypot(raw_w - raw_best[0], raw_b - raw_best[1])
     print(f"{{name}}_loss = {{loss:.6f}}")
@@ -95,6 +100,8 @@ def report(name, make_optimizer, epochs):
     print(f"{{name}}_diverged_at = {{diverged_at if diverged_at is not None else 'never'}}")
 
 
+# %% Results: each optimizer's last loss, first epoch within 1% and distance from the target.
+curves = {{}}  # name -> loss per epoch
 raw_best = to_raw(torch.tensor(best_w, dtype=torch.float64), torch.tensor(best_b, dtype=torch.float64))
 {calls}
 '''

@@ -8,14 +8,14 @@ puts every rate back to the new inputs' defaults.
 
 from __future__ import annotations
 
-from functools import cache
-
 import streamlit as st
 
 import thermo_core as tc
-from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
-from thermo_core.numbers import fmt, fmt_list
+from thermo_core.lessons.optimizers import CATALOGUE
+from thermo_core.numbers import fmt
 from ui.controls import Control, Values
+from ui.optimizers import text
+from ui.optimizers.runs import critical_lr, race
 from ui.page import Preset
 
 IDS: dict[str, str] = {
@@ -133,39 +133,24 @@ def run_args(oid: str, v: Values) -> tuple:
             min(epochs, LBFGS_EPOCHS) if oid == "lbfgs" else epochs, momentum, beta1, beta2)
 
 
-@cache
-def _preset_run(oid: str, mode: str, lr: float, epochs: int):
-    """A preset's run with catalogue settings (per process: the same for every learner)."""
-    return run_optimizer(IDS[oid], mode, lr, epochs, state_at=[])
+def _run(oid: str, v: Values) -> dict:
+    """This optimizer's run for the page's values: the very one its Results row shows."""
+    return race(*run_args(oid, v))
 
 
 def _lesson(v: Values) -> str:
-    adam, sgd = _preset_run("adam", "none", 0.1, 2000), _preset_run("sgd", "none", 1e-4, 2000)
-    return (
-        f"On raw readings Adam (lr 0.1) reaches w, b = {fmt_list(adam.run.params.tolist())} "
-        f"with loss {fmt(adam.final_loss, 6)} after 2000 epochs, the chapter's answer. SGD can "
-        f"only use a rate below the critical {fmt(tc.critical_lr(tc.load_readings()[0]), sig=2)} "
-        f"and ends at loss {fmt(sgd.final_loss, 2)}: its path barely leaves the start along b."
-    )
+    return text.lesson(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
+                       critical_lr(v.opt_norm))
 
 
 def _normalized(v: Values) -> str:
-    sgd = _preset_run("sgd", "scale", 2e-2, 5000)
-    mom = _preset_run("momentum", "scale", 1e-2, 5000)
-    return (
-        f"On 0.1 · t_u plain SGD (lr 0.02) gets within 1% of the best loss at epoch "
-        f"{sgd.reached_at} and momentum at epoch {mom.reached_at}: rescaling the input, "
-        "not a cleverer optimizer, fixed SGD."
-    )
+    return text.normalized(_run("sgd", v), _run("momentum", v), _run("adam", v), v.opt_norm,
+                           int(v.opt_epochs))
 
 
 def _too_big(v: Values) -> str:
-    run = _preset_run("sgd", "none", 1e-3, 5000)
-    return (
-        f"SGD with lr 0.001 on raw readings diverges at epoch {run.run.diverged_at}: the steep "
-        "w direction overshoots further each step. Adam at lr 0.1 does not, because its step "
-        "size does not grow with the gradient."
-    )
+    return text.too_big(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
+                        critical_lr(v.opt_norm))
 
 
 PRESETS = (
@@ -174,7 +159,8 @@ PRESETS = (
             lr_key("sgd"): 1e-4, lr_key("adam"): 0.1}, _lesson),
     Preset("Normalize, and SGD catches up",
            {"opts": ("sgd", "momentum", "adam"), "opt_norm": "scale", "opt_epochs": 5000,
-            lr_key("sgd"): 2e-2, lr_key("momentum"): 1e-2, lr_key("adam"): 0.1}, _normalized),
+            lr_key("sgd"): 2e-2, lr_key("momentum"): 1e-2, mom_key("momentum"): 0.9,
+            lr_key("adam"): 0.1}, _normalized),
     Preset("Too large a rate for SGD",
            {"opts": ("sgd", "adam"), "opt_norm": "none", "opt_epochs": 5000,
             lr_key("sgd"): 1e-3, lr_key("adam"): 0.1}, _too_big),

@@ -24,7 +24,8 @@ FRAME_POINTS = 61
 """Grid readings per fitted-curve snapshot."""
 CURVE_CLIP = 1e3
 """Predictions beyond ±this (°C) are drawn at the edge: the chart clips them anyway."""
-BOOK_EPOCHS = (1, 500, 3000)
+HOLDOUT = 200
+"""Fresh simulated readings every run is also scored on (never trained on)."""
 EARLY = 60
 """The first epochs are all drawn (a run that diverges mostly does so within them)."""
 
@@ -57,7 +58,7 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
         kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
         val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
         data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
-        holdout=200, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
+        holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
         holdout_at=(planned + 1).tolist(),
     )
     h, s = e.history, e.summary
@@ -77,7 +78,7 @@ def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
         "kind": kind, "n_params": e.n_params, "params": e.params,
         "train_idx": e.train_indices, "val_idx": e.val_indices,
         "log": {ep: (fmt(by_epoch.loc[ep, "loss"]), fmt(by_epoch.loc[ep, "val_loss"]))
-                for ep in BOOK_EPOCHS if ep in by_epoch.index},
+                for ep in ov.BOOK_LOG if ep in by_epoch.index},
         "n_train": int((e.points["role"] != "validation").sum()),
         "table": rows[[c for c in ("epoch", "w", "b", "loss", "val_loss", "holdout_loss")
                        if c in rows]].reset_index(drop=True),

@@ -84,9 +84,12 @@ def _loss_view(fresh: bool) -> dict:
     best = alt.Chart(alt.NamedData("best"))
     best_rule = best.mark_rule(color=BEST_COLOUR, strokeDash=[6, 3], strokeWidth=2).encode(
         x=alt.X("epoch:Q"), tooltip=["note:N"])
-    best_text = best.mark_text(align="left", dx=4, dy=6, baseline="top", color=BEST_COLOUR,
-                               fontWeight="bold").encode(x="epoch:Q", y=alt.value(0),
-                                                         text="label:N")
+    # The label reads away from the chart's nearer edge ("side" of the best datum), so a
+    # best epoch at the end of the run keeps it inside the plot on a phone.
+    best_text = best.mark_text(align={"expr": "datum.side"},
+                               dx={"expr": "datum.side == 'left' ? 4 : -4"}, dy=6,
+                               baseline="top", color=BEST_COLOUR, fontWeight="bold").encode(
+        x="epoch:Q", y=alt.value(0), text="label:N")
     now = (alt.Chart(alt.NamedData("best")).transform_calculate(now=SCRUB)
            .mark_rule(color=NOW_COLOUR, strokeWidth=1.5).encode(x=alt.X("now:Q")))
     spec = frozen(alt.layer(gap, lines, best_rule, best_text, now).properties(height=LOSS_HEIGHT))

@@ -38,14 +38,16 @@ train_t_c = torch.cat([train_t_c, sim_c.float()])
 
 def _model(s: dict) -> str:
     if s["kind"] == "linear":
-        return '''params = torch.tensor([1.0, 0.0], requires_grad=True)
+        return '''# %% Model: the chapter's line, w · (0.1 t_u) + b.
+params = torch.tensor([1.0, 0.0], requires_grad=True)
 parameters = [params]
 
 def model(t_u):
     return params[0] * (0.1 * t_u) + params[1]  # the chapter's w * t_un + b
 '''
     if s["kind"] == "poly":
-        return f'''lo, hi = float(train_t_u.min()), float(train_t_u.max())
+        return f'''# %% Model: a polynomial of degree {s["degree"]} in t_u, mapped onto [-1, 1].
+lo, hi = float(train_t_u.min()), float(train_t_u.max())
 shift, scale = (lo + hi) / 2, (hi - lo) / 2  # the readings' range onto [-1, 1]
 coeffs = torch.zeros({s["degree"] + 1}, requires_grad=True)
 parameters = [coeffs]
@@ -54,7 +56,8 @@ def model(t_u):
     x = (t_u - shift) / scale
     return (x.unsqueeze(-1) ** torch.arange({s["degree"] + 1}, dtype=x.dtype)) @ coeffs
 '''
-    return f'''seq = nn.Sequential(nn.Linear(1, {s["hidden"]}), nn.Tanh(), nn.Linear({s["hidden"]}, 1))
+    return f'''# %% Model: a network with {s["hidden"]} tanh units, as in chapter 6.
+seq = nn.Sequential(nn.Linear(1, {s["hidden"]}), nn.Tanh(), nn.Linear({s["hidden"]}, 1))
 gen = torch.Generator().manual_seed({s["init_seed"]})  # PyTorch's default init, from our generator
 with torch.no_grad():
     for layer in (seq[0], seq[2]):
@@ -78,7 +81,8 @@ def script(s: dict) -> str:
         "        val_loss = loss_fn(model(val_t_u), val_t_c)\n"
         "        assert val_loss.requires_grad == False\n"
     )
-    return f'''import math
+    return f'''# %% Data: the chapter's readings, split into training and validation readings.
+import math
 
 import torch
 from torch import nn
@@ -91,21 +95,25 @@ val_t_u, val_t_c = t_u[val_indices], t_c[val_indices]
 {_extra(s)}
 {_model(s)}
 
+# %% Loss: the mean of the squared misses (the MSE).
 def loss_fn(t_p, t_c):
     return ((t_p - t_c) ** 2).mean()
 
+# %% Training: the book's loop, with the validation loss taken every epoch.
 optimizer = torch.optim.{s["optimizer"]}(parameters, lr={s["lr"]!r})
-best_epoch, best_val = 0, math.inf
+best_epoch, best_val, losses = 0, math.inf, []  # losses: (train, val) per epoch
 for epoch in range(1, {s["epochs"]} + 1):
     train_loss = loss_fn(model(train_t_u), train_t_c)
 {val_step}    if val_loss.item() < best_val:
         best_epoch, best_val = epoch, val_loss.item()
     if not math.isfinite(train_loss.item()):
         break  # diverged
+    losses.append((train_loss.item(), val_loss.item()))
     optimizer.zero_grad()
     train_loss.backward()
 {"    val_loss.backward()  # BUG: the validation readings now train the model" + chr(10) if leak else ""}    optimizer.step()
 
+# %% Results: the split, the final losses and the best validation epoch.
 print(f"train_indices = {{train_indices.tolist()}}")
 print(f"val_indices = {{val_indices.tolist()}}")
 print(f"train_loss = {{train_loss.item():.4f}}")

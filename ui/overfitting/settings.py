@@ -5,7 +5,10 @@ Keys start with ``ov_`` so they never collide with another page's ``lr`` or ``ep
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ui.controls import Control, Values, defaults
+from ui.overfitting import text
 from ui.page import Preset
 
 MODELS = ("linear", "poly", "mlp")
@@ -36,10 +39,10 @@ SHUFFLE = (
             help="Seeds the torch.Generator that randperm uses; same seed, same split."),
 )
 MODEL = (
-    Control("ov_model", "Model", "radio", "mlp", options=MODELS, labels=MODEL_LABELS,
+    Control("ov_model", "Model", "radio", "linear", options=MODELS, labels=MODEL_LABELS,
             horizontal=True,
-            help="The chapter's line, a polynomial in the normalized reading, or chapter 6's "
-            "Linear(1, H) → Tanh → Linear(H, 1)."),
+            help="The chapter's line w · 0.1·t_u + b; beyond the chapter, a polynomial in the "
+            "normalized reading, or Chapter 6's Linear(1, H) → Tanh → Linear(H, 1)."),
 )
 POLY = (
     Control("ov_degree", "Degree", "slider", 3, bounds=(1, 10), step=1, fmt="%d",
@@ -47,16 +50,16 @@ POLY = (
 )
 MLP = (
     Control("ov_hidden", "Hidden units H", "select_slider", 13, options=HIDDEN,
-            help="Width of the tanh layer; chapter 6 uses 13."),
+            help="Width of the tanh layer; Chapter 6 uses 13."),
     Control("ov_init", "Init seed", "number", 0, bounds=(0, 9999), step=1, fmt="%d",
             help="Seeds the torch.Generator the layers' starting weights are drawn from."),
 )
 TRAINING = (
     Control("ov_opt", "Optimizer", "radio", "SGD", options=("SGD", "Adam"), horizontal=True,
             help="torch.optim.SGD (the chapter's) or torch.optim.Adam."),
-    Control("ov_lr", "Learning rate", "select_slider", 1e-3, options=LRS,
+    Control("ov_lr", "Learning rate", "select_slider", 1e-2, options=LRS,
             labels={lr: f"{lr:g}" for lr in LRS}, help="Step size of the optimizer."),
-    Control("ov_epochs", "Epochs", "select_slider", 5000, options=EPOCHS,
+    Control("ov_epochs", "Epochs", "select_slider", 3000, options=EPOCHS,
             help="Full passes over the training readings."),
 )
 DATA = (
@@ -110,55 +113,33 @@ def _result(v: Values) -> dict:
     return lesson(**run_settings(v))
 
 
-def _book(v: Values) -> str:
-    r = _result(v)
-    log = r["log"]
-    return ("The book's log, reproduced: epoch 1 training " + log[1][0] + ", validation "
-            + log[1][1] + "; epoch 3000 training " + log[3000][0] + ", validation "
-            + log[3000][1] + ". The line has 2 parameters and cannot bend, so the two "
-            "losses stay close: it does not overfit.")
+def _says(sentence: Callable[[dict], str]) -> Callable[[Values], str]:
+    """A "look for" text: ``sentence`` of the run these values give."""
+    return lambda v: sentence(_result(v))
 
 
-def _says(template: str):
-    """A "look for" text: ``template`` filled with the run's numbers (and ``extra``)."""
-    return lambda v: template.format(**_result(v), extra=v.ov_extra)
-
-
-_chapter6 = _says(
-    "Chapter 6's result: the training loss ends at {final_loss}, below the validation loss "
-    "{final_val}. The validation loss was lowest at epoch {best_epoch}; training kept "
-    "fitting the 9 points after that.")
-_big = _says(
-    "{n_params} parameters for 9 points: training falls to {final_loss} while validation "
-    "climbs to {final_val}. Early stopping at epoch {best_epoch} would have kept validation "
-    "at {best_val}. Scrub the epochs and watch the curve bend through the training points.")
-_more = _says(
-    "The same {n_params}-parameter network with {extra} more readings: training "
-    "{final_loss}, validation {final_val}, and {final_holdout} on 200 fresh readings. With "
-    "data everywhere the curve has no room to wiggle.")
-_poly = _says(
-    "Eleven coefficients for 9 points: training {final_loss}, validation {final_val}. Look "
-    "at the ends of the curve, beyond the readings: a polynomial's extrapolation runs away.")
-
-
-_BOOK_LINE = {"ov_split": "book", "ov_model": "linear", "ov_opt": "SGD", "ov_lr": 1e-2,
-              "ov_epochs": 3000, "ov_extra": 0, "ov_leak": False}
+BOOK_LINE = {"ov_split": "book", "ov_model": "linear", "ov_opt": "SGD", "ov_lr": 1e-2,
+             "ov_epochs": 3000, "ov_extra": 0, "ov_leak": False}
+"""Chapter 5's own run: the book's split, the line, SGD. The page opens on it."""
+_CHAPTER6 = {"ov_split": "book", "ov_model": "mlp", "ov_hidden": 13, "ov_init": 0,
+             "ov_opt": "SGD", "ov_lr": 1e-3, "ov_epochs": 5000, "ov_extra": 0, "ov_leak": False}
 _BIG = {"ov_split": "book", "ov_model": "mlp", "ov_hidden": 64, "ov_init": 0, "ov_opt": "Adam",
-        "ov_lr": 1e-2, "ov_epochs": 5000, "ov_leak": False}
+        "ov_lr": 1e-2, "ov_epochs": 5000, "ov_extra": 0, "ov_leak": False}
+_MORE = {**_BIG, "ov_extra": 40, "ov_noise": 3.0, "ov_data_seed": 0}
+_POLY = {"ov_split": "book", "ov_model": "poly", "ov_degree": 10, "ov_opt": "Adam",
+         "ov_lr": 1e-1, "ov_epochs": 5000, "ov_extra": 0, "ov_leak": False}
 
 PRESETS = (
-    Preset("The book's split", _BOOK_LINE, _book,
-           help="The book's indices, 0.1·t_u, SGD lr 1e-2, 3000 epochs from (1, 0)."),
-    Preset("Chapter 6's network",
-           {"ov_split": "book", "ov_model": "mlp", "ov_hidden": 13, "ov_init": 0, "ov_opt": "SGD",
-            "ov_lr": 1e-3, "ov_epochs": 5000, "ov_extra": 0, "ov_leak": False}, _chapter6,
-           help="Linear(1, 13) → Tanh → Linear(13, 1), SGD lr 1e-3, 5000 epochs."),
-    Preset("A big net overfits", {**_BIG, "ov_extra": 0}, _big,
-           help="H = 64 (193 parameters) trained hard with Adam on 9 readings."),
-    Preset("More data tames it", {**_BIG, "ov_extra": 40, "ov_noise": 3.0, "ov_data_seed": 0},
-           _more, help="The same big net with 40 simulated readings added to training."),
-    Preset("Degree 10 polynomial",
-           {"ov_split": "book", "ov_model": "poly", "ov_degree": 10, "ov_opt": "Adam",
-            "ov_lr": 1e-1, "ov_epochs": 5000, "ov_extra": 0, "ov_leak": False}, _poly,
-           help="11 coefficients, Adam lr 0.1, 5000 epochs."),
+    Preset("The chapter's line", BOOK_LINE, _says(text.book_line),
+           help="Chapter 5's run, where the page opens: the book's indices, "
+           + text.given(BOOK_LINE)),
+    Preset(f"{text.BEYOND}: Chapter 6's network", _CHAPTER6, _says(text.chapter6),
+           help="From Chapter 6: " + text.given(_CHAPTER6)),
+    Preset(f"{text.BEYOND}: a big net overfits", _BIG, _says(text.big_net),
+           help="Chapter 6's network widened and trained hard: " + text.given(_BIG)),
+    Preset(f"{text.BEYOND}: more data tames it", _MORE,
+           lambda v: text.more_data(_result(v), int(v.ov_extra)),
+           help="Chapter 6's network widened, with more data: " + text.given(_MORE)),
+    Preset(f"{text.BEYOND}: degree 10 polynomial", _POLY, _says(text.polynomial),
+           help="Chapter 5's exercise adds t_u²; this goes further: " + text.given(_POLY)),
 )

@@ -1,0 +1,231 @@
+"""Several servers behind HAProxy (scripts/serve.sh), rehearsed at small scale: 2 replicas.
+
+Streamlit keeps a session in one process on one websocket, so the proxy must keep each
+browser on one replica; and a replica that dies must take only its own sessions with it,
+which reconnect to the other replica and rerender from the settings in their URL.
+
+serve.sh (installing Debian's haproxy if missing) runs once for this module on loopback
+ports, and its whole process group is stopped at the end, pass or fail. Which replica
+served a request is read from the X-Replica header HAProxy adds to every response: for the
+browser's websocket handshakes through Chromium's DevTools protocol, which reports them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import wait_for_app
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from classroom_client import Student, Tally, random_state  # noqa: E402
+
+pytestmark = pytest.mark.proxy
+START_TIMEOUT = 300  # may install haproxy, then starts two servers on a loaded machine
+LR_INPUT = "[data-testid='stNumberInput']"
+
+
+@dataclass
+class Replica:
+    name: str
+    port: int
+    pid: int
+
+
+@dataclass
+class Proxy:
+    url: str
+    port: int
+    replicas: dict[str, Replica]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory) -> Iterator[Proxy]:
+    """``scripts/serve.sh --replicas 2`` on a free loopback port; its group stopped after."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "serve.sh"), "--replicas", "2", "--port", str(port)],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while "Open http://" not in (text := log_path.read_text(errors="replace")):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"serve.sh did not start (exit {proc.poll()}):\n{text[-3000:]}")
+            time.sleep(0.5)
+        replicas = {
+            m[1]: Replica(m[1], int(m[2]), int(m[3]))
+            for m in re.finditer(r"^replica (r\d+): http://127\.0\.0\.1:(\d+) pid (\d+)", text,
+                                 re.M)
+        }
+        assert sorted(replicas) == ["r1", "r2"], text
+        yield Proxy(f"http://127.0.0.1:{port}", port, replicas)
+    finally:
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+class Tab:
+    """A browser tab on the proxy that records which replica answered what."""
+
+    def __init__(self, browser, proxy: Proxy, replica: str = "") -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        if replica:  # start on this replica, as if a first visit had landed there
+            self.context.add_cookies([{"name": "SERVERID", "value": replica,
+                                       "url": proxy.url}])
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.http: list[str] = []
+        self.sockets: list[str] = []
+        self.page.on("response", lambda r: self.http.append(r.headers.get("x-replica", "")))
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.send("Network.enable")
+        cdp.on("Network.webSocketHandshakeResponseReceived", self._handshake)
+
+    def _handshake(self, params: dict) -> None:
+        headers = {k.lower(): v for k, v in params["response"].get("headers", {}).items()}
+        self.sockets.append(headers.get("x-replica", ""))
+
+    def replicas(self) -> set[str]:
+        return set(self.http) | set(self.sockets)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _lr(page) -> float:
+    box = page.locator(LR_INPUT).filter(has_text="Learning rate").locator("input")
+    return float(box.input_value())
+
+
+def _in_own_thread(coro_fn):
+    """Run an asyncio coroutine in a thread of its own (Playwright's loop owns this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro_fn()).result(timeout=180)
+
+
+@pytest.mark.browser
+def test_a_browser_stays_on_one_replica_across_reruns_and_pages(browser, proxy):
+    tab = Tab(browser, proxy)
+    try:
+        tab.page.goto(f"{proxy.url}/divergence?lr=0.005")
+        wait_for_app(tab.page)
+        assert _lr(tab.page) == pytest.approx(0.005)
+        tab.page.get_by_role("button", name="Tiny lr (book)").click()  # a rerun
+        tab.page.wait_for_function("() => location.search.includes('lr=0.0001')")
+        wait_for_app(tab.page)
+        link = tab.page.locator("[data-testid='stMain'] [data-testid='stPageLink'] a").first
+        link.click()  # the next page, on the same websocket
+        tab.page.wait_for_url(re.compile(r"/autograd"))
+        wait_for_app(tab.page)
+        tab.page.goto(f"{proxy.url}/optimizers")  # a new load and a new websocket
+        wait_for_app(tab.page)
+
+        assert len(tab.sockets) == 2, tab.sockets
+        assert len(tab.http) > 5
+        assert len(tab.replicas()) == 1, (tab.http, tab.sockets)
+        (replica,) = tab.replicas()
+        assert replica in proxy.replicas
+        cookie = {c["name"]: c["value"] for c in tab.context.cookies(proxy.url)}
+        assert cookie.get("SERVERID") == replica
+    finally:
+        tab.close()
+
+
+def test_a_websocket_session_stays_on_its_replica_and_sessions_spread(proxy):
+    async def session() -> tuple[list[str], Tally]:
+        tally = Tally()
+        first = Student(0, proxy.port, tally, 60, sticky=True)
+        other = Student(1, proxy.port, tally, 60, sticky=True)
+        seen: list[str] = []
+        try:
+            assert (await first.open("home")).ok
+            assert (await other.open("home")).ok  # while the first one's socket is open
+            seen += [first.replica, other.replica]
+            rng = random.Random(0)
+            for _ in range(3):  # reruns on the same websocket
+                w = next(w for w in first.widgets.values() if w.kind == "slider")
+                assert (await first.change(w, random_state(w, first.states.get(w.id), rng))).ok
+            assert (await first.go_to("loss_surface")).ok  # a page change
+            await first.close()
+            assert (await first.open("divergence")).ok  # a new websocket, same cookie
+            seen.append(first.replica)
+        finally:
+            await first.close()
+            await other.close()
+        return seen, tally
+
+    seen, tally = _in_own_thread(session)
+    assert tally.errors == []
+    first, other, reopened = seen
+    assert {first, other} == set(proxy.replicas), "two open sessions share one replica"
+    assert reopened == first, "the same cookie reached another replica"
+
+
+@pytest.mark.browser
+def test_a_dead_replica_loses_only_its_sessions_which_rerender_elsewhere(browser, proxy):
+    victim = Tab(browser, proxy)
+    names = sorted(proxy.replicas)
+    try:
+        victim.page.goto(f"{proxy.url}/divergence?lr=0.005")
+        wait_for_app(victim.page)
+        (dead,) = victim.replicas()
+        (alive,) = set(names) - {dead}
+        bystander = Tab(browser, proxy, replica=alive)
+        try:
+            bystander.page.goto(f"{proxy.url}/divergence?lr=0.02")
+            wait_for_app(bystander.page)
+            assert bystander.replicas() == {alive}
+
+            os.kill(proxy.replicas[dead].pid, signal.SIGKILL)  # a crash, no goodbye
+
+            # The victim's page reconnects to the other replica and reruns from its URL.
+            deadline = time.monotonic() + 90
+            while alive not in victim.sockets and time.monotonic() < deadline:
+                victim.page.wait_for_timeout(500)
+            assert victim.sockets[-1] == alive, victim.sockets
+            wait_for_app(victim.page)
+            assert "lr=0.005" in victim.page.url
+            assert _lr(victim.page) == pytest.approx(0.005)
+            assert victim.page.locator("[data-testid='stException']").count() == 0
+
+            # The bystander never noticed: same websocket, and it still reruns.
+            bystander.page.get_by_role("button", name="Tiny lr (book)").click()
+            bystander.page.wait_for_function("() => location.search.includes('lr=0.0001')")
+            wait_for_app(bystander.page)
+            assert _lr(bystander.page) == pytest.approx(1e-4)
+            assert bystander.sockets == [alive]
+            assert bystander.replicas() == {alive}
+        finally:
+            bystander.close()
+    finally:
+        victim.close()
