@@ -30,7 +30,7 @@ CHANGED = {
     "divergence": {"lr": "0.0001", "schedule": "StepLR"},
     "autograd": {"ag_nozero": "true"},
     "optimizers": {"opt_norm": "scale", "opts": "sgd,adam"},
-    "overfitting": {"ov_model": "linear"},
+    "overfitting": {"ov_model": "mlp"},
 }
 """Per page, a link that changes what every chart shows."""
 KEY_TABLES = {"home": 1, "loss_surface": 1, "finite_differences": 1, "divergence": 2,
