@@ -10,8 +10,8 @@ import json
 import re
 
 import pytest
-from conftest import run_page
-from reference import T_C, T_U32, mse64
+from conftest import chart_specs, run_page
+from reference import T_C, T_U32, hessian_eigs64, lstsq64, mse64
 
 from thermo_core.lessons import optimizers as op
 from thermo_core.lessons import overfitting as ov
@@ -87,6 +87,42 @@ def test_the_divergence_table_is_the_path_not_the_surface():
         assert row[3] == pytest.approx(mse64(w[e - 1], b[e - 1]), rel=1e-5)
     # Streamlit's "Show data" shows the first dataset: the path, not the 3,600-cell grid
     assert at.get("vega_lite_chart")[0].proto.datasets[0].name == "path"
+
+
+def _verdict64(lr: float, epochs: int, start: tuple[float, float]) -> str:
+    """The divergence page's rule on a float64 replay: diverging if the loss grew, or if the
+    rate is past 2/λ_max and the last epoch raised it; converging within 1% of the
+    least-squares loss; too slow otherwise."""
+    w, b = _gd64(lr, epochs, *start)
+    loss = [mse64(wi, bi) for wi, bi in zip(w, b, strict=True)]
+    if loss[-1] > loss[0] or (lr > 2 / max(hessian_eigs64(T_U32)) and loss[-1] > loss[-2]):
+        return "diverging"
+    return "converging" if loss[-1] <= 1.01 * mse64(*lstsq64()) else "too slow"
+
+
+@pytest.mark.parametrize(("lr", "epochs", "start"), [
+    (3.4e-4, 1000, (0.5, -15.0)),  # past the critical rate: below its start, but rising
+    (1e-4, 100, (1.0, 0.0)),
+])
+def test_the_divergence_key_chart_says_the_status_boxs_verdict(lr, epochs, start):
+    at = run_page("pages/divergence.py", {"lr": str(lr), "epochs": str(epochs),
+                                          "start_w": str(start[0]), "start_b": str(start[1])})
+    verdict = _verdict64(lr, epochs, start)
+    key = _descriptions(at)[0]
+    assert re.search(r"Verdict: (diverging|converging|too slow)\b", key).group(1) == verdict
+    w, b = _gd64(lr, epochs, *start)
+    if verdict == "diverging":  # the loss fell overall, yet the words must not call it fine
+        assert mse64(w[-1], b[-1]) < mse64(w[0], b[0]) and "falls from" in key
+
+
+@pytest.mark.parametrize("query", [{}, {"norm": "standardize"}])  # two regions, then all three
+def test_the_sweep_description_names_the_regions_in_the_order_of_the_lr_axis(query):
+    at = run_page("pages/divergence.py", query)
+    sweep = next(s for s in chart_specs(at) if "sweep" in s.get("datasets", {}))
+    rows = sorted(sweep["datasets"]["sweep"], key=lambda r: r["lr"])
+    along = list(dict.fromkeys(r["region"] for r in rows))
+    said = re.findall(r"(Too slow|Converging|Diverging): ", sweep["description"])
+    assert len(along) > 1 and [n.lower() for n in said] == along
 
 
 # ---- the scrubbers' twins -----------------------------------------------------------------

@@ -23,6 +23,12 @@ CODE_DIGITS = 5
 BOX = {"diverging": "warning", "converging": "success", "too slow": "info"}
 """The status box for each verdict: its colour says what happened."""
 
+VERDICT_WORDS = {"diverging": "diverging",
+                 "converging": "converging (within 1% of the least-squares loss)",
+                 "too slow": "too slow (stable, but short of the least-squares loss)"}
+"""The key chart's description ends on the status box's verdict: a run whose loss fell
+overall can still be diverging, and the chart's words must not say otherwise."""
+
 
 def factor_text(factor: float, sig: int = 4) -> str:
     """A per-step factor with enough digits that one below 1 never shows as 1 (0.99998, not
@@ -201,7 +207,7 @@ def key_description(values: Values, run: dict, w_range: tuple, b_range: tuple) -
            f"{lr_text(values.lr)}: {trend(loss, epochs)}")
     if run["diverged_at"] is None:
         out += f" in {run['last']} epochs"
-    out += "."
+    out += f". Verdict: {VERDICT_WORDS[run['verdict']]}."
     return out + (f" The path {run['sentence']}." if run["sentence"] else "")
 
 
@@ -218,15 +224,15 @@ def epoch_sentence(table: pd.DataFrame, epoch: int) -> str:
 
 
 def sweep_description(s: dict, epochs: int, lr: float) -> str:
-    """The sweep chart in words: its rates, their regions, the critical and the chosen rate."""
+    """The sweep chart in words: its rates, their regions (in the order the lr axis meets
+    them), the critical and the chosen rate."""
     rows = s["rows"]
     b = s["bounds"]
     out = (f"Final loss after {epochs} epochs against the learning rate, {len(rows)} rates from "
            f"{rows[0]['lr_text']} to {rows[-1]['lr_text']}, both axes log scale. ")
-    for key in dv.VERDICTS:
-        span = b.get(key)
-        if span is not None:
-            out += f"{key.capitalize()}: {fmt(span[0], sig=2)} to {fmt(span[1], sig=2)}. "
+    for key, span in sorted(((k, b[k]) for k in dv.VERDICTS if b[k] is not None),
+                            key=lambda kv: kv[1][0]):
+        out += f"{key.capitalize()}: {fmt(span[0], sig=2)} to {fmt(span[1], sig=2)}. "
     return out + (f"Critical rate {fmt(s['critical'], sig=4)}, your lr {lr_text(lr)}; the lowest "
                   f"final loss is {fmt(s['best'], 4)}.")
 
