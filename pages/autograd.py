@@ -17,6 +17,7 @@ from ui import controls, page
 from ui.autograd import charts
 from ui.autograd.code import script
 from ui.autograd.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "autograd"
 CALLS = "autograd.calls"  # backward() calls since the last zero_() (0 = just zeroed)
@@ -212,7 +213,7 @@ def _zero_grad_training() -> None:
     values = controls.draw(CONTROLS[3:4])
     rows, explanation, final_with = zero_grad_runs()
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
-    st.vega_lite_chart(spec=charts.loss_spec(shown), width="stretch")
+    show(charts.loss_spec(shown))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
     else:

@@ -12,6 +12,7 @@ from ui import controls, page, tour
 from ui.home import charts
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "home"
 REVEALED = "home.reveal"
@@ -90,7 +91,7 @@ def _section_fit() -> None:
         xs, ys = readings()
         fit = best_fit()
         best = (fit["w"], fit["b"]) if st.session_state.get(REVEALED) else None
-        st.vega_lite_chart(spec=charts.fit_spec(xs, ys, values.w, values.b, best), width="stretch")
+        show(charts.fit_spec(xs, ys, values.w, values.b, best))
         st.caption(
             "Each red bar is a residual: the gap between your line's prediction and the "
             "Celsius reading. The loss squares those gaps and averages them."

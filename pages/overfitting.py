@@ -15,6 +15,7 @@ from ui.overfitting import charts, lesson
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
+from ui.vega import show
 
 STEM = "overfitting"
 
@@ -62,9 +63,8 @@ def _section_run(v: Values, chart_col) -> dict:
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
                 "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}"}
-        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
-                                                bool(v.ov_extra)),
-                           width="stretch", key="overfitting.chart")
+        show(charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak), bool(v.ov_extra)),
+             key="overfitting.chart")
         m = st.columns(4)
         m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
         m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.loss_surface import charts as surface_charts
 from ui.vega import frozen, with_data
 
@@ -22,13 +23,13 @@ SCRUB = "epoch"
 SURFACE_HEIGHT = 300
 LOSS_HEIGHT = 130
 PATH_COLOUR = "#ffffff"
-NOW_COLOUR = "#ff7f0e"
-BAD_COLOUR = "#d62728"
-CRIT_COLOUR = "#d62728"
+NOW_COLOUR = palette.VERMILLION
+BAD_COLOUR = palette.RED
+CRIT_COLOUR = palette.RED
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
-    "labelColor": "#111", "labelFontWeight": "bold",
+    "labelFontWeight": "bold",
 }
 """The y axis drawn inside the plot, its title above it: Streamlit gives each stacked view the
 full container width, so anything left of the plot would make a phone pan sideways."""
@@ -135,15 +136,14 @@ def _loss_view() -> dict:
     y = alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"))
     hist = alt.Chart(alt.NamedData("loss"))
     curve = (hist.transform_filter("isFinite(datum.loss) && datum.loss > 0")
-             .mark_line(color="#1f77b4", strokeWidth=2)
+             .mark_line(color=palette.BLUE, strokeWidth=2)
              .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss_text:N",
                                                                               title="loss")]))
     bad = (alt.Chart(alt.NamedData("bad"))
            .mark_rule(color=BAD_COLOUR, strokeWidth=2, strokeDash=[5, 3])
            .encode(x=alt.X("epoch:Q", title="epoch"), tooltip=["note:N"]))
     bad_text = (alt.Chart(alt.NamedData("bad"))
-                .mark_text(align="right", dx=-5, dy=8, baseline="top", color=BAD_COLOUR,
-                           fontWeight="bold")
+                .mark_text(align="right", dx=-5, dy=8, baseline="top", fontWeight="bold")
                 .encode(x=alt.X("epoch:Q", title="epoch"), y=alt.value(0), text="label:N"))
     now_rule = (hist.transform_filter(f"datum.epoch <= {SCRUB}")
                 .transform_window(rank="row_number()",
@@ -155,7 +155,7 @@ def _loss_view() -> dict:
                .transform_window(rank="row_number()",
                                  sort=[alt.SortField("epoch", order="descending")])
                .transform_filter("datum.rank == 1")
-               .mark_circle(size=110, color=NOW_COLOUR, stroke="black", strokeWidth=1, opacity=1)
+               .mark_circle(size=110, color=NOW_COLOUR, stroke=palette.GREY, strokeWidth=1, opacity=1)
                .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"),
                                           alt.Tooltip("loss_text:N", title="loss")]))
     spec = frozen(alt.layer(curve, bad, bad_text, now_rule, now_dot).properties(
@@ -180,7 +180,7 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
 def sweep_template() -> dict:
     """Final loss against lr (log–log), coloured by region, with the critical lr as a rule."""
     regions = ["too slow", "good", "diverging"]
-    colours = ["#0072b2", "#009e73", "#d55e00"]
+    colours = [palette.REGIONS[r] for r in regions]
     x = alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
     pts = alt.Chart(alt.NamedData("sweep"))
     region_scale = alt.Scale(domain=regions, range=colours)
@@ -203,7 +203,7 @@ def sweep_template() -> dict:
         x=alt.X("lr:Q"), color=rule_colour, tooltip=["what:N", "lr_text:N"])
     label = rules.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
                             fontWeight="bold").encode(
-        x=alt.X("lr:Q"), y=alt.value(0), text="what:N", color=rule_colour)
+        x=alt.X("lr:Q"), y=alt.value(0), text="what:N")
     return frozen(alt.layer(finite, blown, rule, label).resolve_scale(color="independent")
                   .properties(height=260))
 
@@ -220,12 +220,12 @@ def schedule_template() -> dict:
     """The learning rate per epoch (log), with the critical rate as a horizontal rule."""
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(nice=False))
     y = alt.Y("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
-    line = alt.Chart(alt.NamedData("lrs")).mark_line(color="#1f77b4", strokeWidth=2).encode(
+    line = alt.Chart(alt.NamedData("lrs")).mark_line(color=palette.BLUE, strokeWidth=2).encode(
         x=x, y=y, tooltip=["epoch:Q", alt.Tooltip("lr:Q", format=".3g")])
     crit = alt.Chart(alt.NamedData("crit")).mark_rule(color=CRIT_COLOUR, strokeDash=[6, 3],
                                                       strokeWidth=2).encode(y=alt.Y("lr:Q"))
     label = alt.Chart(alt.NamedData("crit")).mark_text(
-        align="left", dx=4, dy=-7, color=CRIT_COLOUR).encode(
+        align="left", dx=4, dy=-7).encode(
         x=alt.value(0), y=alt.Y("lr:Q"), text="label:N")
     return frozen(alt.layer(line, crit, label).properties(height=200))
 
