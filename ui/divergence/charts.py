@@ -26,6 +26,8 @@ PATH_COLOUR = "#ffffff"
 NOW_COLOUR = palette.VERMILLION
 BAD_COLOUR = palette.RED
 CRIT_COLOUR = palette.RED
+ON_HEATMAP = "#111111"
+"""The surface's inside y labels: drawn over the heatmap, whose edges are its light end."""
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
@@ -70,13 +72,17 @@ def _path_layers(w_range: tuple[float, float], b_range: tuple[float, float]) -> 
     return frozen(alt.layer(full, walked, exits, now))["layer"]
 
 
-def _inside(layers: list[dict]) -> list[dict]:
-    """Copies of ``layers`` with the y axis drawn inside the plot and no colour legend."""
+def _inside(layers: list[dict], label_colour: str | None = None) -> list[dict]:
+    """Copies of ``layers`` with the y axis drawn inside the plot and no colour legend.
+
+    Labels take the theme's ink unless ``label_colour`` is given (over the heatmap, whose
+    edges are light in either theme)."""
+    axis = {**INSIDE_AXES, **({"labelColor": label_colour} if label_colour else {})}
     out = []
     for layer in layers:
         enc = dict(layer.get("encoding", {}))
         if isinstance(enc.get("y"), dict) and "field" in enc["y"]:
-            enc["y"] = {**enc["y"], "axis": {**enc["y"].get("axis", {}), **INSIDE_AXES}}
+            enc["y"] = {**enc["y"], "axis": {**enc["y"].get("axis", {}), **axis}}
         if isinstance(enc.get("color"), dict) and "field" in enc["color"]:
             enc["color"] = {**enc["color"], "legend": None}
         out.append({**layer, "encoding": enc} if enc else layer)
@@ -110,7 +116,7 @@ def key_template(w_range: tuple[float, float], b_range: tuple[float, float],
                  cell: tuple[float, float]) -> dict:
     """Surface with path over loss per epoch; :func:`key_spec` adds the ``epoch`` parameter."""
     surface = surface_charts.surface_template(w_range, b_range, cell, True, False)
-    top = {"layer": _inside([*surface["layer"], *_path_layers(w_range, b_range)]),
+    top = {"layer": _inside([*surface["layer"], *_path_layers(w_range, b_range)], ON_HEATMAP),
            "height": SURFACE_HEIGHT, "resolve": surface["resolve"]}
     return {
         "$schema": surface["$schema"],

@@ -64,7 +64,10 @@ def surface_template(
     (cached per settings) and arrow, point (per point). Clicking a cell selects its
     centre (selection ``pick``), which the page turns into the new point.
     """
-    hw, hb = float(cell[0]) / 2, float(cell[1]) / 2  # plain floats: their repr goes into Vega
+    # Half a cell and 1 % more, so neighbouring cells overlap a hair: the canvas leaves no
+    # background-coloured seams between them (a dark mesh in the dark theme). Plain floats:
+    # their repr goes into Vega.
+    hw, hb = float(cell[0]) * 0.505, float(cell[1]) * 0.505
     xs, ys = _scale(*w_range), _scale(*b_range)
     wq, bq = alt.X("w:Q", title="w", scale=xs), alt.Y("b:Q", title="b", scale=ys)
     grid = alt.Chart(alt.NamedData("grid")).transform_calculate(

@@ -49,11 +49,14 @@ def _surface() -> alt.LayerChart:
     ws = alt.Scale(domain=[0, 1], nice=False, zero=False)
     bs = alt.Scale(domain=[0, 1], nice=False, zero=False)
     x, y = alt.X("w:Q", title="w", scale=ws), alt.Y("b:Q", title="b", scale=bs)
-    cells = alt.Chart(alt.NamedData("grid")).mark_rect(opacity=0.9, clip=True).encode(
+    greys = alt.Scale(type="log", scheme="greys", reverse=True)
+    # Each cell's edge in its own grey: no seams of page background between cells (a dark
+    # mesh in the dark theme), and opaque, so the surface looks the same in both themes.
+    cells = alt.Chart(alt.NamedData("grid")).mark_rect(strokeWidth=0.6, clip=True).encode(
         x=alt.X("w0:Q", title="w", scale=ws), x2="w1:Q",
         y=alt.Y("b0:Q", title="b", scale=bs), y2="b1:Q",
-        color=alt.Color("loss:Q", title="loss", legend=None,
-                        scale=alt.Scale(type="log", scheme="greys", reverse=True)),
+        color=alt.Color("loss:Q", title="loss", legend=None, scale=greys),
+        stroke=alt.Stroke("loss:Q", legend=None, scale=greys),
     )
     paths = alt.Chart(alt.NamedData("paths"))
     tip = [alt.Tooltip("opt:N", title="optimizer"), alt.Tooltip("epoch:Q"),
