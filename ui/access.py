@@ -26,7 +26,7 @@ import html
 
 import streamlit as st
 
-_TOKEN_HUES = {
+TOKEN_HUES = {
     "keyword": "#1c83e1",
     "builtin": "#1c83e1",
     "boolean": "#1c83e1",
@@ -39,20 +39,23 @@ _TOKEN_HUES = {
     "punctuation": "#808495",
     "comment": "#808495",
 }
-"""Prism's token classes in Streamlit's code blocks, each hue mixed 45/55 with the text
-colour: about 7:1 on the light code background and 6:1 on the dark one."""
+"""Prism's token classes in Streamlit's code blocks, and the hue each is drawn near."""
+TOKEN_MIX = 45
+"""Percent of the hue in each token's colour; the rest is the theme's text colour."""
+CAPTION_ALPHA = 78
+"""Percent opacity of caption text (Streamlit's own is 60: 3.9:1 on white)."""
 
 _CSS = "\n".join(
     [
         *(
             f"[data-testid='stCode'] code .token.{name}"
-            f"{{color:color-mix(in srgb,{hue} 45%,currentColor) !important}}"
-            for name, hue in _TOKEN_HUES.items()
+            f"{{color:color-mix(in srgb,{hue} {TOKEN_MIX}%,currentColor) !important}}"
+            for name, hue in TOKEN_HUES.items()
         ),
         "[data-testid='stCode'] pre, [data-testid='stCode'] code"
         "{white-space:pre-wrap !important;overflow-wrap:anywhere}",
         "[data-testid='stCaptionContainer']{opacity:1 !important;"
-        "color:color-mix(in srgb,currentColor 78%,transparent)}",
+        f"color:color-mix(in srgb,currentColor {CAPTION_ALPHA}%,transparent)}}",
         ":is([data-testid='stBaseButton-primary'],[data-testid='stMultiSelectTagsContainer']>span>span)"
         "{color:rgb(from currentColor calc((128 - r) * 99) calc((128 - g) * 99)"
         " calc((128 - b) * 99)) !important}",
