@@ -51,8 +51,8 @@ def score(w: float, b: float) -> tuple[float, float, float]:
     return s.mse, s.rmse, s.excess
 
 
-def _reveal() -> None:
-    st.session_state[REVEALED] = True
+def _toggle_reveal() -> None:
+    st.session_state[REVEALED] = not st.session_state.get(REVEALED, False)
 
 
 def _snap() -> None:
@@ -109,12 +109,17 @@ def _section_fit() -> None:
             fmt(excess),
             help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
         )
+        revealed = bool(st.session_state.get(REVEALED))
+        # Once revealed, the button hides the fit again: a button that stays and does
+        # nothing tells the learner nothing.
         st.button(
-            "Reveal the least-squares fit",
-            on_click=_reveal,
-            type="primary",
+            "Hide the least-squares fit" if revealed else "Reveal the least-squares fit",
+            on_click=_toggle_reveal,
+            type="secondary" if revealed else "primary",
             width="stretch",
-            help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
+            help="Take the least-squares line off the chart, to keep fitting by hand."
+            if revealed
+            else "Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
         )
     page.preset_box(slot, STEM, PRESETS, values)
     if st.session_state.get(REVEALED):
