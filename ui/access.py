@@ -84,15 +84,14 @@ _SCRIPT = """
   window.__lessonFocusable = true;
   const mark = () => document.querySelectorAll(".katex-display, [data-testid='stCode'] pre")
     .forEach(el => {
-      const scrolls = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
-      if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
     });
   new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
   window.addEventListener("resize", mark);
   mark();
 })();
 """
-"""Make each formula or code block that scrolls focusable, so arrow keys can scroll it.
+"""Make each formula or code block that scrolls sideways focusable, so arrow keys scroll it.
 
 CSS cannot add a tab stop; the script only sets ``tabindex`` on blocks that overflow."""
 
