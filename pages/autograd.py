@@ -144,7 +144,7 @@ def _section_chain(values: controls.Values) -> None:
     }
     st.dataframe(
         pd.DataFrame(
-            {"": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
+            {"computed by": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
              "dL/db": [fmt(v[1], thousands=False) for v in rows.values()]}
         ),
         hide_index=True,
@@ -252,7 +252,9 @@ def _grad_modes() -> None:
     st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
     values = controls.draw(CONTROLS[4:])
     table = grad_modes(values.ag_train)
-    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch")
+    # requires_grad kept narrow so grad_fn fits a 390 px phone beside it.
+    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch",
+                 column_config={"requires_grad": st.column_config.Column(width=96)})
     row = table.iloc[3]
     same = "no_grad()" if not row["requires_grad"] else "the plain forward pass"
     st.caption(

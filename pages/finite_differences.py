@@ -163,11 +163,12 @@ def _deeper_model(v, rows, loss64, slope64, curv64, best, field) -> None:
             f"{fmt(FD.machine_epsilon('float64'), sig=3)} for float64), and dividing by δ "
             "magnifies it:"
         )
+        # One formula per line, so a 390 px phone shows both without scrolling sideways.
         st.latex(
-            r"E_\text{fwd}\approx\frac{|L''|}{2}\delta+\frac{2\varepsilon|L|}{\delta}"
-            r"\Rightarrow\delta^*=2\sqrt{\frac{\varepsilon|L|}{|L''|}},\quad "
+            r"\begin{gathered}E_\text{fwd}\approx\frac{|L''|}{2}\delta+\frac{2\varepsilon|L|}{\delta}"
+            r"\Rightarrow\delta^*=2\sqrt{\frac{\varepsilon|L|}{|L''|}}\\ "
             r"E_\text{central}\approx\varepsilon\Big(\frac{L}{\delta}+\frac{L''\delta}{2}\Big)"
-            r"\Rightarrow\delta^*=\sqrt{\frac{2L}{L''}}"
+            r"\Rightarrow\delta^*=\sqrt{\frac{2L}{L''}}\end{gathered}"
         )
         mine = [r for r in rows if (r["scheme"], r["dtype"]) == (v.scheme, v.dtype)]
         drawn = [r for r in mine if r["outcome"] == "estimate"] or mine

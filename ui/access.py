@@ -14,8 +14,10 @@ theme options (measured with axe-core, ``tests/test_axe_browser.py``):
   text colour;
 * the chart toolbar takes focus while invisible, and a focused page link or radio shows
   only a faint tint: focus gets a visible outline;
-* at 200 % zoom or on a phone, metric values, button labels and select values are cut:
-  they wrap instead.
+* at 200 % zoom or on a phone, metric values, button labels, the multiselect's choices and
+  select values are cut: they wrap instead, and columns narrower than 7.5rem move to a new
+  row; on a phone a chart's toolbar, shown on a tap, floats above the chart
+  over the control before it, so charts keep the toolbar's height free above them.
 
 The takeaway is the page's level-two heading, so headings go h1, h2, h3 in order.
 """
@@ -70,11 +72,18 @@ _CSS = "\n".join(
         "[data-testid='stMetricValue']{height:auto !important}",
         "[data-testid='stBaseButton-secondary'] p, [data-testid='stBaseButton-primary'] p"
         "{white-space:normal !important;overflow-wrap:anywhere}",
+        "[data-testid='stMultiSelectTagsContainer']{flex-wrap:wrap !important;overflow:visible !important;"
+        "mask-image:none !important;height:auto !important}",
+        "div:has(>[data-testid='stMultiSelectTagsContainer']){height:auto !important;max-height:none !important}",
+        "[data-testid='stHorizontalBlock']{flex-wrap:wrap !important}",
+        "[data-testid='stHorizontalBlock']>[data-testid='stColumn']{min-width:min(7.5rem,100%)}",
         "[data-testid='stSidebar'] [data-testid='stPageLink'] span"
         "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}",
         "h2.takeaway{font-size:1rem !important;font-weight:700 !important;padding:0 !important;"
         "margin:0 0 0.5rem 0 !important;line-height:1.6 !important;scroll-margin-top:0}",
-        "@media (max-width:640px){.katex-display>.katex{font-size:1em !important}}",
+        "@media (max-width:640px){.katex-display>.katex{font-size:1em !important}"
+        "[data-testid='stElementContainer']:has([data-testid='stVegaLiteChart'])"
+        "{margin-top:2.75rem}}",
     ]
 )
 

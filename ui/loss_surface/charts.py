@@ -84,8 +84,9 @@ def surface_template(
             **edges,
             color=alt.Color(
                 "loss:Q", title="loss (log scale)", scale=alt.Scale(type="log", scheme="viridis"),
+                # SI-prefixed labels (10k, 1M): full numbers ran past a phone's edge.
                 legend=alt.Legend(orient="bottom", gradientLength=200, direction="horizontal",
-                                 titleOrient="left"),
+                                 titleOrient="left", format="~s"),
             ),
             tooltip=[alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".3f"),
                      alt.Tooltip("loss:Q", format=",.4g")],
