@@ -5,14 +5,15 @@ One server and one tab per form factor serve all pages. The viewport grows to th
 full height before axe runs, because Streamlit scrolls inside its main container and axe
 cannot judge the colours of text scrolled out of view. The dark theme is chosen the way
 a learner's system chooses it (``prefers-color-scheme``); the test checks it took effect,
-and that chart text drawn in SVG uses the dark ink.
+and that chart text drawn in SVG uses the dark ink. The dark runs save each page, expanders
+open, as ``docs/screenshots/<stem>-dark.png``.
 """
 
 from __future__ import annotations
 
 import pytest
 from colorimetry import contrast
-from conftest import wait_for_app
+from conftest import screenshot, wait_for_app
 
 from ui import palette
 from ui.catalog import PAGES
@@ -79,6 +80,8 @@ def test_no_serious_violations(tabs, app_url, info, form):
     wait_for_app(tab)
     tab.evaluate(OPEN_EXPANDERS)
     wait_for_app(tab)
+    if form == "dark":
+        screenshot(tab, f"{info.stem}-dark")  # docs/screenshots: every page in the dark theme
     tab.set_viewport_size({"width": viewport["width"], "height": min(tab.evaluate(FULL_HEIGHT) + 40, 12000)})
     tab.wait_for_timeout(500)
     kind = "dark" if form == "dark" else "light"

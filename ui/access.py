@@ -112,4 +112,4 @@ def page_styles() -> None:
 
 def takeaway(text: str) -> None:
     """The page's one-sentence takeaway as its level-two heading, drawn as bold text."""
-    st.markdown(f"<h2 class='takeaway'>{html.escape(text)}</h2>", unsafe_allow_html=True)
+    st.markdown(f"<h2 class='takeaway'>{html.escape(text, quote=False)}</h2>", unsafe_allow_html=True)

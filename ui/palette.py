@@ -45,11 +45,7 @@ def ink() -> Ink:
     Streamlit learns the theme with each rerun, so after a switch in the settings menu
     chart text follows at the next interaction; the marks read in both meanwhile.
     """
-    try:
-        kind = st.context.theme.type
-    except Exception:  # no script run context (a bare import or a unit test)
-        kind = None
-    return INKS.get(kind or "light", INKS["light"])
+    return INKS.get(st.context.theme.type or "light", INKS["light"])
 
 
 # Marks, one set for both themes (Okabe–Ito hues, darkened or lightened to 3:1 on both).
