@@ -74,11 +74,15 @@ def test_home_operated_by_keyboard(page, app_url):
 def test_divergence_scrubber_moves_by_keyboard_without_a_rerun(page, app_url):
     open_page(page, app_url, "divergence")
     page.locator("[data-testid='stVegaLiteChart'] input[type='range']").first.wait_for()
-    for _ in range(120):  # the scrubber sits under the key chart, after the controls
+    # The scrubber is the range input Vega binds under the key chart (Streamlit's own
+    # sliders are range inputs too, so the test looks for Vega's bindings).
+    on_scrubber = "() => !!document.activeElement.closest('.vega-bindings')"
+    for _ in range(120):
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.type === 'range'"):
+        if page.evaluate(on_scrubber):
             break
-    assert page.evaluate("() => document.activeElement.type === 'range'"), "scrubber not reached"
+    assert page.evaluate(on_scrubber), "scrubber not reached"
+    assert page.evaluate("() => document.activeElement.type") == "range"
     value = "() => Number(document.activeElement.value)"
     low = page.evaluate("() => Number(document.activeElement.min)")
     step = page.evaluate("() => Number(document.activeElement.step) || 1")

@@ -6,9 +6,9 @@ theme options (measured with axe-core, ``tests/test_axe_browser.py``):
 * captions are drawn at 60 % opacity (3.9:1 on white) and code is highlighted with fixed
   colours of 2.3–3.8:1 in either theme. The rules below mix each hue with the text colour
   the theme sets (``currentColor``), so one rule reads in both themes;
-* formulas and code scroll sideways on a phone or at 200 % zoom but cannot take focus, so
-  a keyboard cannot scroll them: a small script makes every block that overflows
-  focusable, and code wraps instead of scrolling;
+* formulas, code and tables scroll sideways on a phone or at 200 % zoom but cannot take
+  focus, so a keyboard cannot scroll them: a small script makes every block that
+  scrolls sideways focusable, and code wraps instead of scrolling;
 * white labels on primaryColor (primary buttons, multiselect tags) are 3.2:1 on the dark
   theme's lighter red: they become white or black, whichever is opposite to the theme's
   text colour;
@@ -91,16 +91,20 @@ _SCRIPT = """
 (() => {
   if (window.__lessonFocusable) return;
   window.__lessonFocusable = true;
-  const mark = () => document.querySelectorAll(".katex-display, [data-testid='stCode'] pre")
+  const sideways = el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const mark = () => document.querySelectorAll(
+      ".katex-display, [data-testid='stCode'] pre, [data-testid='stTable'] div")
     .forEach(el => {
-      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      if (el.scrollWidth > el.clientWidth + 1 && sideways(el) && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+      }
     });
   new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
   window.addEventListener("resize", mark);
   mark();
 })();
 """
-"""Make each formula or code block that scrolls sideways focusable, so arrow keys scroll it.
+"""Make each formula, code block or table that scrolls sideways focusable, so arrow keys scroll it.
 
 CSS cannot add a tab stop; the script only sets ``tabindex`` on blocks that overflow."""
 
