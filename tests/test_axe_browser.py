@@ -1,5 +1,6 @@
-"""axe-core on every catalog page in Chromium: light, dark and a 390 px phone, every
-expander open. The bar: no critical or serious violation from the app's content.
+"""axe-core on every catalog page in Chromium: light, dark, a 390 px phone and 200 % zoom,
+every expander open. The bar: no critical or serious violation from the app's content, and
+on the phone and at 200 % no text cut short and no formula running off its block.
 
 One server and one tab per form factor serve all pages. The viewport grows to the page's
 full height before axe runs, because Streamlit scrolls inside its main container and axe
@@ -25,7 +26,10 @@ FORMS = {
     "dark": {"viewport": {"width": 1400, "height": 900}, "color_scheme": "dark"},
     "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light",
               "is_mobile": True, "has_touch": True},
+    "zoom": {"viewport": {"width": 700, "height": 450}, "color_scheme": "light",
+             "device_scale_factor": 2},
 }
+"""``zoom`` is a 1400×900 screen at 200 % browser zoom."""
 STREAMLIT_FRAME: dict[tuple[str, str], str] = {}
 """(rule, CSS selector) of violations inside Streamlit's own frame that the app cannot
 reach, with the reason. None at Streamlit 1.67: every node axe reported was app content."""
@@ -33,6 +37,22 @@ OPEN_EXPANDERS = """() => document.querySelectorAll(
     "[data-testid='stExpander'] details:not([open]) > summary").forEach(s => s.click())"""
 FULL_HEIGHT = """() => Math.max(...[...document.querySelectorAll(
     "[data-testid='stMain'], [data-testid='stMainBlockContainer']")].map(e => e.scrollHeight), 900)"""
+CUT = """() => {
+  const cut = [];
+  for (const el of document.querySelectorAll("[data-testid='stMain'] *, [data-testid='stSidebar'] *")) {
+    if (!el.offsetParent || el.closest(".vega-embed, .katex-display, .katex-mathml, pre,"
+        + " [data-testid='stDataFrame'], [data-testid='stTable']")) continue;
+    const cs = getComputedStyle(el);
+    const hides = cs.overflowX === "hidden" || cs.textOverflow === "ellipsis";
+    if (hides && el.scrollWidth > el.clientWidth + 1 && el.innerText.trim())
+      cut.push(el.innerText.trim().slice(0, 60));
+  }
+  for (const k of document.querySelectorAll(".katex-display"))
+    if (k.scrollWidth > k.clientWidth + 2 && k.closest("[data-testid='stColumn']") === null)
+      cut.push("formula " + k.innerText.replace(/\\s+/g, "").slice(0, 30));
+  return cut; }"""
+"""Text cut by an ellipsis or hidden overflow, and full-width formulas that run past their
+block (KaTeX overhangs a pixel or two by itself; formulas inside columns may scroll)."""
 SVG_TEXT_FILLS = """() => [...new Set([...document.querySelectorAll(
     "[data-testid='stVegaLiteChart'] svg text")].map(t => t.getAttribute('fill')).filter(Boolean))]"""
 
@@ -84,6 +104,8 @@ def test_no_serious_violations(tabs, app_url, info, form):
         screenshot(tab, f"{info.stem}-dark")  # docs/screenshots: every page in the dark theme
     tab.set_viewport_size({"width": viewport["width"], "height": min(tab.evaluate(FULL_HEIGHT) + 40, 12000)})
     tab.wait_for_timeout(500)
+    if form in ("phone", "zoom"):
+        assert tab.evaluate(CUT) == [], "text or formula cut"
     kind = "dark" if form == "dark" else "light"
     background = tab.evaluate("() => getComputedStyle(document.querySelector('.stApp')).backgroundColor")
     assert _hex(background) == palette.INKS[kind].background, "the theme did not follow the system"

@@ -75,8 +75,11 @@ _CSS = "\n".join(
         "[data-testid='stMultiSelectTagsContainer']{flex-wrap:wrap !important;overflow:visible !important;"
         "mask-image:none !important;height:auto !important}",
         "div:has(>[data-testid='stMultiSelectTagsContainer']){height:auto !important;max-height:none !important}",
-        "[data-testid='stHorizontalBlock']{flex-wrap:wrap !important}",
-        "[data-testid='stHorizontalBlock']>[data-testid='stColumn']{min-width:min(7.5rem,100%)}",
+        # Above phone width only: below it Streamlit stacks columns itself.
+        "@media (min-width:641px){[data-testid='stHorizontalBlock']{flex-wrap:wrap !important}"
+        "[data-testid='stHorizontalBlock']>[data-testid='stColumn']{min-width:min(7.5rem,100%)}}",
+        "label [data-testid='stMarkdownContainer'], label [data-testid='stMarkdownContainer'] p"
+        "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}",
         "[data-testid='stSidebar'] [data-testid='stPageLink'] span"
         "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}",
         "h2.takeaway{font-size:1rem !important;font-weight:700 !important;padding:0 !important;"
