@@ -64,7 +64,7 @@ LOSS_FUNCTIONS = {"mse": BLUE, "l1": VERMILLION, "huber": GREEN}
 EIGEN_DIRECTIONS = ("#ff7f0e", "#17becf")
 """Drawn on the heatmap: the steep and the flat Hessian direction."""
 FD_SCHEMES = {"forward": RED, "central": BLUE, "backward": GREEN}
-FD_CURVES = {"exact": PINK, "rounded": GREEN, "tangent": BLUE, "estimate": VERMILLION}
+FD_CURVES = {"exact": PINK, "rounded": GREEN, "tangent": BLUE, "estimate": RED}
 """The zoom on one estimate: the loss exact and as the dtype rounds it, the tangent and
 the finite-difference slope (with red dots where the loss was taken)."""
 REGIONS = {"too slow": BLUE, "good": GREEN, "diverging": VERMILLION}
