@@ -17,6 +17,7 @@ from ui import controls, page
 from ui.autograd import charts
 from ui.autograd.code import script
 from ui.autograd.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "autograd"
 CALLS = "autograd.calls"  # backward() calls since the last zero_() (0 = just zeroed)
@@ -143,7 +144,7 @@ def _section_chain(values: controls.Values) -> None:
     }
     st.dataframe(
         pd.DataFrame(
-            {"": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
+            {"computed by": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
              "dL/db": [fmt(v[1], thousands=False) for v in rows.values()]}
         ),
         hide_index=True,
@@ -212,7 +213,7 @@ def _zero_grad_training() -> None:
     values = controls.draw(CONTROLS[3:4])
     rows, explanation, final_with = zero_grad_runs()
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
-    st.vega_lite_chart(spec=charts.loss_spec(shown), width="stretch")
+    show(charts.loss_spec(shown))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
     else:
@@ -251,7 +252,9 @@ def _grad_modes() -> None:
     st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
     values = controls.draw(CONTROLS[4:])
     table = grad_modes(values.ag_train)
-    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch")
+    # requires_grad kept narrow so grad_fn fits a 390 px phone beside it.
+    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch",
+                 column_config={"requires_grad": st.column_config.Column(width=96)})
     row = table.iloc[3]
     same = "no_grad()" if not row["requires_grad"] else "the plain forward pass"
     st.caption(

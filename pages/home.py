@@ -13,6 +13,7 @@ from ui import controls, page, tour
 from ui.home import charts
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "home"
 REVEALED = "home.reveal"
@@ -54,8 +55,8 @@ def score(w: float, b: float) -> tuple[float, float, float]:
     return s.mse, s.rmse, s.excess
 
 
-def _reveal() -> None:
-    st.session_state[REVEALED] = True
+def _toggle_reveal() -> None:
+    st.session_state[REVEALED] = not st.session_state.get(REVEALED, False)
 
 
 def _snap() -> None:
@@ -94,7 +95,7 @@ def _section_fit() -> None:
         xs, ys = readings()
         fit = best_fit()
         best = (fit["w"], fit["b"]) if st.session_state.get(REVEALED) else None
-        st.vega_lite_chart(spec=charts.fit_spec(xs, ys, values.w, values.b, best), width="stretch")
+        show(charts.fit_spec(xs, ys, values.w, values.b, best))
         st.caption(
             "Each red bar is a residual: the gap between your line's prediction and the "
             "Celsius reading. The loss squares those gaps and averages them."
@@ -112,12 +113,17 @@ def _section_fit() -> None:
             fmt(excess),
             help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
         )
+        revealed = bool(st.session_state.get(REVEALED))
+        # Once revealed, the button hides the fit again: a button that stays and does
+        # nothing tells the learner nothing.
         st.button(
-            "Reveal the least-squares fit",
-            on_click=_reveal,
-            type="primary",
+            "Hide the least-squares fit" if revealed else "Reveal the least-squares fit",
+            on_click=_toggle_reveal,
+            type="secondary" if revealed else "primary",
             width="stretch",
-            help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
+            help="Take the least-squares line off the chart, to keep fitting by hand."
+            if revealed
+            else "Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
         )
     page.preset_box(slot, STEM, PRESETS, values)
     if st.session_state.get(REVEALED):

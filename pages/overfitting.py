@@ -15,6 +15,7 @@ from ui.overfitting import HOLDOUT, charts, lesson, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
+from ui.vega import show
 
 STEM = "overfitting"
 
@@ -63,9 +64,8 @@ def _section_run(v: Values, chart_col) -> dict:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
                 "note": f"validation loss lowest ({r['best_val']}) at epoch {r['best_epoch']}",
                 "side": "left" if r["best_epoch"] <= r["epochs"] / 2 else "right"}
-        st.vega_lite_chart(spec=charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak),
-                                                bool(v.ov_extra)),
-                           width="stretch", key="overfitting.chart")
+        show(charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak), bool(v.ov_extra)),
+             key="overfitting.chart")
         m = st.columns(4)
         m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
         m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")

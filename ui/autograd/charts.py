@@ -11,6 +11,7 @@ import altair as alt
 
 from thermo_core.graphs import Graph
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.vega import frozen, with_data
 
 MEANING = {
@@ -65,7 +66,7 @@ def graph_dot(graph: Graph) -> str:
 
 
 RUNS = ("with zero_grad()", "without zero_grad()")
-COLOURS = ("#1f77b4", "#d62728")
+COLOURS = palette.AUTOGRAD_RUNS
 
 
 def _template() -> dict:
