@@ -18,6 +18,7 @@ from ui.autograd import charts, text
 from ui.autograd.code import script
 from ui.autograd.settings import CONTROLS, PRESETS
 from ui.chart_text import described, numbers
+from ui.vega import show
 
 STEM = "autograd"
 CALLS = "autograd.calls"  # backward() calls since the last zero_() (0 = just zeroed)
@@ -146,7 +147,7 @@ def _section_chain(values: controls.Values) -> None:
     }
     st.dataframe(
         pd.DataFrame(
-            {"": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
+            {"computed by": list(rows), "dL/dw": [fmt(v[0], thousands=False) for v in rows.values()],
              "dL/db": [fmt(v[1], thousands=False) for v in rows.values()]}
         ),
         hide_index=True,
@@ -216,8 +217,7 @@ def _zero_grad_training() -> None:
     rows, explanation, final_with = zero_grad_runs()
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
     runs = list(charts.RUNS[: 2 if values.ag_nozero else 1])
-    st.vega_lite_chart(spec=described(charts.loss_spec(shown), text.loss_description(rows, runs)),
-                       width="stretch")
+    show(described(charts.loss_spec(shown), text.loss_description(rows, runs)))
     numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
@@ -257,7 +257,9 @@ def _grad_modes() -> None:
     st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
     values = controls.draw(CONTROLS[4:])
     table = grad_modes(values.ag_train)
-    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch")
+    # requires_grad kept narrow so grad_fn fits a 390 px phone beside it.
+    st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch",
+                 column_config={"requires_grad": st.column_config.Column(width=96)})
     row = table.iloc[3]
     same = "no_grad()" if not row["requires_grad"] else "the plain forward pass"
     st.caption(

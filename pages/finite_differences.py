@@ -18,6 +18,7 @@ from ui.chart_text import described, numbers
 from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
 from ui.finite_differences.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "finite_differences"
 LR = 1e-2  # the notes' learning rate for the one step they take by hand
@@ -101,9 +102,8 @@ def _section_lesson() -> controls.Values:
     shown = {"forward", "central", v.scheme}
     rows = [r for r in sweep(v.fd_w, v.fd_b, v.fd_wrt, field) if r["scheme"] in shown]
     current = {"scheme": v.scheme, "dtype": v.dtype, "delta": delta}
-    left.vega_lite_chart(described(charts.error_spec(rows, model, current, best, field),
-                                   text.error_description(rows, current, v.fd_wrt, best, field)),
-                         width="stretch")
+    show(described(charts.error_spec(rows, model, current, best, field),
+                   text.error_description(rows, current, v.fd_wrt, best, field)), left)
     left.caption(
         f"Each point is one estimate of ∂L/∂{v.fd_wrt} against the float64 chain rule: ● central, "
         "▶ forward, ◀ backward. Solid: float64, dashed: float32; the ring is your setting; "
@@ -134,8 +134,8 @@ def _section_lesson() -> controls.Values:
 
 def _deeper_inside(v: controls.Values, part: FD.FDParts, zoom: dict, slope64: float) -> None:
     with page.go_deeper("inside one estimate: the rounded losses"):
-        st.vega_lite_chart(described(charts.zoom_spec(zoom, part, slope64), text.zoom_description(
-            v.fd_wrt, v.dtype, part, slope64, zoom)), width="stretch")
+        show(described(charts.zoom_spec(zoom, part, slope64), text.zoom_description(
+            v.fd_wrt, v.dtype, part, slope64, zoom)))
         st.caption(
             f"The loss along {v.fd_wrt} from −2.5δ to +2.5δ. Solid line: as {v.dtype} computes it "
             "(a staircase when rounding beats the change δ makes), dotted: exact; big dots: where "
@@ -168,11 +168,12 @@ def _deeper_model(v, rows, loss64, slope64, curv64, best, field) -> None:
             f"{fmt(FD.machine_epsilon('float64'), sig=3)} for float64), and dividing by δ "
             "magnifies it:"
         )
+        # One formula per line, so a 390 px phone shows both without scrolling sideways.
         st.latex(
-            r"E_\text{fwd}\approx\frac{|L''|}{2}\delta+\frac{2\varepsilon|L|}{\delta}"
-            r"\Rightarrow\delta^*=2\sqrt{\frac{\varepsilon|L|}{|L''|}},\quad "
+            r"\begin{gathered}E_\text{fwd}\approx\frac{|L''|}{2}\delta+\frac{2\varepsilon|L|}{\delta}"
+            r"\Rightarrow\delta^*=2\sqrt{\frac{\varepsilon|L|}{|L''|}}\\ "
             r"E_\text{central}\approx\varepsilon\Big(\frac{L}{\delta}+\frac{L''\delta}{2}\Big)"
-            r"\Rightarrow\delta^*=\sqrt{\frac{2L}{L''}}"
+            r"\Rightarrow\delta^*=\sqrt{\frac{2L}{L''}}\end{gathered}"
         )
         mine = [r for r in rows if (r["scheme"], r["dtype"]) == (v.scheme, v.dtype)]
         drawn = [r for r in mine if r["outcome"] == "estimate"] or mine

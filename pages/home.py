@@ -14,6 +14,7 @@ from ui.chart_text import described, numbers
 from ui.home import charts, text
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
+from ui.vega import show
 
 STEM = "home"
 REVEALED = "home.reveal"
@@ -55,8 +56,8 @@ def score(w: float, b: float) -> tuple[float, float, float]:
     return s.mse, s.rmse, s.excess
 
 
-def _reveal() -> None:
-    st.session_state[REVEALED] = True
+def _toggle_reveal() -> None:
+    st.session_state[REVEALED] = not st.session_state.get(REVEALED, False)
 
 
 def _snap() -> None:
@@ -98,7 +99,7 @@ def _section_fit() -> None:
         mse, rmse, excess = score(values.w, values.b)
         spec = charts.fit_spec(xs, ys, values.w, values.b, best)
         words = text.fit_description(values.w, values.b, mse, best and (*best, fit["mse"]))
-        st.vega_lite_chart(spec=described(spec, words), width="stretch")
+        show(described(spec, words))
         st.caption(
             "Each red bar is a residual: the gap between your line's prediction and the "
             "Celsius reading. The loss squares those gaps and averages them."
@@ -116,12 +117,17 @@ def _section_fit() -> None:
             fmt(excess),
             help="Your MSE minus the least-squares MSE. Zero means you found the best line.",
         )
+        revealed = bool(st.session_state.get(REVEALED))
+        # Once revealed, the button hides the fit again: a button that stays and does
+        # nothing tells the learner nothing.
         st.button(
-            "Reveal the least-squares fit",
-            on_click=_reveal,
-            type="primary",
+            "Hide the least-squares fit" if revealed else "Reveal the least-squares fit",
+            on_click=_toggle_reveal,
+            type="secondary" if revealed else "primary",
             width="stretch",
-            help="Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
+            help="Take the least-squares line off the chart, to keep fitting by hand."
+            if revealed
+            else "Solve for the w and b with the smallest MSE exactly (normal equations, float64).",
         )
     page.preset_box(slot, STEM, PRESETS, values)
     if st.session_state.get(REVEALED):

@@ -118,9 +118,14 @@ def _section_results(values: controls.Values) -> None:
             "diverged": "—" if row["diverged_at"] is None else f"at {row['diverged_at']}",
         })
         given.append((IDS[oid], d["settings"]))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={name: st.column_config.Column(help=tip)
-                                for name, tip in text.COLUMN_HELP.items()})
+    # Compact columns with the name pinned: on a phone the last columns scroll into view
+    # beside it instead of hiding past the edge with nothing to say which row is which.
+    narrow = {"final loss": 76, "within 1% at": 84, "w, b": 120, "distance": 64, "ms": 40,
+              "diverged": 64}
+    config = {"optimizer": st.column_config.Column(pinned=True, width=104),
+              **{name: st.column_config.Column(width=narrow[name], help=tip)
+                 for name, tip in text.COLUMN_HELP.items()}}
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=config)
     st.caption(text.results_caption(op.best_point(values.opt_norm)[2], values.opt_norm,
                                     int(values.opt_epochs), given, LBFGS_EPOCHS))
     if {"momentum", "adam"} <= set(values.opts):

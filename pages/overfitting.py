@@ -16,6 +16,7 @@ from ui.overfitting import HOLDOUT, charts, lesson, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
+from ui.vega import show
 
 STEM = "overfitting"
 
@@ -66,7 +67,7 @@ def _section_run(v: Values, chart_col) -> dict:
                 "side": "left" if r["best_epoch"] <= r["epochs"] / 2 else "right"}
         spec = charts.key_spec(r["datasets"], best, r["last"], bool(v.ov_leak), bool(v.ov_extra))
         about = text.key_description(run_settings(v), r, bool(v.ov_leak))
-        st.vega_lite_chart(spec=described(spec, about), width="stretch", key="overfitting.chart")
+        show(described(spec, about), key="overfitting.chart")
         m = st.columns(4)
         m[0].metric("Training loss", r["final_loss"], help="MSE on the training readings, last epoch.")
         m[1].metric("Validation loss", r["final_val"], help="MSE on the held-out readings.")

@@ -75,7 +75,7 @@ def test_adding_a_term_changes_the_graph_and_adds_a_gradient():
 @pytest.mark.parametrize(("w", "b"), [(1.0, 0.0), (0.5, -10.0), (-1.0, 40.0)])
 def test_chain_rule_table_equals_params_grad_and_the_formula(w, b):
     at = run_page(PAGE, {"ag_w": str(w), "ag_b": str(b)})
-    table = at.dataframe[0].value.set_index("")
+    table = at.dataframe[0].value.set_index("computed by")
     auto = _torch_grad([w, b])
     assert [as_number(x) for x in table.loc["autograd: params.grad"][["dL/dw", "dL/db"]]] == (
         pytest.approx(auto, abs=6e-5)

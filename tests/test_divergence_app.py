@@ -16,6 +16,7 @@ from conftest import as_number, chart_specs, metric_value, run_page
 from reference import T_C, T_U_BOOK
 
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.divergence import charts
 from ui.divergence.settings import PRESETS
 from ui.vega import validate
@@ -213,8 +214,7 @@ def test_sweep_names_regions_by_shape_and_its_labels_sit_apart():
             labels[what] = ly["encoding"]["y"]["value"]
     assert labels["critical lr"] == 0 and labels["your lr"] == charts.LABEL_GAP
     caption = next(c.value for c in at.caption if c.value.startswith("Each mark"))
-    colours = charts.REGION_COLOURS
-    assert colours["diverging"] == "#d55e00" and "orange diamonds: diverging" in caption
+    assert palette.REGIONS["diverging"] == "#d55e00" and "orange diamonds: diverging" in caption
     assert "red: diverging" not in caption and "Blue squares: too slow" in caption
 
 

@@ -220,3 +220,16 @@ def test_every_widget_has_help_text():
     at = run_page(HOME)
     for widget in [*at.slider, *at.button]:
         assert widget.help, f"{widget.label} has no help text"
+
+
+def test_reveal_becomes_hide_and_hides_the_fit_again():
+    """Issue 14 item 5: "Reveal" stayed after the reveal and did nothing."""
+    at = run_page(HOME)
+    [reveal] = [b for b in at.button if b.label == "Reveal the least-squares fit"]
+    reveal.click().run()
+    assert not [b for b in at.button if b.label == "Reveal the least-squares fit"]
+    [hide] = [b for b in at.button if b.label == "Hide the least-squares fit"]
+    hide.click().run()
+    assert not any(m.label == "Best w" for m in at.metric)
+    assert _spec(at)["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["your line"]
+    assert [b for b in at.button if b.label == "Reveal the least-squares fit"]

@@ -22,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import controls, notebook, tour
+from . import access, controls, notebook, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -44,8 +44,9 @@ def start(stem: str) -> PageInfo:
     step = tour.follow(stem)
     render_sidebar(info)
     style()
+    access.page_styles()
     st.title(info.title)
-    st.markdown(f"**{info.takeaway}**")
+    access.takeaway(info.takeaway)
     if step is None:
         tour.notices()
     _run.tour_slot = st.container() if step is not None else None

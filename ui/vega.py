@@ -8,13 +8,14 @@ that changed; the tests validate the templates against the schema once.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
 import streamlit as st
+
+from ui.palette import Ink, ink
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -42,10 +43,37 @@ def frozen(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+def theme_config(colours: Ink) -> dict:
+    """The Vega config that makes a chart's text read on ``colours.background``.
+
+    Streamlit's own chart theme draws axis labels in a grey of 3.7:1 on white; this sets
+    every text colour a chart uses (axes, legends, titles, text marks) to the theme's ink,
+    at least 4.5:1 on its background.
+    """
+    text, muted = colours.text, colours.muted
+    return {
+        "axis": {"labelColor": muted, "titleColor": text, "domainColor": muted,
+                 "tickColor": muted, "gridColor": colours.grid},
+        "legend": {"labelColor": muted, "titleColor": text},
+        "header": {"labelColor": muted, "titleColor": text},
+        "title": {"color": text, "subtitleColor": muted},
+        "text": {"color": text},
+    }
+
+
+def themed(spec: Mapping[str, Any], colours: Ink) -> dict:
+    """A shallow copy of ``spec`` whose config carries :func:`theme_config` on top of its own."""
+    config = {**spec.get("config", {})}
+    for key, values in theme_config(colours).items():
+        config[key] = {**config.get(key, {}), **values}
+    return {**spec, "config": config}
+
+
 def show(spec: Mapping[str, Any], where: Any = None, **kwargs: Any) -> Any:
-    """Draw a spec dict stretched to its container (charts never make a phone pan)."""
+    """Draw a spec dict stretched to its container (charts never make a phone pan), its
+    text in the ink of the learner's theme."""
     target = where if where is not None else st
-    return target.vega_lite_chart(spec=copy.copy(dict(spec)), width="stretch", **kwargs)
+    return target.vega_lite_chart(spec=themed(spec, ink()), width="stretch", **kwargs)
 
 
 def validate(spec: Mapping[str, Any]) -> None:

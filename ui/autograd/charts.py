@@ -11,6 +11,7 @@ import altair as alt
 
 from thermo_core.graphs import Graph
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.vega import frozen, with_data
 
 MEANING = {
@@ -71,7 +72,7 @@ def graph_dot(graph: Graph, description: str) -> str:
 
 
 RUNS = ("with zero_grad()", "without zero_grad()")
-COLOURS = ("#1f77b4", "#d62728")
+COLOURS = palette.AUTOGRAD_RUNS
 DASHES = ([1, 0], [6, 3])
 """Solid with zero_grad(), dashed without: the two runs differ by more than colour."""
 

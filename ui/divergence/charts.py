@@ -15,6 +15,7 @@ import pandas as pd
 
 from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.loss_surface import charts as surface_charts
 from ui.vega import frozen, with_data
 
@@ -24,19 +25,20 @@ SURFACE_HEIGHT = 300
 LOSS_HEIGHT = 130
 SCRUB_LINE_HEIGHT = 16
 PATH_COLOUR = "#ffffff"
-NOW_COLOUR = "#ff7f0e"
-BAD_COLOUR = "#d62728"
-CRIT_COLOUR = "#d62728"
+NOW_COLOUR = palette.VERMILLION
+BAD_COLOUR = palette.RED
+CRIT_COLOUR = palette.RED
+ON_HEATMAP = "#111111"
+"""The surface's inside y labels: drawn over the heatmap, whose edges are its light end."""
 SWEEP_HEIGHT = 260
 LABEL_GAP = 62
 """Pixels between the tops of the sweep's two rule labels: longer than "critical lr" is."""
-REGION_COLOURS = {"too slow": "#0072b2", "converging": "#009e73", "diverging": "#d55e00"}
-"""Blue, green and orange (Okabe–Ito), with a shape each so colour is never the only cue."""
 REGION_SHAPES = {"too slow": "square", "converging": "circle", "diverging": "diamond"}
+"""A shape per region (colours in ``palette.REGIONS``), so colour is never the only cue."""
 INSIDE_AXES = {
     "labelAlign": "left", "labelPadding": -4, "ticks": False, "domain": False, "zindex": 1, "grid": False,
     "titleAngle": 0, "titleAlign": "left", "titleBaseline": "bottom", "titleX": 0, "titleY": -4,
-    "labelColor": "#111", "labelFontWeight": "bold",
+    "labelFontWeight": "bold",
 }
 """The y axis drawn inside the plot, its title above it: Streamlit gives each stacked view the
 full container width, so anything left of the plot would make a phone pan sideways."""
@@ -77,13 +79,17 @@ def _path_layers(w_range: tuple[float, float], b_range: tuple[float, float]) -> 
     return frozen(alt.layer(full, walked, exits, now))["layer"]
 
 
-def _inside(layers: list[dict]) -> list[dict]:
-    """Copies of ``layers`` with the y axis drawn inside the plot and no colour legend."""
+def _inside(layers: list[dict], label_colour: str | None = None) -> list[dict]:
+    """Copies of ``layers`` with the y axis drawn inside the plot and no colour legend.
+
+    Labels take the theme's ink unless ``label_colour`` is given (over the heatmap, whose
+    edges are light in either theme)."""
+    axis = {**INSIDE_AXES, **({"labelColor": label_colour} if label_colour else {})}
     out = []
     for layer in layers:
         enc = dict(layer.get("encoding", {}))
         if isinstance(enc.get("y"), dict) and "field" in enc["y"]:
-            enc["y"] = {**enc["y"], "axis": {**enc["y"].get("axis", {}), **INSIDE_AXES}}
+            enc["y"] = {**enc["y"], "axis": {**enc["y"].get("axis", {}), **axis}}
         if isinstance(enc.get("color"), dict) and "field" in enc["color"]:
             enc["color"] = {**enc["color"], "legend": None}
         out.append({**layer, "encoding": enc} if enc else layer)
@@ -117,7 +123,7 @@ def key_template(w_range: tuple[float, float], b_range: tuple[float, float],
                  cell: tuple[float, float]) -> dict:
     """Surface with path over loss per epoch; :func:`key_spec` adds the ``epoch`` parameter."""
     surface = surface_charts.surface_template(w_range, b_range, cell, True, False)
-    top = {"layer": _inside([*surface["layer"], *_path_layers(w_range, b_range)]),
+    top = {"layer": _inside([*surface["layer"], *_path_layers(w_range, b_range)], ON_HEATMAP),
            "height": SURFACE_HEIGHT, "resolve": surface["resolve"]}
     return {
         "$schema": surface["$schema"],
@@ -164,15 +170,14 @@ def _loss_view() -> dict:
     y = alt.Y("loss:Q", title="loss (log scale)", scale=alt.Scale(type="log"))
     hist = alt.Chart(alt.NamedData("loss"))
     curve = (hist.transform_filter("isFinite(datum.loss) && datum.loss > 0")
-             .mark_line(color="#1f77b4", strokeWidth=2)
+             .mark_line(color=palette.BLUE, strokeWidth=2)
              .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("loss_text:N",
                                                                               title="loss")]))
     bad = (alt.Chart(alt.NamedData("bad"))
            .mark_rule(color=BAD_COLOUR, strokeWidth=2, strokeDash=[5, 3])
            .encode(x=alt.X("epoch:Q", title="epoch"), tooltip=["note:N"]))
     bad_text = (alt.Chart(alt.NamedData("bad"))
-                .mark_text(align="right", dx=-5, dy=8, baseline="top", color=BAD_COLOUR,
-                           fontWeight="bold")
+                .mark_text(align="right", dx=-5, dy=8, baseline="top", fontWeight="bold")
                 .encode(x=alt.X("epoch:Q", title="epoch"), y=alt.value(0), text="label:N"))
     now_rule = (hist.transform_filter(f"datum.epoch <= {SCRUB}")
                 .transform_window(rank="row_number()",
@@ -184,7 +189,7 @@ def _loss_view() -> dict:
                .transform_window(rank="row_number()",
                                  sort=[alt.SortField("epoch", order="descending")])
                .transform_filter("datum.rank == 1")
-               .mark_circle(size=110, color=NOW_COLOUR, stroke="black", strokeWidth=1, opacity=1)
+               .mark_circle(size=110, color=NOW_COLOUR, stroke=palette.GREY, strokeWidth=1, opacity=1)
                .encode(x=x, y=y, tooltip=[alt.Tooltip("epoch:Q"),
                                           alt.Tooltip("loss_text:N", title="loss")]))
     spec = frozen(alt.layer(curve, bad, bad_text, now_rule, now_dot).properties(
@@ -213,7 +218,7 @@ def key_spec(template: dict, surface: dict, start: tuple[float, float], run: dic
 def sweep_template() -> dict:
     """Final loss against lr (log–log), coloured by region, with the critical lr as a rule."""
     regions = list(dv.VERDICTS)
-    colours = [REGION_COLOURS[r] for r in regions]
+    colours = [palette.REGIONS[r] for r in regions]
     x = alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
     pts = alt.Chart(alt.NamedData("sweep"))
     region_scale = alt.Scale(domain=regions, range=colours)
@@ -234,9 +239,10 @@ def sweep_template() -> dict:
              .encode(x=x, y=alt.value(4), tooltip=tip,
                      color=alt.Color("region:N", scale=region_scale, legend=None)))
     rules = alt.Chart(alt.NamedData("rules"))
-    # One rule and one label per rate, each in its own colour and dash. The labels run down
-    # their rules from two different heights (critical from the top, yours from LABEL_GAP
-    # below it), so they never overlap when the two rates are close.
+    # One rule and one label per rate, each rule in its own colour and dash; the labels are
+    # in the theme's ink (readable on both backgrounds) and run down their rules from two
+    # heights (critical from the top, yours LABEL_GAP below), so they never overlap when the
+    # two rates are close.
     marks = []
     for what, colour, dash, y in (
         ("critical lr", CRIT_COLOUR, [6, 3], 0),
@@ -246,7 +252,7 @@ def sweep_template() -> dict:
         marks.append(one.mark_rule(strokeWidth=2, color=colour, strokeDash=dash).encode(
             x=alt.X("lr:Q"), tooltip=["what:N", "lr_text:N"]))
         marks.append(one.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3,
-                                   fontWeight="bold", color=colour)
+                                   fontWeight="bold")
                      .encode(x=alt.X("lr:Q"), y=alt.value(y), text="what:N"))
     return frozen(alt.layer(finite, blown, *marks).properties(height=SWEEP_HEIGHT))
 
@@ -263,12 +269,12 @@ def schedule_template() -> dict:
     """The learning rate per epoch (log), with the critical rate as a horizontal rule."""
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(nice=False))
     y = alt.Y("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log"))
-    line = alt.Chart(alt.NamedData("lrs")).mark_line(color="#1f77b4", strokeWidth=2).encode(
+    line = alt.Chart(alt.NamedData("lrs")).mark_line(color=palette.BLUE, strokeWidth=2).encode(
         x=x, y=y, tooltip=["epoch:Q", alt.Tooltip("lr:Q", format=".3g")])
     crit = alt.Chart(alt.NamedData("crit")).mark_rule(color=CRIT_COLOUR, strokeDash=[6, 3],
                                                       strokeWidth=2).encode(y=alt.Y("lr:Q"))
     label = alt.Chart(alt.NamedData("crit")).mark_text(
-        align="left", dx=4, dy=-7, color=CRIT_COLOUR).encode(
+        align="left", dx=4, dy=-7).encode(
         x=alt.value(0), y=alt.Y("lr:Q"), text="label:N")
     return frozen(alt.layer(line, crit, label).properties(height=200))
 

@@ -19,9 +19,10 @@ import pandas as pd
 import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
+from ui import palette
 from ui.vega import frozen, with_data
 
-SCHEME_COLORS = {"forward": "#d62728", "central": "#1f77b4", "backward": "#ff7f0e"}
+SCHEME_COLORS = palette.FD_SCHEMES
 SCHEME_SHAPES = {"forward": "triangle-right", "central": "circle", "backward": "triangle-left"}
 """An ordinary estimate's marker names its scheme without colour: ▶ forward, ● central, ◀ backward."""
 DTYPE_DASH = {"float64": [1, 0], "float32": [6, 3]}
@@ -47,10 +48,10 @@ ERROR_FLOOR = 1e-17
 
 ROUNDED = "loss as the dtype rounds it"
 CURVE_STYLE = {
-    "loss, exact (float64)": ("#9e9e9e", [2, 2]),
-    ROUNDED: ("#2ca02c", [1, 0]),
-    "tangent: the true slope": ("#000000", [6, 4]),
-    "finite-difference slope": ("#d62728", [12, 3, 3, 3]),
+    "loss, exact (float64)": (palette.FD_CURVES["exact"], [2, 2]),
+    ROUNDED: (palette.FD_CURVES["rounded"], [1, 0]),
+    "tangent: the true slope": (palette.FD_CURVES["tangent"], [6, 4]),
+    "finite-difference slope": (palette.FD_CURVES["estimate"], [12, 3, 3, 3]),
 }
 """Colour and dash of each zoom line: dotted, solid, dashed, dash-dot, so none needs its colour."""
 _BOTTOM = alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220)
@@ -112,21 +113,21 @@ def _error_template() -> dict:
     )
     model_line = (
         alt.Chart(alt.NamedData("model"))
-        .mark_line(color="#7f7f7f", strokeWidth=1.5, strokeDash=[2, 2])
+        .mark_line(color=palette.GREY, strokeWidth=1.5, strokeDash=[2, 2])
         .encode(x=x, y=y)
     )
     here = alt.Chart(alt.NamedData("here"))
     ring = here.mark_point(
-        size=380, shape="circle", filled=False, strokeWidth=3, color="#000000"
+        size=380, shape="circle", filled=False, strokeWidth=3, color=palette.GREY
     ).encode(x=x, y=y, tooltip=tooltip)
     ring_text = here.mark_text(align="left", dx=12, dy=-12, fontWeight="bold").encode(
         x=x, y=y, text="label:N"
     )
-    rule = here.mark_rule(color="#000000", opacity=0.3).encode(x=x)
+    rule = here.mark_rule(color=palette.GREY).encode(x=x)
     best = alt.Chart(alt.NamedData("best"))
-    best_rule = best.mark_rule(color="#7f7f7f", strokeDash=[6, 3], strokeWidth=1.5).encode(x=x)
+    best_rule = best.mark_rule(color=palette.GREY, strokeDash=[6, 3], strokeWidth=1.5).encode(x=x)
     best_text = best.mark_text(
-        align="right", baseline="top", dx=-4, y=4, color="#555555", fontSize=11
+        align="right", baseline="top", dx=-4, y=4, fontSize=11
     ).encode(x=x, text="label:N")
     chart = alt.layer(rule, model_line, lines, points, ring, ring_text, best_rule, best_text)
     return frozen(chart.properties(height=330))
@@ -238,7 +239,7 @@ def _zoom_template() -> dict:
     )
     dots = (
         alt.Chart(alt.NamedData("dots"))
-        .mark_point(size=150, filled=True, color="#d62728", stroke="white", strokeWidth=1.5)
+        .mark_point(size=150, filled=True, color=palette.RED, stroke=palette.GREY, strokeWidth=1.5)
         .encode(x=x, y=y, tooltip=["what:N", alt.Tooltip("offset:Q", format=".4~e")])
     )
     return frozen(alt.layer(curves, samples, dots).properties(height=300))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ui import palette
 from ui.vega import frozen, with_data
 
 T_U_TITLE = "t_u (thermometer reading, unknown unit)"
@@ -16,7 +17,7 @@ T_C_TITLE = "t_c (°C)"
 X_DOMAIN = (15.0, 90.0)
 DATA_Y = (-15.0, 40.0)
 LINE_NAMES = ("your line", "least-squares fit")
-LINE_COLOURS = ("#1f77b4", "#2ca02c")
+LINE_COLOURS = tuple(palette.HOME_LINES[name] for name in LINE_NAMES)
 
 
 def y_domain(t_c: list[float], t_p: list[float]) -> tuple[float, float]:
@@ -37,7 +38,7 @@ def _template() -> dict:
     pts = alt.NamedData("pts")
     residuals = (
         alt.Chart(pts)
-        .mark_rule(color="#d62728", strokeWidth=2, opacity=0.7, clip=True)
+        .mark_rule(color=palette.RED, strokeWidth=2, opacity=0.7, clip=True)
         .encode(x=x, y=y, y2="t_p:Q")
     )
     line = (
@@ -61,7 +62,7 @@ def _template() -> dict:
     )
     points = (
         alt.Chart(pts)
-        .mark_circle(size=90, opacity=0.9, color="#1f3b73")
+        .mark_circle(size=90, opacity=0.9, color=palette.READINGS)
         .encode(
             x=x,
             y=y,

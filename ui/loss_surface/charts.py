@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 from streamlit import dataframe_util
 
+from ui import palette
 from ui.vega import frozen, with_data
 
 SURFACE_HEIGHT = 500
@@ -38,7 +39,7 @@ X_TITLES = {
     "scale": "x = 0.1 · t_u",
     "standardize": "x = (t_u − mean) / std",
 }
-_POINT_RED = "#d62728"
+_POINT_RED = palette.RED
 
 
 def arrow_bytes(frame: pd.DataFrame) -> bytes:
@@ -69,7 +70,10 @@ def surface_template(
     (cached per settings) and arrow, point (per point). Clicking a cell selects its
     centre (selection ``pick``), which the page turns into the new point.
     """
-    hw, hb = float(cell[0]) / 2, float(cell[1]) / 2  # plain floats: their repr goes into Vega
+    # Half a cell and 1 % more, so neighbouring cells overlap a hair: the canvas leaves no
+    # background-coloured seams between them (a dark mesh in the dark theme). Plain floats:
+    # their repr goes into Vega.
+    hw, hb = float(cell[0]) * 0.505, float(cell[1]) * 0.505
     xs, ys = _scale(*w_range), _scale(*b_range)
     wq, bq = alt.X("w:Q", title="w", scale=xs), alt.Y("b:Q", title="b", scale=ys)
     grid = alt.Chart(alt.NamedData("grid")).transform_calculate(
@@ -86,8 +90,9 @@ def surface_template(
             **edges,
             color=alt.Color(
                 "loss:Q", title="loss (log scale)", scale=alt.Scale(type="log", scheme="viridis"),
+                # SI-prefixed labels (10k, 1M): full numbers ran past a phone's edge.
                 legend=alt.Legend(orient="bottom", gradientLength=200, direction="horizontal",
-                                 titleOrient="left"),
+                                 titleOrient="left", format="~s"),
             ),
             tooltip=[alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("b:Q", format=".3f"),
                      alt.Tooltip("loss:Q", format=",.4g")],
@@ -111,7 +116,7 @@ def surface_template(
         .encode(
             x=wq, y=bq,
             color=alt.Color("direction:N", title="MSE Hessian axes",
-                            scale=alt.Scale(domain=list(EIGEN_NAMES), range=["#ff7f0e", "#17becf"]),
+                            scale=alt.Scale(domain=list(EIGEN_NAMES), range=list(palette.EIGEN_DIRECTIONS)),
                             legend=None),  # named in the caption: legends beside it pan a phone
             strokeDash=alt.StrokeDash("direction:N", legend=None, scale=alt.Scale(
                 domain=list(EIGEN_NAMES), range=list(EIGEN_DASHES))),
@@ -170,10 +175,10 @@ def fit_template(x_title: str, x_domain: tuple[float, float]) -> dict:
     pts = alt.NamedData("pts")
     residual = (alt.Chart(pts).mark_rule(color=_POINT_RED, strokeWidth=2, opacity=0.7)
                 .encode(x=xe, y=y, y2="t_p:Q"))
-    line = (alt.Chart(alt.NamedData("line")).mark_line(color="#1f77b4", strokeWidth=3)
+    line = (alt.Chart(alt.NamedData("line")).mark_line(color=palette.BLUE, strokeWidth=3)
             .encode(x=xe, y=alt.Y("t_p:Q", title="t_c (°C)")))
     points = (
-        alt.Chart(pts).mark_circle(size=70, color="#1f3b73", opacity=0.9)
+        alt.Chart(pts).mark_circle(size=70, color=palette.READINGS, opacity=0.9)
         .encode(x=xe, y=y, tooltip=[alt.Tooltip("x:Q", format=".3f"),
                                     alt.Tooltip("t_c:Q", format=".1f"),
                                     alt.Tooltip("t_p:Q", title="prediction", format=".2f")])
@@ -193,7 +198,7 @@ def slice_template(param: str, loss_title: str) -> dict:
     """Loss along one parameter (blue) and its tangent at the current point (red dashes)."""
     x = alt.X("value:Q", title=param, scale=alt.Scale(zero=False, nice=False))
     y = alt.Y("loss:Q", title=loss_title, scale=alt.Scale(zero=False))
-    curve = alt.Chart(alt.NamedData("curve")).mark_line(color="#1f77b4", strokeWidth=2.5).encode(
+    curve = alt.Chart(alt.NamedData("curve")).mark_line(color=palette.BLUE, strokeWidth=2.5).encode(
         x=x, y=y, tooltip=[alt.Tooltip("value:Q", title=param, format=".4f"),
                            alt.Tooltip("loss:Q", format=",.4f")])
     tangent = (alt.Chart(alt.NamedData("tangent"))
@@ -231,7 +236,7 @@ def penalty_template(column: str, selected: str) -> dict:
         .encode(
             x=x, y=y, detail="piece:N",
             color=alt.Color("name:N", title=None,
-                            scale=alt.Scale(domain=names, range=["#1f77b4", "#ff7f0e", "#2ca02c"]),
+                            scale=alt.Scale(domain=names, range=[palette.LOSS_FUNCTIONS[k] for k in LOSS_TITLES]),
                             legend=alt.Legend(orient="bottom", symbolStrokeWidth=2.5)),
             strokeDash=alt.StrokeDash("name:N", title=None, scale=alt.Scale(
                 domain=names, range=[LOSS_DASHES[k] for k in LOSS_TITLES]),
@@ -251,7 +256,7 @@ def penalty_template(column: str, selected: str) -> dict:
     if column == "slope":
         jump = pd.DataFrame({"r": [0.0, 0.0], "slope": [-1.0, 1.0]})
         layers.insert(1, alt.Chart(jump).mark_point(size=50, filled=False, strokeWidth=2,
-                                                    color="#ff7f0e").encode(x="r:Q", y="slope:Q"))
+                                                    color=palette.LOSS_FUNCTIONS["l1"]).encode(x="r:Q", y="slope:Q"))
     return frozen(alt.layer(*layers).properties(height=200))
 
 

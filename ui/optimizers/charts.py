@@ -14,6 +14,7 @@ from functools import cache
 
 import altair as alt
 
+from ui import palette
 from ui.loss_surface.charts import arrow_bytes
 from ui.vega import frozen
 
@@ -21,20 +22,8 @@ __all__ = ["COLOURS", "SCRUB", "arrow_bytes", "spec", "template"]
 
 SCRUB = "epoch"
 """Name of the epoch parameter the range input drives."""
-COLOURS: dict[str, str] = {
-    "SGD": "#0072B2",
-    "SGD + momentum": "#56B4E9",
-    "SGD + Nesterov": "#009E73",
-    "Adagrad": "#999933",
-    "RMSprop": "#CC79A7",
-    "Adadelta": "#882255",
-    "Adam": "#D55E00",
-    "AdamW": "#E69F00",
-    "NAdam": "#AA4499",
-    "RAdam": "#44AA99",
-    "LBFGS": "#000000",
-}
-"""One colour per optimizer in every chart: Okabe–Ito and Paul Tol's colour-blind-safe sets."""
+COLOURS: dict[str, str] = palette.OPTIMIZERS
+"""One colour per optimizer in every chart (see ui.palette)."""
 DASHES: dict[str, list[int]] = dict(zip(COLOURS, (
     [1, 0], [8, 3], [2, 2], [10, 3, 2, 3], [4, 4], [12, 2], [1, 4], [6, 2, 2, 2, 2, 2],
     [14, 4, 4, 4], [3, 6], [16, 2, 2, 2]), strict=True))
@@ -82,11 +71,14 @@ def _surface() -> alt.LayerChart:
     ws = alt.Scale(domain=[0, 1], nice=False, zero=False)
     bs = alt.Scale(domain=[0, 1], nice=False, zero=False)
     x, y = alt.X("w:Q", title="w", scale=ws), alt.Y("b:Q", title="b", scale=bs)
-    cells = alt.Chart(alt.NamedData("grid")).mark_rect(opacity=0.9, clip=True).encode(
+    greys = alt.Scale(type="log", scheme="greys", reverse=True)
+    # Each cell's edge in its own grey: no seams of page background between cells (a dark
+    # mesh in the dark theme), and opaque, so the surface looks the same in both themes.
+    cells = alt.Chart(alt.NamedData("grid")).mark_rect(strokeWidth=0.6, clip=True).encode(
         x=alt.X("w0:Q", title="w", scale=ws), x2="w1:Q",
         y=alt.Y("b0:Q", title="b", scale=bs), y2="b1:Q",
-        color=alt.Color("loss:Q", title="loss", legend=None,
-                        scale=alt.Scale(type="log", scheme="greys", reverse=True)),
+        color=alt.Color("loss:Q", title="loss", legend=None, scale=greys),
+        stroke=alt.Stroke("loss:Q", legend=None, scale=greys),
     )
     paths = alt.Chart(alt.NamedData("paths"))
     tip = [alt.Tooltip("opt:N", title="optimizer"), alt.Tooltip("epoch:Q"),
@@ -113,7 +105,7 @@ def _losses() -> alt.LayerChart:
     paths = alt.Chart(alt.NamedData("paths"))
     lines = paths.mark_line(strokeWidth=2, clip=True).encode(
         x=x, y=y, color=_colour(legend=True), strokeDash=_dash(legend=True), detail="opt:N")
-    rule = alt.Chart(alt.NamedData("best")).mark_rule(color="black", strokeDash=[2, 3]).encode(
+    rule = alt.Chart(alt.NamedData("best")).mark_rule(color=palette.GREY, strokeDash=[2, 3]).encode(
         y="loss:Q", tooltip=[alt.Tooltip("loss:Q", title="least-squares loss", format=".6f")])
     now = _at_scrub(paths).mark_point(size=90, opacity=1, filled=True, clip=True).encode(
         x=x, y=y, color=_colour(), shape=_shape(),

@@ -12,6 +12,7 @@ from functools import cache
 
 import altair as alt
 
+from ui import palette
 from ui.vega import frozen
 
 SCRUB = "epoch"
@@ -20,16 +21,16 @@ LOSS_HEIGHT = 170
 FIT_HEIGHT = 220
 SCRUB_LINE_HEIGHT = 16
 SERIES = ("training", "validation", "fresh readings")
-SERIES_COLOURS = ("#1f77b4", "#ff7f0e", "#7f7f7f")
+SERIES_COLOURS = palette.OVERFIT_SERIES
 SERIES_DASHES = ([1, 0], [7, 3], [2, 2])
 """Training solid, validation dashed, fresh readings dotted: told apart without colour."""
 ROLES = ("train", "validation", "synthetic")
-ROLE_COLOURS = ("#1f77b4", "#ff7f0e", "#9ecae1")
+ROLE_COLOURS = palette.OVERFIT_ROLES
 ROLE_SHAPES = ("circle", "diamond", "triangle-up")
 """Training readings are circles, validation readings diamonds, simulated ones triangles."""
-GAP_COLOUR = "#d62728"
-BEST_COLOUR = "#2ca02c"
-NOW_COLOUR = "#444444"
+GAP_COLOUR = palette.RED
+BEST_COLOUR = palette.GREEN
+NOW_COLOUR = palette.GREY
 Y_DOMAIN = (-25.0, 50.0)
 """°C shown on the fit chart: the readings span −5…30, the rest shows extrapolation."""
 
@@ -84,11 +85,11 @@ def _loss_view(fresh: bool) -> dict:
     best = alt.Chart(alt.NamedData("best"))
     best_rule = best.mark_rule(color=BEST_COLOUR, strokeDash=[6, 3], strokeWidth=2).encode(
         x=alt.X("epoch:Q"), tooltip=["note:N"])
-    # The label reads away from the chart's nearer edge ("side" of the best datum), so a
-    # best epoch at the end of the run keeps it inside the plot on a phone.
+    # The label (in the theme's ink) reads away from the chart's nearer edge ("side" of the
+    # best datum), so a best epoch at the end of the run keeps it inside the plot on a phone.
     best_text = best.mark_text(align={"expr": "datum.side"},
                                dx={"expr": "datum.side == 'left' ? 4 : -4"}, dy=6,
-                               baseline="top", color=BEST_COLOUR, fontWeight="bold").encode(
+                               baseline="top", fontWeight="bold").encode(
         x="epoch:Q", y=alt.value(0), text="label:N")
     now = (alt.Chart(alt.NamedData("best")).transform_calculate(now=SCRUB)
            .mark_rule(color=NOW_COLOUR, strokeWidth=1.5).encode(x=alt.X("now:Q")))
@@ -117,14 +118,13 @@ def _fit_view(synthetic: bool) -> dict:
     x = alt.X("t_u:Q", title="t_u (thermometer reading)", scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("t_c:Q", title="t_c (°C)", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False))
     curve = (_latest(alt.Chart(alt.NamedData("frames")))
-             .mark_line(color="#2ca02c", strokeWidth=3, clip=True)
+             .mark_line(color=palette.GREEN, strokeWidth=3, clip=True)
              .encode(x=x, y=alt.Y("t_c_pred:Q", title="t_c (°C)",
                                   scale=alt.Scale(domain=list(Y_DOMAIN), nice=False))))
     label = (_latest(alt.Chart(alt.NamedData("frames")))
              .transform_aggregate(shown="max(epoch)")
              .transform_calculate(text="'fitted curve at epoch ' + datum.shown")
-             .mark_text(align="right", baseline="bottom", dx=-6, dy=-6, color="#2ca02c",
-                        fontWeight="bold")
+             .mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontWeight="bold")
              .encode(x=alt.value({"expr": "width"}), y=alt.value({"expr": "height"}),
                      text="text:N"))
     n = 3 if synthetic else 2
