@@ -75,11 +75,9 @@ def _section_race() -> controls.Values:
     show(described(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]),
                    about))
     st.caption(
-        "Drag **epoch** under the chart to replay the race: the dots move along the paths on the "
-        "loss surface (darker is lower loss, white diamond the least-squares optimum) and along "
-        "the loss curves; the bottom panel shows how big a step each optimizer took in w (●) "
-        "and b (■) at that epoch. Scrubbing runs in your browser. Each optimizer has its own "
-        "colour, line style and marker."
+        "Drag **epoch** under the chart to replay the race in your browser: the dots move along "
+        "the paths on the loss surface (darker is lower, white diamond the least-squares "
+        "optimum) and the loss curves; the bottom panel shows each step in w (●) and b (■)."
     )
     numbers(("Each optimizer's drawn epochs: w, b and the loss before that epoch's update.", table),
             twin=Twin("optimizers.twin", text.twin_epochs(table),

@@ -32,8 +32,9 @@ SHAPES: dict[str, str] = dict(zip(COLOURS, (
     "circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "triangle-right",
     "triangle-left", "wedge", "arrow", "triangle"), strict=True))
 """One marker per optimizer for its current point on the surface and the loss curves."""
-SURFACE_HEIGHT = 330
-LOSS_HEIGHT = 190
+SURFACE_HEIGHT = 300
+LOSS_HEIGHT = 150
+"""Panel heights that keep the page, its numbers table included, under 3,000 px."""
 PARAM_SHAPES = alt.Scale(domain=["w", "b"], range=["circle", "square"])
 
 
