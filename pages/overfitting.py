@@ -91,7 +91,7 @@ def _section_run(v: Values, chart_col) -> dict:
 
 def _section_split(r: dict) -> None:
     n_val = len(r["val_idx"])
-    st.markdown(
+    page.prose(
         f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, validation "
         f"`{r['val_idx']}`. The model trains on {r['n_train']} readings and never on the "
         f"{n_val} validation reading{'s' if n_val > 1 else ''} (diamonds on the chart), so their "
@@ -125,7 +125,7 @@ def _section_no_grad(s: dict) -> None:
     st.subheader("The `torch.no_grad()` check")
     c = no_grad_cost(s["kind"], s["degree"], s["hidden"])
     ratio = c["seconds_graph"] / c["seconds_no_grad"] if c["seconds_no_grad"] else float("nan")
-    st.markdown(
+    page.prose(
         f"Computed under `torch.no_grad()`, the validation loss has `requires_grad == "
         f"{c['requires_grad_no_grad']}` (the chapter's assert passes) and keeps "
         f"**{c['nodes_no_grad']}** graph nodes; without it `requires_grad == "

@@ -44,21 +44,7 @@ def prose_length(tab) -> int:
     return last
 
 
-# Pages whose remaining prose is written with st.markdown where page.prose is meant; their
-# files belong to other helpers (issue 14). strict=True: a fixed page fails until the mark goes.
-OTHERS_FIX = {
-    "overfitting": "pages/overfitting.py writes the split sentence and the torch.no_grad() "
-    "paragraph with st.markdown, not page.prose (65% kept; overfitting helper)",
-}
-
-
-def _case(info):
-    reason = OTHERS_FIX.get(info.stem)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(info, id=info.stem, marks=marks)
-
-
-@pytest.mark.parametrize("info", [_case(p) for p in PAGES])
+@pytest.mark.parametrize("info", [pytest.param(p, id=p.stem) for p in PAGES])
 def test_presenter_mode_keeps_at_most_60_percent_of_the_prose(page, app_url, info):
     open_page(page, app_url, info.url_path)
     normal = prose_length(page)
