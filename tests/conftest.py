@@ -303,3 +303,15 @@ def chart_specs(at) -> list[dict]:
             spec.setdefault("datasets", {})[d.name] = frame.to_dict("records")
         out.append(spec)
     return out
+
+
+def page_text(at, leave_out: str = "") -> str:
+    """Every text the page shows (markdown, captions, boxes, metrics, table cells and
+    headers), except ``leave_out``."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error")
+             for e in getattr(at, kind)]
+    parts += [m.value for m in at.metric]
+    for frame in at.dataframe:
+        parts += [str(c) for c in frame.value.columns]
+        parts += [str(v) for v in frame.value.to_numpy().ravel()]
+    return "\n".join(p for p in parts if p != leave_out)

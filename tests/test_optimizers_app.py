@@ -10,7 +10,7 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_specs, run_page
+from conftest import as_number, chart_specs, page_text, run_page
 from reference import T_C, T_U32, f32, lstsq64, mse64
 
 import thermo_core as tc
@@ -57,18 +57,6 @@ def _torch_race(cls: str, xs: list[float], epochs: int, **kwargs) -> dict:
         if epoch == 1:
             out["first_step"] = (params.detach() - before).tolist()
     return out
-
-
-def _page_text(at, leave_out: str = "") -> str:
-    """Every text the page shows (markdown, captions, boxes, metrics, table cells and
-    headers), except ``leave_out``."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error")
-             for e in getattr(at, kind)]
-    parts += [m.value for m in at.metric]
-    for frame in at.dataframe:
-        parts += [str(c) for c in frame.value.columns]
-        parts += [str(v) for v in frame.value.to_numpy().ravel()]
-    return "\n".join(p for p in parts if p != leave_out)
 
 
 def _frame(at, column: str):
@@ -217,7 +205,7 @@ def test_every_number_a_preset_quotes_is_on_the_page(index):
     at = run_page(PAGE)
     at.button(key=f"optimizers.preset.{index}").click().run()
     [box] = [i.value for i in at.info if PRESETS[index].label in i.value]
-    shown = set(_numbers(_page_text(at, leave_out=box)))
+    shown = set(_numbers(page_text(at, leave_out=box)))
     quoted = _numbers(box.split(":**", 1)[1])
     assert quoted and not [n for n in quoted if n not in shown]
 
@@ -257,7 +245,7 @@ def test_go_deeper_puts_the_chapter_notes_right_about_sgd():
     default, is not vanilla gradient descent. Both are wrong here."""
     assert inspect.signature(torch.optim.SGD).parameters["momentum"].default == 0
     at = run_page(PAGE)
-    text = _page_text(at)
+    text = page_text(at)
     assert f"over all {len(T_C)} readings" in text and "full-batch" in text
     assert "no random subset" in text
     assert "with momentum 0 it is plain gradient descent" in text
@@ -276,7 +264,7 @@ def test_default_race_explains_momentum_winning_and_what_adam_buys():
     elsewhere = _torch_race("SGD", T_U32, 5000, lr=0.01, momentum=0.9)
     assert (f"Tuned for 0.1 · t_u (lr 0.01, momentum 0.9), momentum diverges at epoch "
             f"{elsewhere['diverged']} on raw t_u") in para
-    assert "lr 0.0002, momentum 0.99" in _page_text(at)  # the settings that won, in the caption
+    assert "lr 0.0002, momentum 0.99" in page_text(at)  # the settings that won, in the caption
     adam_scaled = _torch_race("Adam", SCALED, 5000, lr=0.1)
     assert f"Adam with the same settings gets within 1% at epoch {adam_scaled['reached']} on " \
         "0.1 · t_u." in para

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_specs, metric_value, run_page
+from conftest import as_number, chart_specs, metric_value, page_text, run_page
 from reference import T_C, T_U32, f32
 from test_overfitting_core import BOOK_LOG, BOOK_TRAIN, BOOK_VAL
 
@@ -46,18 +46,6 @@ def _replayed(at) -> dict[str, float]:
 
 def _text(at) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(w.value for w in at.warning)
-
-
-def _page_text(at, leave_out: str = "") -> str:
-    """Every text the page shows (markdown, captions, boxes, metrics, table cells and
-    headers), except ``leave_out``."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error")
-             for e in getattr(at, kind)]
-    parts += [m.value for m in at.metric]
-    for frame in at.dataframe:
-        parts += [str(c) for c in frame.value.columns]
-        parts += [str(v) for v in frame.value.to_numpy().ravel()]
-    return "\n".join(p for p in parts if p != leave_out)
 
 
 def _log(at) -> list[dict]:
@@ -109,7 +97,7 @@ def test_every_number_a_preset_quotes_is_on_the_page(index):
     at = run_page(PAGE, timeout=600)
     at.button(key=f"overfitting.preset.{index}").click().run(timeout=600)
     [box] = [i.value for i in at.info if PRESETS[index].label in i.value]
-    shown = set(NUMBER.findall(_page_text(at, leave_out=box)))
+    shown = set(NUMBER.findall(page_text(at, leave_out=box)))
     quoted = NUMBER.findall(box.split(":**", 1)[1])
     assert quoted and not [n for n in quoted if n not in shown]
 

@@ -43,6 +43,22 @@ def frozen(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+SCRUB_LINE_HEIGHT = 16
+"""Pixels of the one-line readout under a scrubbed chart."""
+
+
+def text_line(chart: alt.Chart) -> dict:
+    """A one-line text panel: ``chart`` computes the field ``line`` (the scrubbed epoch's
+    numbers, updated in the browser with no rerun); this draws it, left-aligned and bold,
+    as a view spec to stack under the chart."""
+    text = (chart.mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold",
+                            clip=True)
+            .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
+    spec = frozen(text.properties(height=SCRUB_LINE_HEIGHT))
+    return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
+            "view": {"stroke": None}}
+
+
 def theme_config(colours: Ink) -> dict:
     """The Vega config that makes a chart's text read on ``colours.background``.
 

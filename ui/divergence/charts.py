@@ -17,13 +17,12 @@ from thermo_core.lessons import divergence as dv
 from thermo_core.numbers import fmt
 from ui import palette
 from ui.loss_surface import charts as surface_charts
-from ui.vega import frozen, with_data
+from ui.vega import frozen, text_line, with_data
 
 SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
 SURFACE_HEIGHT = 300
 LOSS_HEIGHT = 130
-SCRUB_LINE_HEIGHT = 16
 PATH_COLOUR = "#ffffff"
 NOW_COLOUR = palette.VERMILLION
 BAD_COLOUR = palette.RED
@@ -149,12 +148,8 @@ def scrub_line() -> dict:
             .transform_window(rank="row_number()", sort=[alt.SortField("epoch", order="descending")])
             .transform_filter("datum.rank == 1")
             .transform_calculate(line="'Epoch ' + datum.epoch + ': w = ' + datum.w_text + "
-                                 "', b = ' + datum.b_text + ', loss = ' + datum.loss_text")
-            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold", clip=True)
-            .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
-    spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
-    return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
-            "view": {"stroke": None}}
+                                 "', b = ' + datum.b_text + ', loss = ' + datum.loss_text"))
+    return text_line(line)
 
 
 def scrub_param(last: int, at: int) -> dict:

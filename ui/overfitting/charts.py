@@ -13,13 +13,12 @@ from functools import cache
 import altair as alt
 
 from ui import palette
-from ui.vega import frozen
+from ui.vega import frozen, text_line
 
 SCRUB = "epoch"
 """Name of the in-browser epoch parameter (bound to a range input)."""
 LOSS_HEIGHT = 170
 FIT_HEIGHT = 220
-SCRUB_LINE_HEIGHT = 16
 SERIES = ("training", "validation", "fresh readings")
 SERIES_COLOURS = palette.OVERFIT_SERIES
 SERIES_DASHES = ([1, 0], [7, 3], [2, 2])
@@ -106,12 +105,8 @@ def _scrub_line() -> dict:
             .transform_filter("datum.epoch == datum.shown")
             .transform_calculate(line="'Epoch ' + datum.epoch + ': training ' + "
                                  "format(datum.loss, ',.6~g') + ', validation ' + "
-                                 "format(datum.val_loss, ',.6~g')")
-            .mark_text(align="left", baseline="middle", fontSize=12, fontWeight="bold", clip=True)
-            .encode(x=alt.value(0), y=alt.value(SCRUB_LINE_HEIGHT / 2), text="line:N"))
-    spec = frozen(line.properties(height=SCRUB_LINE_HEIGHT))
-    return {**{k: spec[k] for k in ("data", "mark", "encoding", "transform", "height")},
-            "view": {"stroke": None}}
+                                 "format(datum.val_loss, ',.6~g')"))
+    return text_line(line)
 
 
 def _fit_view(synthetic: bool) -> dict:
