@@ -206,10 +206,20 @@ def wait_for_metric(tab, label: str, value: str, equal: bool = True) -> None:
     wait_for_app(tab)
 
 
+def page_url(app_url: str, url_path: str, query: str = "") -> str:
+    """The address of one page, as a learner's link has it: Home, the default page, at ``/``.
+
+    Streamlit answers ``/home`` with "Page not found" once any session has opened the app,
+    so a test that opened it there would pass alone and fail after another test."""
+    from ui.catalog import PAGES
+
+    path = "" if url_path == PAGES[0].url_path else url_path
+    return f"{app_url}/{path}" + (f"?{query}" if query else "")
+
+
 def open_page(tab, app_url: str, url_path: str, query: str = "") -> None:
     """Navigate to one page of the app (optionally with a query string) and wait."""
-    suffix = f"?{query}" if query else ""
-    tab.goto(f"{app_url}/{url_path}{suffix}")
+    tab.goto(page_url(app_url, url_path, query))
     wait_for_app(tab)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 from colorimetry import contrast
-from conftest import screenshot, wait_for_app
+from conftest import page_url, screenshot, wait_for_app
 
 from ui import palette
 from ui.catalog import PAGES
@@ -96,7 +96,7 @@ def test_no_serious_violations(tabs, app_url, info, form):
     tab = tabs(form)
     viewport = FORMS[form]["viewport"]
     tab.set_viewport_size(viewport)
-    tab.goto(f"{app_url}/{info.url_path}")
+    tab.goto(page_url(app_url, info.url_path))
     wait_for_app(tab)
     tab.evaluate(OPEN_EXPANDERS)
     wait_for_app(tab)

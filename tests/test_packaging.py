@@ -17,7 +17,6 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
-import pytest
 from conftest import screenshot_dir
 from packaging.requirements import Requirement
 
@@ -135,13 +134,6 @@ def test_every_config_option_exists_and_differs_from_streamlits_default():
     for key, value in _config_options().items():
         assert key in template, f"{key} is not a Streamlit option: it does nothing"
         assert value != template[key].default_val, f"{key} = {value!r} is the default"
-
-
-def test_no_sidebar_navigation_option_when_navigation_is_hidden():
-    app = (ROOT / "streamlit_app.py").read_text()
-    if 'position="hidden"' not in app:
-        pytest.skip("the app shows Streamlit's own page list")
-    assert "client.showSidebarNavigation" not in _config_options()
 
 
 def _commands(text: str) -> list[str]:
