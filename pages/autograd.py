@@ -63,7 +63,7 @@ def zero_grad_runs() -> tuple[dict[str, list[dict]], str, float]:
         run: [{"epoch": int(e), "run": run, "loss": float(v)} for e, v in zip(h["epoch"], h[col], strict=True)]
         for col, run in zip(("loss_with", "loss_without"), charts.RUNS, strict=True)
     }
-    return rows, report.explanation, report.final_with
+    return rows, text.zero_grad_story(report, len(report.history)), report.final_with
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -115,7 +115,7 @@ def _section_lesson() -> controls.Values:
         st.markdown(f"**Three gradients** ({v.scheme}, δ = {v.delta}, {v.dtype})")
         for p in FD.WRT:
             st.table(text.gradient_table(table, p))
-        st.caption(FD.accuracy_summary(table))
+        st.caption(text.accuracy_summary(table))
     _collapse_notes(v, table, parts)
     if field == "abs_error":
         st.info(f"∂L/∂{v.fd_wrt} is exactly 0 here, so the chart shows absolute errors.")

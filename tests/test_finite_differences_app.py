@@ -12,6 +12,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import run_page
@@ -20,6 +21,7 @@ from reference import fd_numpy, grad64, mean_x2, mse64, run_printed
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import parse
 from ui.finite_differences.code import PRINTED, script
+from ui.finite_differences.text import accuracy_summary
 
 PAGE = "pages/finite_differences.py"
 EPS = {"float32": 2.0**-23, "float64": 2.0**-52}
@@ -478,3 +480,21 @@ def test_the_chapter_script_prints_the_books_numbers():
         script(1.0, 0.0, 0.1, "sideways", "float32")
     with pytest.raises(ValueError):
         script(1.0, 0.0, 0.1, "central", "float16")
+
+
+def test_accuracy_summary_is_generated_from_the_table():
+    def table(fd_w, an_w, au_w, fd_b, an_b, au_b):
+        rows = [("finite difference", fd_w, fd_b), ("analytic", an_w, an_b), ("autograd", au_w, au_b),
+                ("reference", 0.0, 0.0)]
+        return pd.DataFrame([{"method": m, "wrt": p, "rel_error": r}
+                             for m, rw, rb in rows for p, r in (("w", rw), ("b", rb))])
+
+    text = accuracy_summary(table(1.8e-7, 3.9e-8, 6.9e-8, 6.2e-6, 4.2e-8, 4.2e-8))
+    assert "relative 1.8e−7 in ∂L/∂w (about 7 significant digits)" in text
+    assert "6.2e−6 in ∂L/∂b (about 5 significant digits)" in text
+    assert "analytic is 4.6× closer for ∂L/∂w and 150× closer for ∂L/∂b" in text
+    assert "autograd is 2.6× closer for ∂L/∂w" in text
+    text = accuracy_summary(table(1e-8, 2e-8, 1e-8, 1.0, 0.0, 0.0))
+    assert "analytic is 2.0× further off for ∂L/∂w and exact for ∂L/∂b" in text
+    assert "autograd is exactly as close for ∂L/∂w" in text
+    assert "1.0 in ∂L/∂b (no correct digit)" in text

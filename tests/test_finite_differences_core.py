@@ -380,21 +380,3 @@ def test_notes_step_in_float64_follows_the_float64_losses(data):
     lesson = finite_differences.bracket_lesson(t_u, t_c, 1.0, 0.0, d, "w", "float64")
     assert lesson["fixed"] == pytest.approx(grad64(1.0, 0.0)[0], rel=1e-8)
     assert finite_differences.largest("float32") == float(np.finfo(np.float32).max)
-
-
-def test_accuracy_summary_is_generated_from_the_table():
-    def table(fd_w, an_w, au_w, fd_b, an_b, au_b):
-        rows = [("finite difference", fd_w, fd_b), ("analytic", an_w, an_b), ("autograd", au_w, au_b),
-                ("reference", 0.0, 0.0)]
-        return pd.DataFrame([{"method": m, "wrt": p, "rel_error": r}
-                             for m, rw, rb in rows for p, r in (("w", rw), ("b", rb))])
-
-    text = finite_differences.accuracy_summary(table(1.8e-7, 3.9e-8, 6.9e-8, 6.2e-6, 4.2e-8, 4.2e-8))
-    assert "relative 1.8e−7 in ∂L/∂w (about 7 significant digits)" in text
-    assert "6.2e−6 in ∂L/∂b (about 5 significant digits)" in text
-    assert "analytic is 4.6× closer for ∂L/∂w and 150× closer for ∂L/∂b" in text
-    assert "autograd is 2.6× closer for ∂L/∂w" in text
-    text = finite_differences.accuracy_summary(table(1e-8, 2e-8, 1e-8, 1.0, 0.0, 0.0))
-    assert "analytic is 2.0× further off for ∂L/∂w and exact for ∂L/∂b" in text
-    assert "autograd is exactly as close for ∂L/∂w" in text
-    assert "1.0 in ∂L/∂b (no correct digit)" in text

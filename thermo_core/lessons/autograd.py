@@ -140,7 +140,8 @@ class ZeroGradReport:
     """Loss curves of the same training with and without ``optimizer.zero_grad()``.
 
     history: epoch, loss_with, loss_without (NaN after the run without it diverged).
-    explanation: sentences built from the numbers.
+    tail_min_without, tail_max_without: the range of the run without zeroing over its last
+    ``tail_epochs`` epochs (a tenth of the run), where it still swings.
     """
 
     history: pd.DataFrame
@@ -149,7 +150,7 @@ class ZeroGradReport:
     diverged_at: int | None
     tail_min_without: float
     tail_max_without: float
-    explanation: str
+    tail_epochs: int
 
 
 def zero_grad_comparison(
@@ -171,23 +172,7 @@ def zero_grad_comparison(
     final_without = float(bad.history["loss"].iloc[-1])
     tail = bad.history["loss"].iloc[-max(1, len(bad.history) // 10) :]
     lo, hi = float(tail.min()), float(tail.max())
-    text = (
-        "Without zero_grad(), backward() adds each new gradient to .grad, so step k uses the "
-        "sum of all k gradients so far: like momentum that never forgets. "
-    )
-    if bad.diverged_at is not None:
-        text += (
-            f"Here the steps keep growing and the loss overflows at epoch {bad.diverged_at}, "
-            f"while the run with zero_grad() ends at loss {final_with:.4g}."
-        )
-    else:
-        text += (
-            f"After {epochs} epochs the run with zero_grad() reaches loss {final_with:.4g}; "
-            f"the run without it ends at {final_without:.4g} and over its last "
-            f"{len(tail)} epochs swings between {lo:.4g} and {hi:.4g}: the accumulated "
-            "gradient keeps pushing the parameters past the minimum and back."
-        )
-    return ZeroGradReport(hist, final_with, final_without, bad.diverged_at, lo, hi, text)
+    return ZeroGradReport(hist, final_with, final_without, bad.diverged_at, lo, hi, len(tail))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from thermo_core.graphs import Graph
+from thermo_core.lessons.autograd import ZeroGradReport
 from ui.autograd.charts import MEANING, RUNS, values_text
 from ui.chart_text import trend
 
@@ -34,3 +35,23 @@ def loss_table(rows: dict[str, list[dict]], shown: list[str]) -> pd.DataFrame:
     for run in shown:
         table[f"loss {run}"] = [r["loss"] for r in rows[run]]
     return pd.DataFrame(table)
+
+
+def zero_grad_story(report: ZeroGradReport, epochs: int) -> str:
+    """What the run without ``zero_grad()`` did, in the numbers of :func:`zero_grad_comparison`."""
+    text = (
+        "Without zero_grad(), backward() adds each new gradient to .grad, so step k uses the "
+        "sum of all k gradients so far: like momentum that never forgets. "
+    )
+    if report.diverged_at is not None:
+        return text + (
+            f"Here the steps keep growing and the loss overflows at epoch {report.diverged_at}, "
+            f"while the run with zero_grad() ends at loss {report.final_with:.4g}."
+        )
+    return text + (
+        f"After {epochs} epochs the run with zero_grad() reaches loss {report.final_with:.4g}; "
+        f"the run without it ends at {report.final_without:.4g} and over its last "
+        f"{report.tail_epochs} epochs swings between {report.tail_min_without:.4g} and "
+        f"{report.tail_max_without:.4g}: the accumulated gradient keeps pushing the parameters "
+        "past the minimum and back."
+    )

@@ -11,7 +11,7 @@ import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
 from ui.controls import Control, Values, offset_slider, slope_slider
-from ui.finite_differences.text import gradient_table
+from ui.finite_differences.text import accuracy_summary, gradient_table
 from ui.page import Preset
 
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
@@ -82,7 +82,7 @@ def _rel(v: Values, method: str, wrt: str) -> tuple[float, float]:
 def _chapter(v: Values) -> str:
     return (
         "Central differences with δ = 0.1 at w = 1, b = 0 in float32, as in the chapter. "
-        + FD.accuracy_summary(comparison(v))
+        + accuracy_summary(comparison(v))
         + " So the chapter's estimate is good, but the chain rule, by hand or by autograd, "
         "is closer still."
     )
@@ -109,7 +109,7 @@ def _tiny(v: Values) -> str:
 
 def _float64(v: Values) -> str:
     return (
-        f"The same δ = {v.delta} in float64. " + FD.accuracy_summary(comparison(v)) + " float64 "
+        f"The same δ = {v.delta} in float64. " + accuracy_summary(comparison(v)) + " float64 "
         "keeps about 16 digits instead of 7, so the left arm of its V (round-off) sits at much "
         "smaller δ: compare the solid and dashed lines."
     )

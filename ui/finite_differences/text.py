@@ -96,3 +96,51 @@ def zoom_description(wrt: str, dtype: str, part, slope64: float, zoom: dict) -> 
             f"stores it, it takes {steps} distinct values over {len(zoom['rounded'])} samples. The "
             f"{part.scheme} formula reports slope {fmt(part.estimate, 6)}; the true slope (the "
             f"tangent) is {fmt(slope64, 6)}.")
+
+
+def _digits(rel: float) -> str:
+    """Correct significant digits a relative error leaves, in words."""
+    if rel == 0:
+        return "every digit"
+    if rel >= 0.5:
+        return "no correct digit"
+    n = max(round(-math.log10(rel)), 1)
+    return f"about {n} significant digit{'s' if n != 1 else ''}"
+
+
+def _versus(other: float, fd: float) -> str:
+    """How a method's relative error compares with the finite difference's."""
+    if other == fd:
+        return "exactly as close"
+    if other == 0:
+        return "exact"
+    if fd == 0 or other > fd:
+        ratio = math.inf if fd == 0 else other / fd
+        return f"{_ratio(ratio)}× further off" if math.isfinite(ratio) else "further off"
+    return f"{_ratio(fd / other)}× closer"
+
+
+def _ratio(x: float) -> str:
+    """A ratio to two significant digits (9.1e6, not 9,061,724)."""
+    return fmt(float(f"{x:.2g}"), sig=2)
+
+
+def accuracy_summary(table: pd.DataFrame) -> str:
+    """One sentence on how close each method got, generated from a :func:`gradient_comparison`.
+
+    It quotes the finite difference's relative errors (and the digits they leave) and says
+    how much closer or further analytic and autograd are, per parameter, so no claim on the
+    page can disagree with the table beside it.
+    """
+    rel = {(r.method, r.wrt): float(r.rel_error) for r in table.itertuples()}
+    fd = [f"{fmt(rel['finite difference', p], sig=2)} in ∂L/∂{p} ({_digits(rel['finite difference', p])})"
+          for p in FD.WRT]
+    parts = [
+        f"{m} is {_versus(rel[m, 'w'], rel['finite difference', 'w'])} for ∂L/∂w and "
+        f"{_versus(rel[m, 'b'], rel['finite difference', 'b'])} for ∂L/∂b"
+        for m in ("analytic", "autograd")
+    ]
+    return (
+        f"The finite difference is off by a relative {fd[0]} and {fd[1]}. "
+        f"Against it, {parts[0]}; {parts[1]}."
+    )
