@@ -94,3 +94,20 @@ def test_divergence_scrubber_moves_by_keyboard_without_a_rerun(page, app_url):
     assert page.evaluate(value) == low + step
     state = page.evaluate("() => document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState")
     assert state == "notRunning"
+
+
+def test_phone_tab_skips_the_collapsed_sidebar_and_reaches_it_once_opened(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    try:
+        open_page(tab, app_url, "finite_differences")
+        in_sidebar = "() => !!document.activeElement.closest(\"[data-testid='stSidebar']\")"
+        for _ in range(4):
+            tab.keyboard.press("Tab")
+            assert not tab.evaluate(in_sidebar), "Tab went into the sidebar a phone keeps closed"
+        tab.locator("[data-testid='stExpandSidebarButton']").click()
+        tab.wait_for_selector("[data-testid='stSidebar'][data-collapsed='false']")
+        tab.locator("[data-testid='stSidebar'] a").first.focus()
+        assert tab.evaluate(in_sidebar), "the opened sidebar's links take no focus"
+    finally:
+        context.close()

@@ -64,6 +64,9 @@ _CSS = "\n".join(
         ":is([data-testid='stBaseButton-primary'],[data-testid='stMultiSelectTagsContainer']>span>span) :is(p,span)"
         "{color:inherit !important}",
         "[data-testid='stElementToolbar']:focus-within{opacity:1 !important;visibility:visible}",
+        # A collapsed sidebar slides off screen but stays in the tab order and the
+        # accessibility tree; hiding it keeps Tab on the page a learner can see.
+        "[data-testid='stSidebar'][data-collapsed='true']{visibility:hidden}",
         ":is(a,button,[role='radio'],[role='checkbox'],[role='slider'],[tabindex='0'],"
         "input,summary):focus-visible{outline:2px solid currentColor !important;outline-offset:2px}",
         "label:has(input:focus-visible){outline:2px solid currentColor;outline-offset:2px}",
