@@ -22,7 +22,7 @@ LABEL = "Download these numbers (CSV)"
 MIME = "text/csv"
 HELP = ("Every computed point behind this chart, not only the ones drawn, as a CSV file "
         "for a spreadsheet or pandas. Floats are written in full, so they read back exactly.")
-_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def file_name(chart: str, **settings: object) -> str:
     """``<chart>_<setting>_….csv`` in safe characters, e.g. ``divergence_lr0.0001_epochs100.csv``.
 
     A setting's value is data (it may come from a link), so anything outside letters,
-    digits and ``.+-`` becomes a ``-``.
+    digits and ``._+-`` becomes a ``-``.
     """
     parts = [chart, *(_part(k, v) for k, v in settings.items())]
     return "_".join(_UNSAFE.sub("-", p).strip("-") for p in parts) + ".csv"
