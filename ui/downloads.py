@@ -58,13 +58,10 @@ def csv(chart: str, frame: Callable[[], pd.DataFrame], **settings: object) -> Cs
 
 
 def text(frame: pd.DataFrame) -> str:
-    """The frame as CSV text, float32 columns widened to float64 first.
-
-    pandas writes a float64 by its shortest round-trip repr, so the file holds exactly the
-    values computed (a float32 printed as float32 would read back as a nearby float64).
-    """
-    wide = frame.astype({c: "float64" for c in frame.columns if frame[c].dtype == "float32"})
-    return wide.to_csv(index=False, lineterminator="\n")
+    """The frame as CSV text, each float with the fewest digits that identify it in its own
+    dtype: a float32 loss reads ``1763.8848``, not ``1763.884765625``, and reads back
+    exactly as float32 (``pd.read_csv(..., dtype="float32")``)."""
+    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def button(download: Csv) -> None:
