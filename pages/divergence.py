@@ -48,11 +48,30 @@ def surface(norm: str) -> dict:
     }
 
 
+def train(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+          w0: float, b0: float) -> dv.DivergenceRun:
+    """The run behind the key chart, uncached: :func:`lesson` draws it thinned,
+    :func:`history` hands every epoch to the download."""
+    return dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+
+
+def history(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+            w0: float, b0: float, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every epoch of :func:`train`'s run (only ``columns``, if given)."""
+    h = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0).run.history
+    return h if columns is None else h[list(columns)]
+
+
+def rates(norm: str, epochs: int, w0: float, b0: float) -> dv.Sweep:
+    """The 60-rate sweep, uncached: :func:`sweep` draws it, the download holds its frame."""
+    return dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+
+
 @st.cache_data(max_entries=64)
 def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
            w0: float, b0: float) -> dict:
     """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
-    out = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+    out = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0)
     run, win = out.run, ls.surface_window(norm)
     h = run.history
     clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
@@ -90,22 +109,15 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     }
 
 
-def history(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
-            w0: float, b0: float, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Every epoch of the run :func:`lesson` draws thinned: the downloads' full resolution."""
-    h = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs)).run.history
-    return h if columns is None else h[list(columns)]
-
-
 def sweep_frame(norm: str, epochs: int, w0: float, b0: float) -> pd.DataFrame:
     """The 60 rates :func:`sweep` draws, with their final losses and regions."""
-    return dv.lr_sweep(norm, epochs, w0=w0, b0=b0).frame
+    return rates(norm, epochs, w0, b0).frame
 
 
 @st.cache_data(max_entries=12)
 def sweep(norm: str, epochs: int, w0: float, b0: float) -> dict:
     """60 rates trained at once (the chapter's update), as rows and region bounds."""
-    s = dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+    s = rates(norm, epochs, w0, b0)
     rows = [{"lr": r.lr, "plot_loss": r.plot_loss, "region": r.region,
              "lr_text": fmt(r.lr, sig=3), "loss_text": fmt(r.final_loss, sig=4)}
             for r in s.frame.itertuples()]
