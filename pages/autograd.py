@@ -228,7 +228,7 @@ def _zero_grad_training() -> None:
     show(described(charts.loss_spec(shown), text.loss_description(rows, runs)))
     numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)),
             csv=downloads.csv(f"{STEM}_zero_grad", partial(losses, bool(values.ag_nozero)),
-                              without=bool(values.ag_nozero)))
+                              runs="with-and-without" if values.ag_nozero else "with"))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
     else:

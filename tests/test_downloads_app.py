@@ -175,7 +175,7 @@ def test_divergence_schedule_holds_the_rate_of_every_epoch(calls):
 
 def test_autograd_holds_all_3000_epochs_of_the_zero_grad_run(calls):
     at = _open("autograd")
-    frame = _csv(calls, "autograd_zero_grad_without-off")
+    frame = _csv(calls, "autograd_zero_grad_with.csv")
     assert list(frame.columns) == ["epoch", "loss_with"]
     assert frame["epoch"].tolist() == list(range(1, 3001))
     xs = [0.1 * x for x in T_U32]  # the chapter's 0.1·t_u, plain SGD at lr 0.01
@@ -217,3 +217,17 @@ def test_overfitting_holds_every_epoch_and_matches_the_metrics(calls):
 def test_a_file_name_is_plain_characters_whatever_a_link_sends():
     name = downloads.file_name("divergence", lr=1e-5, epochs=100, note="../x/<b>\n é", on=True)
     assert name == "divergence_lr1e-05_epochs100_..-x-b_on-on.csv"
+
+
+def test_autograd_adds_the_run_without_zero_grad_once_it_is_drawn(calls):
+    _open("autograd", {"ag_nozero": "true"})
+    frame = _csv(calls, "autograd_zero_grad_with-and-without.csv")
+    assert list(frame.columns) == ["epoch", "loss_with", "loss_without"]
+    # Without zeroing, .grad after k backward() calls holds the sum of k gradients.
+    w, b, xs = 1.0, 0.0, [0.1 * x for x in T_U32]
+    acc_w = acc_b = 0.0
+    for row in frame.head(5).itertuples():
+        assert row.loss_without == pytest.approx(mse64(w, b, xs), rel=1e-5)
+        gw, gb = grad64(w, b, xs)
+        acc_w, acc_b = acc_w + gw, acc_b + gb
+        w, b = w - 1e-2 * acc_w, b - 1e-2 * acc_b
