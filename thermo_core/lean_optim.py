@@ -102,26 +102,22 @@ def new_state(keys: list[str], p: Tensor) -> list[Tensor]:
     return out
 
 
-def adam_(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
-          exp_avg_sqs: list[Tensor], step: float, lr: float, beta1: float, beta2: float,
-          eps: float, weight_decay: float, decoupled: bool) -> None:
-    """``torch.optim.Adam``'s single-tensor update (AdamW's with ``decoupled``), in its order:
-    step ``step`` (counted from 1) of every parameter, its moving averages updated in place."""
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
-    for j in range(len(params)):
-        grad = grads[j]
-        if weight_decay != 0:
-            if decoupled:
-                params[j].mul_(1 - lr * weight_decay)
-            else:
-                grad = grad.add(params[j], alpha=weight_decay)
-        exp_avgs[j].lerp_(grad, 1 - beta1)
-        exp_avg_sqs[j].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        denom = (exp_avg_sqs[j].sqrt() / bias_correction2_sqrt).add_(eps)
-        params[j].addcdiv_(exp_avgs[j], denom, value=-step_size)
+def adam_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, step: float,
+          lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+          decoupled: bool) -> None:
+    """``torch.optim.Adam``'s single-tensor update of one parameter (AdamW's with
+    ``decoupled``), in its order: step ``step`` (counted from 1), averages updated in place."""
+    if weight_decay != 0:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    step_size = lr / (1 - beta1**step)
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 @compiled.hot("lean_optim")
@@ -154,10 +150,9 @@ def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: T
                 p.add_(step_dir, alpha=-lr)
             else:
                 p.add_(g, alpha=-lr)
-        elif code == 2 or code == 3:
-            state[0].add_(1)
-            adam_([p], [g], [state[1]], [state[2]], state[0].item(), lr, hyper[0], hyper[1],
-                  hyper[3], hyper[2], code == 3)
+        elif code == 2 or code == 3:  # its step count goes into state[0] when it is read
+            adam_(p, g, state[1], state[2], float(i + 1), lr, hyper[0], hyper[1], hyper[3],
+                  hyper[2], code == 3)
         elif code == 4:
             state[0].add_(1)
             if hyper[1] != 0:
@@ -219,6 +214,8 @@ def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: T
             else:
                 p.add_(corrected * lr, alpha=-1.0)
         if record[i]:
+            if code == 2 or code == 3:
+                state[0].fill_(float(i + 1))
             recorded.append(p - param_hist[i])
             for s in state:
                 recorded.append(s.clone())

@@ -442,11 +442,11 @@ def _lean_epochs(plan: _Plan, params: list[Tensor], data: list[Tensor], seeds: l
             if plan.leak:  # the second backward() adds into .grad
                 for j in range(len(grads)):
                     grads[j].add_(val_grads[j])
-            if plan.adam:
-                lean_optim.adam_(params, grads, avgs, sqs, float(i + 1), plan.lr,
-                                 0.9, 0.999, 1e-8, 0.0, False)
-            else:  # torch.optim.SGD's single-tensor update
-                for j in range(len(params)):
+            for j in range(len(params)):  # torch.optim's single-tensor updates
+                if plan.adam:
+                    lean_optim.adam_(params[j], grads[j], avgs[j], sqs[j], float(i + 1),
+                                     plan.lr, 0.9, 0.999, 1e-8, 0.0, False)
+                else:
                     params[j].add_(grads[j], alpha=-plan.lr)
         bad = (~torch.isfinite(rec_loss[done:stop])).nonzero()
         if bad.numel() > 0:
