@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from thermo_core.lessons import overfitting as ov
+from thermo_core.model_training import RunSpec
 from thermo_core.numbers import fmt
 
 DRAWN = 300
@@ -54,9 +55,9 @@ def experiment(kind: str, degree: int, hidden: int, init_seed: int, split_name: 
     """The training run behind :func:`lesson`, uncached: the fresh readings are scored at
     the drawn epochs only (blank elsewhere in its history)."""
     return ov.experiment(
-        kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
-        val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
-        data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
+        RunSpec(kind, degree=degree, hidden=hidden, seed=init_seed, optimizer=optimizer, lr=lr,
+                epochs=epochs, leak=leak),
+        ov.Sampling(split_name, val_fraction, split_seed, extra, noise, data_seed),
         holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
         holdout_at=(_planned(epochs) + 1).tolist(),
     )
