@@ -8,6 +8,12 @@ serve.sh (installing Debian's haproxy if missing) runs once for this module on l
 ports, and its whole process group is stopped at the end, pass or fail. Which replica
 served a request is read from the X-Replica header HAProxy adds to every response: for the
 browser's websocket handshakes through Chromium's DevTools protocol, which reports them.
+
+Downloads and uploads are where stickiness is more than tidiness: Streamlit keeps a
+download's file and an upload's destination in the memory of the session's own process, and
+the browser fetches or posts them over plain HTTP beside the websocket, so a request sent
+to another replica fails. ``PROXY_STICKY=0`` starts serve.sh with ``--no-sticky`` to watch
+those tests fail without the cookie.
 """
 
 from __future__ import annotations
@@ -27,8 +33,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+import pandas as pd
 import pytest
 from conftest import wait_for_app
+from reference import grad64, mse64
+
+from ui import downloads, notebook
+from ui.chart_text import TABLE_LABEL
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -37,6 +49,8 @@ from classroom_client import Student, Tally, random_state  # noqa: E402
 pytestmark = pytest.mark.proxy
 START_TIMEOUT = 300  # may install haproxy, then starts two servers on a loaded machine
 LR_INPUT = "[data-testid='stNumberInput']"
+FILE_PATHS = ("/media/", "/_stcore/upload_file/")
+STICKY = os.environ.get("PROXY_STICKY", "1") != "0"
 
 
 @dataclass
@@ -66,7 +80,8 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            ["bash", str(ROOT / "scripts" / "serve.sh"), "--replicas", "2", "--port", str(port)],
+            ["bash", str(ROOT / "scripts" / "serve.sh"), "--replicas", "2", "--port", str(port),
+             *([] if STICKY else ["--no-sticky"])],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -98,7 +113,9 @@ class Tab:
     """A browser tab on the proxy that records which replica answered what."""
 
     def __init__(self, browser, proxy: Proxy, replica: str = "") -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.base = proxy.url
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           accept_downloads=True)
         if replica:  # start on this replica, as if a first visit had landed there
             self.context.add_cookies([{"name": "SERVERID", "value": replica,
                                        "url": proxy.url}])
@@ -106,14 +123,25 @@ class Tab:
         self.page.set_default_timeout(60_000)
         self.http: list[str] = []
         self.sockets: list[str] = []
+        self.files: list[tuple[str, int, str]] = []  # (path, status, replica) of /media and uploads
         self.page.on("response", lambda r: self.http.append(r.headers.get("x-replica", "")))
         cdp = self.context.new_cdp_session(self.page)
         cdp.send("Network.enable")
         cdp.on("Network.webSocketHandshakeResponseReceived", self._handshake)
+        cdp.on("Network.responseReceived", self._response)
 
     def _handshake(self, params: dict) -> None:
         headers = {k.lower(): v for k, v in params["response"].get("headers", {}).items()}
         self.sockets.append(headers.get("x-replica", ""))
+
+    def _response(self, params: dict) -> None:
+        """Record the file requests: a download reaches Chromium's download manager, which
+        Playwright's response event does not see, but the DevTools protocol does."""
+        response = params["response"]
+        path = response["url"].removeprefix(self.base)
+        if path.startswith(FILE_PATHS):
+            headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+            self.files.append((path, response["status"], headers.get("x-replica", "")))
 
     def replicas(self) -> set[str]:
         return set(self.http) | set(self.sockets)
@@ -229,3 +257,70 @@ def test_a_dead_replica_loses_only_its_sessions_which_rerender_elsewhere(browser
             bystander.close()
     finally:
         victim.close()
+
+
+def _gd64(lr: float, epochs: int) -> list[float]:
+    """Each epoch's loss (before its step, as the book's loop prints it) of plain gradient
+    descent from (1, 0), in float64."""
+    w, b, losses = 1.0, 0.0, []
+    for _ in range(epochs):
+        losses.append(mse64(w, b))
+        gw, gb = grad64(w, b)
+        w, b = w - lr * gw, b - lr * gb
+    return losses
+
+
+def _download(tab: Tab, expander: str, label: str):
+    """Open ``expander`` and click its first button ``label``; the file Chromium saved."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    tab.page.get_by_text(expander).first.click()
+    button = tab.page.get_by_role("button", name=label).first
+    button.wait_for()
+    failure = "nothing arrived"
+    try:
+        with tab.page.expect_download(timeout=30_000) as info:
+            button.click()
+        failure = info.value.failure()
+    except PlaywrightTimeout:
+        pass
+    if failure:
+        pytest.fail(f"{label!r}: {failure}; websocket on {tab.sockets}, "
+                    f"file requests (path, status, replica): {tab.files}")
+    return info.value
+
+
+@pytest.mark.browser
+def test_downloads_after_reruns_come_from_the_session_s_replica(browser, proxy):
+    tab = Tab(browser, proxy)
+    try:
+        tab.page.goto(f"{proxy.url}/divergence?lr=0.005")
+        wait_for_app(tab.page)
+        for preset in ("Tiny lr (book)", "Normalize (book)", "Blow up (book)",
+                       "Tiny lr (book)"):  # reruns on the same websocket, each a new URL
+            before = tab.page.evaluate("() => location.search")
+            tab.page.get_by_role("button", name=preset).click()
+            tab.page.wait_for_function("s => location.search !== s", arg=before)
+            wait_for_app(tab.page)
+        assert _lr(tab.page) == pytest.approx(1e-4)
+
+        run = _download(tab, TABLE_LABEL, downloads.LABEL)
+        assert run.suggested_filename.startswith("divergence_run_lr0.0001_epochs100_")
+        frame = pd.read_csv(run.path())
+        assert frame["epoch"].tolist() == list(range(1, 101))
+        assert frame["loss"].tolist() == pytest.approx(_gd64(1e-4, 100), rel=1e-4)
+
+        book = _download(tab, "Show the PyTorch code", notebook.LABEL)
+        assert book.suggested_filename == "divergence.ipynb"
+        nb = nbformat.reads(Path(book.path()).read_text(), as_version=4)
+        nbformat.validate(nb)
+        assert nb.cells[0].cell_type == "markdown" and "`0.0001`" in nb.cells[0].source
+        assert sum(c.cell_type == "code" for c in nb.cells) >= 3
+
+        media = [f for f in tab.files if f[0].startswith("/media/")]
+        assert len(media) == 2, tab.files
+        assert len(tab.sockets) == 1 and len(tab.replicas()) == 1, (tab.http, tab.sockets)
+        (replica,) = tab.replicas()
+        assert all(status == 200 and served == replica for _, status, served in media), media
+    finally:
+        tab.close()
