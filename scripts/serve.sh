@@ -87,8 +87,10 @@ for i in $(seq 1 "$REPLICAS"); do
   SERVERS+="    server r$i 127.0.0.1:$p check$([ "$STICKY" = 0 ] || echo " cookie r$i")"$'\n'
 done
 
-# Wait until every replica answers its health check (start-up compiles and warms caches).
-"$PYTHON" - "${PORTS[@]}" <<'PY'
+# Wait until every port given answers /_stcore/health (a replica: start-up compiles and warms
+# caches; the proxy: it binds its port a moment after it starts).
+wait_healthy() {
+  "$PYTHON" - "$@" <<'PY'
 import sys, time, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 deadline = time.monotonic() + 180
@@ -101,9 +103,11 @@ for port in sys.argv[1:]:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            sys.exit(f"replica on port {port} did not become healthy within 180 s")
+            sys.exit(f"port {port} did not answer /_stcore/health within 180 s")
         time.sleep(0.3)
 PY
+}
+wait_healthy "${PORTS[@]}"
 
 cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -142,5 +146,6 @@ CFG
 HAPROXY_PID=$!
 PIDS+=("$HAPROXY_PID")
 echo "proxy: pid $HAPROXY_PID log $WORK/haproxy.log"
+wait_healthy "$PORT"
 echo "== $REPLICAS replica(s) behind HAProxy. Open http://127.0.0.1:$PORT  (Ctrl-C stops all)"
 wait "$HAPROXY_PID"
