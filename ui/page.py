@@ -22,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import access, controls, notebook, tour
+from . import access, controls, notebook, this_run, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -36,6 +36,7 @@ def start(stem: str) -> PageInfo:
 
     A tour step on another page switches there before anything is drawn.
     """
+    this_run.begin()
     configure_torch_threads()  # once per process (pages can run without the entrypoint)
     configure_gil_switching()  # once per process: see thermo_core.runtime
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects

@@ -11,14 +11,24 @@ import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
+from ui import this_run
 
 DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch, then spaced
 
 
-@st.cache_data(max_entries=96)
 def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
          beta1: float | None, beta2: float | None) -> dict:
-    """One optimizer's run: its table row, drawn rows (thinned) and recorded steps."""
+    """One optimizer's run: its table row, drawn rows (thinned) and recorded steps.
+
+    Looked up once per script run (:mod:`ui.this_run`): the page reads each run in four
+    sections. The caller must not change the returned tables."""
+    return this_run.once(_race, label, mode, lr, epochs, momentum, beta1, beta2)
+
+
+@st.cache_data(max_entries=96)
+def _race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
+          beta1: float | None, beta2: float | None) -> dict:
+    """:func:`race`, computed and shared by every session."""
     op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
     # first run in a process pays one-off costs that are not the optimizer's wall time
     r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
@@ -35,9 +45,15 @@ def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
     }
 
 
-@st.cache_data(max_entries=64)
 def inside(label: str, mode: str, lr: float, momentum: float | None, beta1: float | None,
            beta2: float | None, at: int) -> dict:
+    """:func:`_inside`, looked up once per script run (the page reads it in two sections)."""
+    return this_run.once(_inside, label, mode, lr, momentum, beta1, beta2, at)
+
+
+@st.cache_data(max_entries=64)
+def _inside(label: str, mode: str, lr: float, momentum: float | None, beta1: float | None,
+            beta2: float | None, at: int) -> dict:
     """State and steps right after epoch ``at`` (a run of exactly ``at`` epochs, so the
     race's length is not part of the key)."""
     r = op.run_optimizer(label, mode, lr, at, momentum, beta1, beta2, state_at=[at])
