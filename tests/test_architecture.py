@@ -1,6 +1,6 @@
 """The architecture's rules, read from the source: thermo_core never imports Streamlit,
 lesson modules build only on the general modules and the general modules never on them,
-pages and core never seed globally."""
+pages and core never seed globally, and process setup lives in ui/server.py alone."""
 
 from __future__ import annotations
 
@@ -60,3 +60,25 @@ def test_no_global_seeding_in_app_code():
                     target = node.func.value
                     is_torch = isinstance(target, ast.Name) and target.id == "torch"
                     assert not (is_torch and node.func.attr == "manual_seed"), path
+
+
+SERVER_POLICY = {("gc", "freeze"), ("sys", "setswitchinterval"),
+                 ("torch", "set_num_interop_threads")}
+"""Process-wide settings a server chooses once (ui/server.py says what each buys). The
+intra-op thread count is left out: ``thermo_core.models.single_thread`` lowers it for the
+length of one training and puts it back, which is the training's business."""
+
+
+def test_process_setup_lives_in_ui_server_alone():
+    """thermo_core is maths: no server policy; the app sets the process up in one module."""
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "ui" / "server.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                    assert (node.value.id, node.attr) not in SERVER_POLICY, (path, node.attr)
+    entry = ast.parse((ROOT / "streamlit_app.py").read_text())
+    calls = [n for n in ast.walk(entry) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Attribute) and n.func.attr == "start"]
+    assert [ast.unparse(c.func) for c in calls] == ["server.start"]
