@@ -2,10 +2,7 @@
 
 import streamlit as st
 
-from ui import server
 from ui.catalog import PAGES
-
-server.start()  # once per process: threads, GIL, compiled loops, GC freeze, cache warm-up
 
 pages = [
     st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)

@@ -542,9 +542,25 @@ async def _warm_up(port: int, pages: list[str], timeout: float) -> None:
         print(f"  warm-up errors: {tally.errors[:3]}", file=sys.stderr)
 
 
+async def _cache_warm(server: Target, seconds: float = 180) -> None:
+    """Wait until each server has printed that its cache warm-up (ui/warm.py, started by the
+    first visit) is done, so it does not run during the measurement. Trees without one, and
+    servers not started here, are not waited for."""
+    app_dir = getattr(server, "app_dir", None)
+    if app_dir is None or not (app_dir / "ui" / "warm.py").exists():
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.log_tail(100_000).count("cache warm-up:") >= len(server.warm_ports):
+            return
+        await asyncio.sleep(0.5)
+    print(f"  the cache warm-up did not finish within {seconds:.0f} s", file=sys.stderr)
+
+
 async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadResult) -> None:
     for port in server.warm_ports:
         await _warm_up(port, pages, cfg.timeout)
+    await _cache_warm(server)
     result.idle_rss_mb = server.rss_mb()
     stop = asyncio.Event()
 

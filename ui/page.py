@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import access, controls, notebook, this_run, tour
+from . import access, controls, notebook, server, this_run, tour
 from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -30,6 +30,9 @@ def start(stem: str) -> PageInfo:
 
     A tour step on another page switches there before anything is drawn.
     """
+    # Here, not in the entrypoint: a first visit by a page's URL can run that page's file
+    # without streamlit_app.py (Streamlit resolves it from pages/ before any navigation).
+    server.start()
     this_run.begin()
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)

@@ -1,8 +1,9 @@
 """The server process's setup, in one place, done once: :func:`start`.
 
 ``streamlit run`` runs no app code until the first script run (a visitor, or a probe that
-runs the script), so the entrypoint calls :func:`start` first thing; later calls return at
-once. What each setting buys:
+runs the script), and a first visit by a page's URL can run that page's file without the
+entrypoint; so every page calls :func:`start` first thing (``ui.page.start``), and every
+call after the first returns at once. What each setting buys:
 
 - **torch threads** (``THERMO_TORCH_THREADS``, default 1). In a container torch sizes its
   pools from the *host's* cores, not the container's CPU limit: on Community Cloud (0.078 to
@@ -104,6 +105,7 @@ def start(warm: bool = True) -> bool:
     """Set the process up (the settings above), once; True on the call that did it.
 
     ``warm`` starts the cache warm-up when a real server runs this (never under AppTest).
+    Later calls take one lock and return: cheap enough for every page run.
     """
     global _started
     with _lock:

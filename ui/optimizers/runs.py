@@ -29,8 +29,8 @@ def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
 def _race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
           beta1: float | None, beta2: float | None) -> dict:
     """:func:`race`, computed and shared by every session."""
-    op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
-    # first run in a process pays one-off costs that are not the optimizer's wall time
+    # The first run of a process pays one-off costs that are not the optimizer's wall time;
+    # the server pays them at start (ui.server preloads, ui.warm runs the default race).
     r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
     hist = r.run.history
     rows = hist.iloc[[e - 1 for e in op.state_epochs(len(hist), DRAW_FIRST, DRAW_TOTAL)]]
