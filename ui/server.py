@@ -21,9 +21,10 @@ call after the first returns at once. What each setting buys:
   ``torch.optim`` optimizer imports ``torch._dynamo`` (about 800 modules). Done here, it
   happens before the freeze below instead of in some learner's run, after it.
 - **the garbage collector's view frozen** (``gc.freeze``). The imports leave a few million
-  long-lived objects; Streamlit collects after every script run, and a full collection
-  walked all of them: 0.07 s per run with ``torch._dynamo`` unfrozen. Frozen objects are
-  skipped, so a collection only looks at what sessions made.
+  long-lived objects, and a full collection walks every one not frozen: 0.07 s with
+  ``torch._dynamo``'s left out of the freeze, 0.002 s with them in. Frozen objects are
+  skipped, so a collection only looks at what sessions made. (Streamlit's own collection
+  after every run is off: ``runner.postScriptGC`` in ``.streamlit/config.toml``.)
 - **the shared cache warmed** (:mod:`ui.warm`), in a background thread: every page at its
   defaults, every "Try this" preset and every tour step runs once, so the first learner to
   open any of them finds its numbers computed.
