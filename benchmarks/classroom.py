@@ -555,9 +555,17 @@ async def _cache_warm(server: Target, seconds: float = 180) -> None:
     app_dir = getattr(server, "app_dir", None)
     if app_dir is None or not (app_dir / "ui" / "warm.py").exists():
         return
+    logs = getattr(server, "replica_logs", None) or [server.log_path]  # serve.sh: one each
+
+    def warmed(path: Path) -> bool:
+        try:
+            return "cache warm-up:" in path.read_text(errors="replace")
+        except OSError:
+            return False
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.log_tail(100_000).count("cache warm-up:") >= len(server.warm_ports):
+        if sum(warmed(p) for p in logs) >= len(server.warm_ports):
             return
         await asyncio.sleep(0.5)
     print(f"  the cache warm-up did not finish within {seconds:.0f} s", file=sys.stderr)
