@@ -477,6 +477,13 @@ def _link(url_path: str, home: str) -> str:
     return "" if url_path == home else url_path
 
 
+def _listed(s: Student, url_path: str, home: str) -> str:
+    """The path the navigation lists ``url_path`` under: the default page is listed at "" once
+    the navigation has run, and at its own path when its file ran without it."""
+    link = _link(url_path, home)
+    return link if link in s.page_hashes else url_path
+
+
 async def _student(idx: int, target: Target, pages: list[str], tally: Tally, cfg: LoadConfig,
                    deadline: float, home: str) -> None:
     rng = random.Random(cfg.seed * 100_003 + idx)
@@ -493,14 +500,14 @@ async def _student(idx: int, target: Target, pages: list[str], tally: Tally, cfg
             if not first.ok:
                 continue
             tally.first_render.append(first.seconds)
-            if await _session(s, idx, pages, page, tally, cfg, deadline, rng):
+            if await _session(s, idx, pages, page, tally, cfg, deadline, rng, home):
                 return
         finally:
             await s.close()
 
 
 async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tally,
-                   cfg: LoadConfig, deadline: float, rng: random.Random) -> bool:
+                   cfg: LoadConfig, deadline: float, rng: random.Random, home: str) -> bool:
     """Think, change, repeat until the deadline; False if the session broke."""
     changed_here = 0
     for _ in range(100_000):
@@ -512,7 +519,7 @@ async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tal
         move = len(pages) > 1 and (w is None or (changed_here and rng.random() < cfg.p_move))
         if move:
             page = (page + 1) % len(pages)
-            r = await s.go_to(pages[page])
+            r = await s.go_to(_listed(s, pages[page], home))
             if r.ok:
                 tally.page_switch.append(r.seconds)
                 changed_here = 0
@@ -541,7 +548,7 @@ async def _warm_up(port: int, pages: list[str], timeout: float, home: str) -> No
         r = await s.open(_link(pages[0], home))
         for p in pages[1:]:
             if r.ok:
-                r = await s.go_to(p)
+                r = await s.go_to(_listed(s, p, home))
     finally:
         await s.close()
     if tally.errors:
