@@ -95,7 +95,7 @@ def load_readings() -> tuple[Tensor, Tensor]:
 
 
 # ---- generated teaching sets ---------------------------------------------------------------
-def second_thermometer(seed: int = 7, n: int = 20) -> Readings:
+def second_thermometer(seed: int = 4, n: int = 20) -> Readings:
     """A second thermometer in Réaumur (t_u = 0.8·t_c) read to 0.1 with noise of sd 0.5.
 
     t_c is drawn uniformly in [-10, 35] °C and both columns are rounded to one decimal, as a
@@ -121,7 +121,7 @@ def _tenths(values: Tensor) -> list[float]:
     return [round(v, 1) + 0.0 for v in values.tolist()]
 
 
-GENERATED_SEEDS: dict[str, int] = {"second_thermometer": 7, "outlier": 3}
+GENERATED_SEEDS: dict[str, int] = {"second_thermometer": 4, "outlier": 3}
 """Each generated set's seed, stated so a teacher can name and rebuild it."""
 
 
