@@ -22,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import access, controls, notebook, tour
+from . import access, controls, notebook, readings, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -47,6 +47,7 @@ def start(stem: str) -> PageInfo:
     access.page_styles()
     st.title(info.title)
     access.takeaway(info.takeaway)
+    readings.notice()
     if step is None:
         tour.notices()
     _run.tour_slot = st.container() if step is not None else None
@@ -104,6 +105,7 @@ class Preset:
 
 
 def _apply(stem: str, index: int, preset: Preset) -> None:
+    readings.use_book("preset")  # presets quote the book's numbers
     for key, value in preset.values.items():
         st.session_state[key] = value
     st.session_state[f"{stem}.preset"] = index

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..data import book_split, load_readings, split, synthetic_readings
+from ..data import book_split, split, synthetic_readings
 from ..graphs import count_graph_nodes
 from ..lean_loop import predictions
 from ..models import (
@@ -30,6 +30,7 @@ from ..models import (
     train_model,
     validation_summary,
 )
+from ..readings import Readings, book
 
 SPLITS: tuple[str, ...] = ("book", "random")
 """"book": the book's printed indices; "random": ``tc.split(11, val_fraction, split_seed)``."""
@@ -85,19 +86,26 @@ class Experiment:
 
 
 def split_indices(
-    split_name: str = "book", val_fraction: float = 0.2, split_seed: int = 0
+    readings: Readings, split_name: str = "book", val_fraction: float = 0.2, split_seed: int = 0
 ) -> tuple[list[int], list[int]]:
-    """(train, validation) indices of the 11 readings, in shuffled order."""
-    if split_name == "book":
+    """(train, validation) indices of the readings, in shuffled order.
+
+    The book's split exists only for the book's 11 readings; on other readings "book" means
+    the book's recipe instead: 20 % for validation, shuffled with seed 0.
+    """
+    if split_name == "book" and readings.is_book:
         tr, va = book_split()
+    elif split_name == "book":
+        tr, va = split(readings.n, 0.2, 0)
     elif split_name == "random":
-        tr, va = split(11, val_fraction, split_seed)
+        tr, va = split(readings.n, val_fraction, split_seed)
     else:
         raise ValueError(f"unknown split {split_name!r}; allowed: {', '.join(SPLITS)}")
     return tr.tolist(), va.tolist()
 
 
 def _run(
+    readings: Readings,
     kind: str,
     degree: int,
     hidden: int,
@@ -117,8 +125,8 @@ def _run(
     frame_at: tuple[list[int], Tensor] | None = None,
     holdout_at: list[int] | None = None,
 ) -> tuple[ModelRun, pd.DataFrame, list[int], list[int], list[pd.DataFrame]]:
-    t_u, t_c = load_readings()
-    tr, va = split_indices(split_name, val_fraction, split_seed)
+    t_u, t_c = readings.tensors()
+    tr, va = split_indices(readings, split_name, val_fraction, split_seed)
     x, y = t_u[tr], t_c[tr]
     roles = [("train", i) for i in tr] + [("validation", i) for i in va]
     points = pd.DataFrame(
@@ -177,6 +185,7 @@ def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
 
 
 def experiment(
+    readings: Readings,
     kind: str = "linear",
     *,
     degree: int = 1,
@@ -212,12 +221,12 @@ def experiment(
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
     The defaults are the book's split preset.
     """
-    lo, hi = _t_u_span(extra, noise, data_seed)
+    lo, hi = _t_u_span(readings, extra, noise, data_seed)
     frame_at = None
     if snapshots:
         frame_at = (snapshot_epochs(epochs, snapshots), t_u_grid(lo, hi, frame_points))
     run, points, tr, va, frames = _run(
-        kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
+        readings, kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
         noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout, frame_at, holdout_at,
     )  # fmt: skip
     assert run.model is not None
@@ -242,9 +251,9 @@ def experiment(
     )
 
 
-def _t_u_span(extra: int, noise: float, data_seed: int) -> tuple[float, float]:
+def _t_u_span(readings: Readings, extra: int, noise: float, data_seed: int) -> tuple[float, float]:
     """Lowest and highest reading among all the points (book readings and synthetic)."""
-    t_u, _ = load_readings()
+    t_u, _ = readings.tensors()
     if extra:
         t_u = torch.cat([t_u, synthetic_readings(int(extra), noise, data_seed)[0]])
     return float(t_u.min()), float(t_u.max())
@@ -254,17 +263,17 @@ def preset(name: str) -> Experiment:
     """Run one of ``PRESETS`` by name."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return experiment(**PRESETS[name])
+    return experiment(book(), **PRESETS[name])
 
 
-def leak_comparison(**settings) -> pd.DataFrame:
+def leak_comparison(readings: Readings, **settings) -> pd.DataFrame:
     """Run :func:`experiment` with leak=False and leak=True (other settings shared)."""
     settings = {k: v for k, v in settings.items() if k != "leak"}
     settings.setdefault("holdout", 200)
     if not settings["holdout"]:
         raise ValueError("the leak comparison needs hold-out readings (holdout > 0)")
-    honest = experiment(**settings, leak=False).history.iloc[-1]
-    return leak_report(honest, experiment(**settings, leak=True).history.iloc[-1])
+    honest = experiment(readings, **settings, leak=False).history.iloc[-1]
+    return leak_report(honest, experiment(readings, **settings, leak=True).history.iloc[-1])
 
 
 def leak_report(honest: Mapping[str, float], leaked: Mapping[str, float]) -> pd.DataFrame:
@@ -306,10 +315,11 @@ class NoGradCost:
 
 
 def no_grad_cost(
+    readings: Readings,
     kind: str = "mlp", *, degree: int = 1, hidden: int = 13, init_seed: int = 0, repeats: int = 200
 ) -> NoGradCost:
     """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     tr, va = book_split()
     model = make_model(kind, t_u=t_u[tr], degree=degree, hidden=hidden, seed=init_seed)
     vx, vy = t_u[va], t_c[va]
@@ -338,14 +348,14 @@ def no_grad_cost(
     )
 
 
-def more_data_sweep(extras: tuple[int, ...] = (0, 10, 40), **settings) -> pd.DataFrame:
+def more_data_sweep(readings: Readings, extras: tuple[int, ...] = (0, 10, 40), **settings) -> pd.DataFrame:
     """Final losses for several amounts of extra synthetic training data, same model.
 
     Columns extra, loss, val_loss, holdout_loss, holdout_gap (holdout - training loss).
     """
     rows = []
     for n in extras:
-        e = experiment(**{**settings, "extra": int(n)})
+        e = experiment(readings, **{**settings, "extra": int(n)})
         last = e.history.iloc[-1]
         rows.append(
             {

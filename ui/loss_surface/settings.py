@@ -10,6 +10,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values
 from ui.loss_surface.charts import PICK
 from ui.page import Preset
@@ -80,8 +81,9 @@ CONTROLS = (*SETTINGS, DELTA, *POINT)
 
 
 def _facts() -> dict:
-    """Numbers the presets quote, and the valley-floor point they jump to."""
-    t_u, t_c = tc.load_readings()
+    """Numbers the presets quote (the book's: presets switch to them), and the valley-floor
+    point they jump to."""
+    t_u, t_c = readings.BOOK.tensors()
     x = {m: tc.normalize(t_u.double(), m) for m in tc.NORMALIZATIONS}
     y = t_c.double()
     b_floor = 10.0
@@ -101,7 +103,7 @@ FACTS = _facts()
 
 def _grad_norm(v: Values) -> float:
     """|∇L| of the page's loss at the page's point, as its metric shows it."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = readings.of(v).tensors()
     x = tc.normalize(t_u.double(), v["norm"])
     _, gw, gb = ls.loss_and_grad(x, t_c.double(), float(v["point_w"]), float(v["point_b"]),
                                  v["loss"], float(v.get("surf_huber_delta", 1.0)))

@@ -52,6 +52,6 @@ def inside_at(args: tuple, at: int) -> dict:
     return inside(label, mode, lr, momentum, beta1, beta2, min(at, epochs))
 
 
-def critical_lr(mode: str) -> float:
+def critical_lr(data: tc.Readings, mode: str) -> float:
     """2/λ_max of the loss on ``mode``'s inputs: plain SGD diverges above it."""
-    return tc.critical_lr(tc.normalize(tc.load_readings()[0], mode))
+    return tc.critical_lr(tc.normalize(data.tensors()[0], mode))

@@ -13,6 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons.optimizers import CATALOGUE
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values
 from ui.optimizers import text
 from ui.optimizers.runs import critical_lr, race
@@ -140,7 +141,7 @@ def _run(oid: str, v: Values) -> dict:
 
 def _lesson(v: Values) -> str:
     return text.lesson(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                       critical_lr(v.opt_norm))
+                       critical_lr(readings.of(v), v.opt_norm))
 
 
 def _normalized(v: Values) -> str:
@@ -150,7 +151,7 @@ def _normalized(v: Values) -> str:
 
 def _too_big(v: Values) -> str:
     return text.too_big(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                        critical_lr(v.opt_norm))
+                        critical_lr(readings.of(v), v.opt_norm))
 
 
 PRESETS = (
