@@ -41,6 +41,7 @@ def start(stem: str) -> PageInfo:
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
+    readings.in_use()  # reads a link's data= once per run; pages ask readings.in_session()
     step = tour.follow(stem)
     render_sidebar(info)
     style()

@@ -136,7 +136,7 @@ def run_args(oid: str, v: Values) -> tuple:
 
 def _run(oid: str, v: Values) -> dict:
     """This optimizer's run for the page's values: the very one its Results row shows."""
-    return race(*run_args(oid, v))
+    return race(readings.of(v), *run_args(oid, v))
 
 
 def _lesson(v: Values) -> str:

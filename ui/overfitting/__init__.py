@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt
 
@@ -49,13 +50,13 @@ def _drawn(planned: np.ndarray, n: int, best: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=48, show_spinner="Training the model…")
-def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
+def lesson(data: tc.Readings, kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
            val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
            optimizer: str, lr: float, epochs: int, leak: bool) -> dict:
     """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
     planned = _planned(epochs)
     e = ov.experiment(
-        kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
+        data, kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
         val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
         data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
         holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui import readings
 from ui.controls import Control, Values, defaults
 from ui.overfitting import text
 from ui.page import Preset
@@ -104,6 +105,7 @@ def run_settings(v: Values) -> dict:
         "lr": float(v.ov_lr),
         "epochs": int(v.ov_epochs),
         "leak": bool(v.ov_leak),
+        "data": readings.of(v),
     }
 
 
