@@ -156,8 +156,7 @@ def _section_reveal(data: tc.Readings) -> None:
         f"t_u = t_c / w − b / w ≈ **{fit['factor']:.3f} · t_c + {fit['offset']:.2f}**. "
         f"The closest scale we know is **{name}** (t = {factor:g} · t_c + {offset:g}); "
         f"between −10 °C and 40 °C the two differ by {fit['mean_abs']:.2f} degrees on average "
-        f"({fit['rms']:.2f} root-mean-square), the noise of eleven hand-written readings. The "
-        f"thermometer reads **{name}**."
+        f"({fit['rms']:.2f} root-mean-square). " + text.unit_verdict(data.n, name, fit["mean_abs"])
     )
     page.prose(
         "Here the best line has an exact formula because the model is a straight line. "

@@ -264,7 +264,8 @@ def parse_text(text: str) -> Parsed:
     data_rows = sum(1 for line in lines if line.strip()) - sum(n.code == "header" for n in notes)
     problems += _check_rows(rows, data_rows)
     if problems:
-        return Parsed(None, tuple(problems), tuple(notes))
+        in_order = sorted(problems, key=lambda p: (p.row is None, p.row or 0, p.column or 0))
+        return Parsed(None, tuple(in_order), tuple(notes))
     readings = Readings.from_values("own", [r[1] for r in rows], [r[2] for r in rows])
     return Parsed(named(readings), (), tuple(notes))
 

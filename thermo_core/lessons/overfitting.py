@@ -318,9 +318,10 @@ def no_grad_cost(
     readings: Readings,
     kind: str = "mlp", *, degree: int = 1, hidden: int = 13, init_seed: int = 0, repeats: int = 200
 ) -> NoGradCost:
-    """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split."""
+    """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split
+    (the book's recipe on other readings, see :func:`split_indices`)."""
     t_u, t_c = readings.tensors()
-    tr, va = book_split()
+    tr, va = split_indices(readings)
     model = make_model(kind, t_u=t_u[tr], degree=degree, hidden=hidden, seed=init_seed)
     vx, vy = t_u[va], t_c[va]
 
