@@ -211,7 +211,7 @@ def test_leak_makes_validation_loss_dishonest():
 
 # ---- capacity and data -------------------------------------------------------------------
 def test_chapter6_mlp_training_loss_falls_below_validation():
-    e = ov.preset("chapter6_mlp")
+    e = ov.preset(tc.book(), "chapter6_mlp")
     h, s = e.history, e.summary
     assert e.n_params == 40
     assert s.final_loss < s.final_val_loss  # the book's qualitative result

@@ -30,7 +30,7 @@ from ..models import (
     train_model,
     validation_summary,
 )
-from ..readings import Readings, book
+from ..readings import Readings
 
 SPLITS: tuple[str, ...] = ("book", "random")
 """"book": the book's printed indices; "random": ``tc.split(11, val_fraction, split_seed)``."""
@@ -259,11 +259,11 @@ def _t_u_span(readings: Readings, extra: int, noise: float, data_seed: int) -> t
     return float(t_u.min()), float(t_u.max())
 
 
-def preset(name: str) -> Experiment:
+def preset(readings: Readings, name: str) -> Experiment:
     """Run one of ``PRESETS`` by name."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return experiment(book(), **PRESETS[name])
+    return experiment(readings, **PRESETS[name])
 
 
 def leak_comparison(readings: Readings, **settings) -> pd.DataFrame:

@@ -4,7 +4,7 @@ zero_(), the in-place mistake and no_grad, in one script that prints what the pa
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 
 def script(data: tc.Readings, w: float, b: float, quad: bool) -> str:
@@ -18,7 +18,7 @@ def script(data: tc.Readings, w: float, b: float, quad: bool) -> str:
     extra = " + w2 * t_u ** 2" if quad else ""
     args = "w, b, w2" if quad else "w, b"
     w2_line = '\nprint(f"grad_w2 = {params.grad[2].item():.4f}")' if quad else ""
-    return f'''# %% Data: the chapter's readings, t_c in °C and t_u in the unknown unit.
+    return f'''# %% Data: {which(data)}, t_c in °C and t_u in the unknown unit.
 import torch
 
 t_c = torch.tensor({floats(data.values()[1])})

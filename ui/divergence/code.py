@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 PRINTED = ("diverged_at", "final_loss", "w", "b")
 
@@ -62,7 +62,7 @@ def script(data: tc.Readings, mode: str, lr: float, epochs: int, rule: str, sche
         peak_print = """
 print(f"peak_loss = {peak_loss:.3g}")
 print(f"peak_epoch = {peak_epoch}")"""
-    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+    return f'''# %% Data: {which(data)}, and the inputs x the normalization makes of them.
 import torch
 import torch.optim as optim
 

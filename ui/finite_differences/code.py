@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import thermo_core as tc
 from thermo_core.checks import check_choice
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 _FD_LINE = {
     "central": "(L(p + step) - L(p - step)) / (2 * d)",
@@ -44,7 +44,7 @@ def script(data: tc.Readings, w: float, b: float, delta: float, scheme: str, dty
     check_choice("scheme", scheme, tuple(_FD_LINE))
     T_U, T_C = data.values()
     check_choice("dtype", dtype, ("float32", "float64"))
-    return f"""# %% Data: the chapter's readings, the point (w, b), the step δ and the precision.
+    return f"""# %% Data: {which(data)}, the point (w, b), the step δ and the precision.
 import torch
 
 t_c = torch.tensor({floats(T_C)})

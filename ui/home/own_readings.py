@@ -16,6 +16,10 @@ _PASTE = "home.own.paste"
 _UPLOAD = "home.own.upload"
 _GENERATED = "home.own.generated"
 _RESULT = "home.own.result"
+PLACEHOLDER = "t_u,t_c\n" + "\n".join(
+    f"{u:g},{c:g}" for u, c in list(zip(*readings.BOOK.values(), strict=True))[:3]
+)
+"""The shape of what to paste: a header and the book's first three readings."""
 
 
 def _take(parsed: tc.Parsed) -> None:
@@ -69,7 +73,7 @@ def section(data: tc.Readings) -> None:
                 "Paste two columns: t_u, then t_c",
                 key=_PASTE,
                 height=160,
-                placeholder="t_u,t_c\n35.7,0.5\n55.9,14.0\n58.2,15.0",
+                placeholder=PLACEHOLDER,
             )
             st.button("Use these readings", on_click=_paste, type="primary")
         elif source == SOURCES[1]:

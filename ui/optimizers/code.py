@@ -4,7 +4,7 @@ chosen torch.optim class and the page's settings, printing the results table's n
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 INPUTS = {
     "none": "t_u",
@@ -33,7 +33,7 @@ def script(data: tc.Readings, mode: str, runs: list[tuple[str, dict, int]]) -> s
     ``<name>_diverged_at``.
     """
     calls = "\n".join(f"report({name!r}, {_make(s)}, {epochs})" for name, s, epochs in runs)
-    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+    return f'''# %% Data: {which(data)}, and the inputs x the normalization makes of them.
 import math
 
 import torch

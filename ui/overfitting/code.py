@@ -8,7 +8,7 @@ numbers the page shows, so a test can run it and compare.
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 PRINTED = ("train_loss", "val_loss", "best_epoch", "best_val_loss")
 
@@ -81,7 +81,7 @@ def script(data: tc.Readings, s: dict) -> str:
         "        val_loss = loss_fn(model(val_t_u), val_t_c)\n"
         "        assert val_loss.requires_grad == False\n"
     )
-    return f'''# %% Data: the chapter's readings, split into training and validation readings.
+    return f'''# %% Data: {which(data)}, split into training and validation readings.
 import math
 
 import torch
