@@ -41,7 +41,8 @@ def _readings_in_use() -> None:
     st.text(readings.describe(data))  # plain text: nothing a learner typed is rendered
     if not data.is_book:
         st.button("Back to the book's readings", on_click=readings.use_book,
-                  key="sidebar.book", icon=":material/undo:")
+                  key="sidebar.book", icon=":material/undo:",
+                  help="Use the chapter's 11 readings on every page.")
         note = readings.link_note(data)
         if note:
             st.caption(note)

@@ -116,7 +116,7 @@ def _graph_sizes() -> tuple[int, int, float]:
     """Autograd nodes of the line's and the quadratic model's loss, and dL/dw2 at (1, 0, 0)."""
     from thermo_core.lessons import autograd as ag
 
-    line, quad = ag.loss_graph(1.0, 0.0), ag.loss_graph(1.0, 0.0, w2=0.0)
+    line, quad = ag.loss_graph(readings.BOOK, 1.0, 0.0), ag.loss_graph(readings.BOOK, 1.0, 0.0, w2=0.0)
     leaf = next(n for n in quad.nodes if n.op == "AccumulateGrad")
     assert leaf.grad is not None
     return len(line.nodes), len(quad.nodes), leaf.grad[2]
@@ -127,7 +127,7 @@ def _coldest_held_out(v: Mapping[str, Any]) -> bool:
 
     if v.get("ov_split") != "random":
         return False
-    return 7 in split_indices("random", float(v.get("ov_val", 0.2)), int(v.get("ov_seed", 0)))[1]
+    return 7 in split_indices(readings.BOOK, "random", float(v.get("ov_val", 0.2)), int(v.get("ov_seed", 0)))[1]
 
 
 def _fahrenheit() -> tuple[str, str, str]:

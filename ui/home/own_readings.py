@@ -67,24 +67,28 @@ def section(data: tc.Readings) -> None:
     """The "Use your own readings" expander, next to the readings table."""
     with page.go_deeper("your own readings"):
         st.caption(readings.LIMITS)
-        source = st.radio("Where from", SOURCES, horizontal=True, key="home.own.source")
+        source = st.radio("Where from", SOURCES, horizontal=True, key="home.own.source",
+                          help="Paste two columns, upload a .csv, or pick a generated set.")
         if source == SOURCES[0]:
             st.text_area(
                 "Paste two columns: t_u, then t_c",
                 key=_PASTE,
                 height=160,
+                help=readings.LIMITS,
                 placeholder=PLACEHOLDER,
             )
-            st.button("Use these readings", on_click=_paste, type="primary")
+            st.button("Use these readings", on_click=_paste, type="primary",
+                      help="Check the text and, if every row is usable, use it on every page.")
         elif source == SOURCES[1]:
             st.file_uploader("A .csv file: t_u, then t_c", type=["csv"], key=_UPLOAD,
-                             on_change=_upload)
+                             on_change=_upload, help="Checked as soon as it is uploaded.")
         else:
             st.radio(
                 "Generated with a fixed seed, so every class gets the same numbers",
                 list(tc.GENERATED_SEEDS),
                 format_func=lambda k: readings.describe(tc.generated(k)),
                 key=_GENERATED, index=None, on_change=_generated,
+                help="Each set is rebuilt from its seed, so a class shares the same numbers.",
             )  # fmt: skip
         _report()
         note = readings.link_note(data)
@@ -92,4 +96,4 @@ def section(data: tc.Readings) -> None:
             st.info(note)
         if not data.is_book:
             st.button("Back to the book's readings", on_click=readings.use_book,
-                      key="home.own.book")
+                      key="home.own.book", help="Use the chapter's 11 readings on every page.")
