@@ -180,7 +180,7 @@ def test_overfitting_twin_reads_out_the_line_at_the_scrubbed_epoch():
     at = run_page("pages/overfitting.py", {"ov_model": "linear", "ov_epochs": "500"})
     line = _twin(at, 20)
     s = cfg.run_settings(Values({**defaults(cfg.CONTROLS), "ov_model": "linear", "ov_epochs": 500}))
-    h = ov.experiment(tc.book(), **s).history.set_index("epoch")
+    h = ov.experiment(s.pop("data"), **s).history.set_index("epoch")
     assert line.startswith("Epoch 20, before its update:")
     assert _number(line, "w") == pytest.approx(float(h.loc[20, "w"]), rel=1e-5)
     assert _number(line, "b") == pytest.approx(float(h.loc[20, "b"]), rel=1e-5)

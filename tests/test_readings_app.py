@@ -31,7 +31,7 @@ def _paste(at, text: str):
 
 
 def _sidebar_text(at) -> str:
-    return " ".join(t.value for t in at.sidebar.text)
+    return " ".join(t.value for t in at.sidebar.caption)
 
 
 def _close(shown: str, want: float, rel: float = 1e-3) -> bool:

@@ -38,7 +38,7 @@ def _readings_in_use() -> None:
     """Which readings every page computes with, and a way back to the book's."""
     data = readings.in_session()
     st.markdown("**Readings in use**")
-    st.text(readings.describe(data))  # plain text: nothing a learner typed is rendered
+    st.caption(readings.describe(data))  # built from counts and fixed names, never from input
     if not data.is_book:
         st.button("Back to the book's readings", on_click=readings.use_book,
                   key="sidebar.book", icon=":material/undo:",
