@@ -1,4 +1,4 @@
-"""Time thermo_core.models training: the default MLP and the overfitting page's presets.
+"""Time thermo_core.model_training: the default MLP and the overfitting page's presets.
 
 Run: python benchmarks/models.py [--repeats N]
 Each case runs once to warm up, then the best of N timings is kept. "book loop" is the
@@ -30,7 +30,7 @@ def book_loop() -> None:
     model = tc.make_model("mlp", t_u=t_u, hidden=13).seq
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
-    with tc.models.single_thread():
+    with tc.model_training.single_thread():
         for _ in range(5000):
             loss = loss_fn(model(x), y)
             with torch.no_grad():
@@ -48,15 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     tr, va = tc.book_split()
 
     def default_mlp() -> None:
-        m = tc.make_model("mlp", t_u=t_u[tr])
-        tc.train_model(m, t_u[tr], t_c[tr], val=(t_u[va], t_c[va]), lr=1e-3, epochs=5000)
+        tc.train_model(tc.RunSpec("mlp", lr=1e-3, epochs=5000), t_u[tr], t_c[tr],
+                       val=(t_u[va], t_c[va]))
 
     cases = [
         ("default MLP (H=13, SGD 1e-3, 5000 ep.) tc.train_model", default_mlp),
         ("same, the chapter's bare loop", book_loop),
     ]
     cases += [
-        (f"preset {n} (experiment, 200 hold-out)", lambda n=n: ov.preset(n)) for n in ov.PRESETS
+        (f"preset {n} (experiment, 200 hold-out)", lambda n=n: ov.preset(tc.book(), n)) for n in ov.PRESETS
     ]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads outside training")
     print(f"{'case':62} {'best s':>8}")

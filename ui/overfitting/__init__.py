@@ -15,6 +15,7 @@ from streamlit import dataframe_util
 
 import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
+from thermo_core.model_training import RunSpec
 from thermo_core.numbers import fmt
 
 DRAWN = 300
@@ -56,9 +57,10 @@ def lesson(data: tc.Readings, kind: str, degree: int, hidden: int, init_seed: in
     """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
     planned = _planned(epochs)
     e = ov.experiment(
-        data, kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
-        val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
-        data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
+        data,
+        RunSpec(kind, degree=degree, hidden=hidden, seed=init_seed, optimizer=optimizer, lr=lr,
+                epochs=epochs, leak=leak),
+        ov.Sampling(split_name, val_fraction, split_seed, extra, noise, data_seed),
         holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
         holdout_at=(planned + 1).tolist(),
     )
