@@ -78,8 +78,8 @@ def big_readings(rows: int):
     import thermo_core as tc
 
     gen = torch.Generator().manual_seed(0)
-    t_c = torch.linspace(-10.0, 40.0, rows, dtype=torch.float64)
-    t_u = 1.8 * t_c + 32.0 + 1e-3 * torch.arange(rows) + 0.5 * torch.rand(rows, generator=gen)
+    t_u = 20.0 + 0.01 * torch.arange(rows, dtype=torch.float64)  # 0.01 apart: distinct in float32
+    t_c = (t_u - 32.0) / 1.8 + 0.5 * torch.randn(rows, generator=gen, dtype=torch.float64)
     text = "\n".join(f"{u!r},{c!r}" for u, c in zip(t_u.tolist(), t_c.tolist(), strict=True))
     parsed = tc.parse_text(text)
     assert parsed.readings is not None, parsed.problems[:3]

@@ -59,7 +59,8 @@ class Control:
 
     ``bounds``, ``step`` and ``fmt`` may be callables of the :class:`Values` drawn before
     this control. ``options`` are the choices of radio/select/select_slider controls;
-    ``labels`` maps an option to the text shown (the URL always holds the option itself).
+    ``labels`` maps an option to the text shown (the URL always holds the option itself); it
+    may be a callable of the values drawn before, like ``bounds``.
     A multiselect's value is a tuple of options; its URL text joins them with commas.
     ``default`` may also be a callable of the earlier values (an optimizer's learning
     rate depends on the inputs' normalization); only values other than it reach the URL.
@@ -73,7 +74,7 @@ class Control:
     step: Dynamic = None
     fmt: Dynamic = None
     options: tuple[Any, ...] = ()
-    labels: Mapping[Any, str] | None = None
+    labels: Mapping[Any, str] | Callable[[Mapping[str, Any]], Mapping[Any, str]] | None = None
     captions: tuple[str, ...] = ()
     help: str = ""
     on_change: Callable[[], None] | None = None
@@ -256,7 +257,8 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
         "on_change": control.on_change,
         "persist_state": "session",
     }
-    label_of = (lambda o: control.labels.get(o, str(o))) if control.labels else str
+    labels = control.labels(values) if callable(control.labels) else control.labels
+    label_of = (lambda o: labels.get(o, str(o))) if labels else str
     if control.kind == "slider":
         return where.slider(control.label, lo, hi, step=step, format=form, **common)
     if control.kind == "number":

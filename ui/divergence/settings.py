@@ -70,7 +70,7 @@ MAIN = (
     ),
     Control(
         "epochs", "Epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
-        help="Full-batch updates: each epoch uses all 11 readings once.",
+        help="Full-batch updates: each epoch uses all the readings once.",
     ),
     Control(
         "schedule", "Learning-rate schedule", "select", "constant", options=tc.SCHEDULES,

@@ -98,7 +98,7 @@ MAIN = (
     Control(
         "opts", "Optimizers (real torch.optim classes)", "multiselect", DEFAULT_OPTS,
         options=tuple(IDS), labels=IDS,
-        help="Each runs on the chapter's 11 readings from w = 1, b = 0 with the rate set below.",
+        help="Each runs on the readings in use from w = 1, b = 0 with the rate set below.",
     ),
     Control(
         "opt_norm", "Inputs", "radio", "none", options=tc.NORMALIZATIONS, labels=NORM_LABELS,
