@@ -93,6 +93,10 @@ class Control:
         """The default for the values drawn so far."""
         return self.default(values) if callable(self.default) else self.default
 
+    def labels_for(self, values: Mapping[str, Any]) -> Mapping[Any, str] | None:
+        """The option labels for the values drawn so far."""
+        return self.labels(values) if callable(self.labels) else self.labels
+
     def resolve(self, values: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         """(bounds, step, fmt) for the values drawn so far."""
         return tuple(
@@ -257,7 +261,7 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
         "on_change": control.on_change,
         "persist_state": "session",
     }
-    labels = control.labels(values) if callable(control.labels) else control.labels
+    labels = control.labels_for(values)
     label_of = (lambda o: labels.get(o, str(o))) if labels else str
     if control.kind == "slider":
         return where.slider(control.label, lo, hi, step=step, format=form, **common)

@@ -58,7 +58,7 @@ def start(stem: str) -> PageInfo:
 def current_values(stem: str) -> Values:
     """The page's control values as the widgets hold them now (after they were drawn)."""
     controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
-    values = Values()
+    values = Values(data=readings.in_session())
     for c in controls:
         values[c.key] = st.session_state.get(c.key, c.initial(values))
     return values
