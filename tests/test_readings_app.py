@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import as_number, metric_value, run_page
-from reference import f32, grad64, hessian_eigs64, lstsq64, mse64
+from reference import f32, grad64, hessian_eigs64, lstsq64, mse64, run_printed
 
 from ui.catalog import PAGES
 
@@ -45,6 +45,8 @@ def test_pasted_readings_reach_every_page_and_its_numbers():
     assert "your own 5 readings" in _sidebar_text(at)
     w, b = at.slider[0].value, at.slider[1].value
     assert _close(metric_value(at, "MSE of your line"), mse64(w, b, XS, YS))
+    printed = run_printed(at.code[-1].value, "<home code panel>")  # the readings written out
+    assert printed["mse"] == pytest.approx(mse64(w, b, XS, YS), rel=1e-5)
     w_best, b_best = lstsq64(XS, YS)
     lo_min, lo_max = hessian_eigs64(XS)
     for page in PAGES:
