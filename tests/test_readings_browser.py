@@ -16,7 +16,7 @@ T_C = [3.0, 7.5, 11.0, 17.5]
 def _own_readings(tab) -> None:
     """Open the "your own readings" expander (a rerun that adds a section above closes it)."""
     if not tab.get_by_text("Where from").is_visible():
-        tab.get_by_text("Go deeper: your own readings").click()
+        tab.get_by_text("Go deeper: use your own readings").click()
     tab.get_by_text("Where from").wait_for(state="visible")
 
 

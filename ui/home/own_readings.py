@@ -65,7 +65,7 @@ def _report() -> None:
 
 def section(data: tc.Readings) -> None:
     """The "Use your own readings" expander, next to the readings table."""
-    with page.go_deeper("your own readings"):
+    with page.go_deeper("use your own readings"):
         st.caption(readings.LIMITS)
         source = st.radio("Where from", SOURCES, horizontal=True, key="home.own.source",
                           help="Paste two columns, upload a .csv, or pick a generated set.")
