@@ -5,13 +5,15 @@ point reruns only it), the curvature and the loss shapes in "Go deeper" expander
 """
 
 import math
+from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
-from ui import controls, page, readings
+from ui import controls, downloads, page, readings
 from ui.chart_text import described, numbers
 from ui.loss_surface import chart_text as words
 from ui.loss_surface import charts, text
@@ -35,6 +37,12 @@ CONTOUR_LEVELS = (0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
 def _inputs(data: tc.Readings, norm: str):
     t_u, t_c = data.tensors()
     return tc.normalize(t_u.double(), norm), t_c.double()
+
+
+def surface_cells(data: tc.Readings, norm: str, loss: str, delta: float) -> pd.DataFrame:
+    """Every cell of the heatmap: its centre (w, b) and its loss, in float64."""
+    window = ls.surface_window(data, norm)
+    return ls.surface_frame(*_inputs(data, norm), window, loss, delta)[["w", "b", "loss"]]
 
 
 @st.cache_data(max_entries=32)
@@ -157,7 +165,9 @@ def _section_landscape(values: controls.Values) -> None:
     _caption_surface(v, p, loss, name)
     numbers(("The points marked on the heatmap.",
              words.marks_table((w, b), p["loss"], p["grad"], v["best"], v["best_mse"], lowest)),
-            ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]))
+            ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]),
+            csv=downloads.csv(STEM, partial(surface_cells, readings.in_session(), norm, loss, delta), inputs=norm, loss=loss,
+                              **({"delta": delta} if loss == "huber" else {})))
     _section_slices(p, w, b, gw, gb, loss, name)
     page.code_panel(
         script(readings.in_session(), norm, loss, w, b, delta),

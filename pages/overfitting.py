@@ -5,15 +5,17 @@ browser), the split and its shuffled indices, more data, the leak switch, and th
 ``torch.no_grad()`` check. Every run is cached and shared by all sessions.
 """
 
+from functools import partial
+
 import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, page, readings
+from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
-from ui.overfitting import HOLDOUT, charts, lesson, text
+from ui.overfitting import HOLDOUT, charts, history, lesson, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
 from ui.overfitting.settings import PRESETS, run_settings
@@ -60,6 +62,16 @@ def _draw_controls(left, split_box, data_box, leak_box) -> Values:
     return Values({**defaults(cfg.CONTROLS), **v})
 
 
+def _csv(v: Values) -> downloads.Csv:
+    """The chart's download: every epoch of the run, named by the settings that shape it."""
+    s = run_settings(v)
+    shape = {"poly": {"degree": s["degree"]},
+             "mlp": {"hidden": s["hidden"], "init": s["init_seed"]}}.get(s["kind"], {})
+    return downloads.csv(STEM, partial(history, **s), model=s["kind"], **shape,
+                         optimizer=s["optimizer"], lr=s["lr"], epochs=s["epochs"],
+                         split=s["split_name"], extra=s["extra"], leak=s["leak"])
+
+
 def _section_run(v: Values, chart_col) -> dict:
     r = lesson(**run_settings(v))
     with chart_col:
@@ -86,7 +98,8 @@ def _section_run(v: Values, chart_col) -> dict:
                 twin=Twin("overfitting.twin", r["table"]["epoch"].tolist(),
                           lambda e: text.epoch_sentence(r, e),
                           "The scrubber under the chart, as a slider you can use with the keys: it "
-                          "steps over the drawn epochs and reads out the losses there."))
+                          "steps over the drawn epochs and reads out the losses there."),
+                csv=_csv(v))
     return r
 
 
