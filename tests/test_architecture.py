@@ -82,3 +82,32 @@ def test_process_setup_lives_in_ui_server_alone():
                for folder in ("pages", "ui") for path in (ROOT / folder).rglob("*.py")
                if "server.start(" in path.read_text()]
     assert callers == ["ui/page.py"]  # every page's first call, so no run skips the setup
+
+_BOOK_MAKERS = {"load_readings", "book", "BOOK_T_U", "BOOK_T_C"}
+"""What builds the book's readings. Only thermo_core/readings.py defines them, and in the app
+only ui/readings.py (the one place that picks the readings in use) reaches for them."""
+
+
+def _book_makers(path: Path) -> set[str]:
+    """``tc.book``, ``tc.load_readings`` …, and those names imported from thermo_core."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("tc", "thermo_core", "readings_core") and node.attr in _BOOK_MAKERS:
+                found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom) and "readings" in (node.module or "") + "thermo_core":
+            found |= {a.name for a in node.names} & _BOOK_MAKERS
+        elif isinstance(node, ast.Name) and node.id in ("BOOK_T_U", "BOOK_T_C"):
+            found.add(node.id)
+    return found
+
+
+def test_only_the_readings_modules_build_the_books_readings():
+    allowed = {CORE / "readings.py", CORE / "__init__.py", ROOT / "ui" / "readings.py"}
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path in allowed:
+                continue
+            used = _book_makers(path)
+            assert not used, f"{path.relative_to(ROOT)} builds the book's readings itself: {used}"
+            assert "35.7" not in path.read_text(), f"{path.relative_to(ROOT)} types in the book's t_u"

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import access, controls, notebook, server, this_run, tour
+from . import access, controls, notebook, readings, server, this_run, tour
 from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -36,12 +36,14 @@ def start(stem: str) -> PageInfo:
     this_run.begin()
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
+    readings.in_use()  # reads a link's data= once per run; pages ask readings.in_session()
     step = tour.follow(stem)
     render_sidebar(info)
     style()
     access.page_styles()
     st.title(info.title)
     access.takeaway(info.takeaway)
+    readings.notice()
     if step is None:
         tour.notices()
     _run.tour_slot = st.container() if step is not None else None
@@ -51,7 +53,7 @@ def start(stem: str) -> PageInfo:
 def current_values(stem: str) -> Values:
     """The page's control values as the widgets hold them now (after they were drawn)."""
     controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
-    values = Values()
+    values = Values(data=readings.in_session())
     for c in controls:
         values[c.key] = st.session_state.get(c.key, c.initial(values))
     return values
@@ -99,6 +101,7 @@ class Preset:
 
 
 def _apply(stem: str, index: int, preset: Preset) -> None:
+    readings.use_book("preset")  # presets quote the book's numbers
     for key, value in preset.values.items():
         st.session_state[key] = value
     st.session_state[f"{stem}.preset"] = index
