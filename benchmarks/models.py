@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         ("same, the chapter's bare loop", book_loop),
     ]
     cases += [
-        (f"preset {n} (experiment, 200 hold-out)", lambda n=n: ov.preset(n)) for n in ov.PRESETS
+        (f"preset {n} (experiment, 200 hold-out)", lambda n=n: ov.preset(tc.book(), n)) for n in ov.PRESETS
     ]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads outside training")
     print(f"{'case':62} {'best s':>8}")

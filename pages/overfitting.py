@@ -9,9 +9,10 @@ from functools import partial
 
 import streamlit as st
 
+import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
 from ui.overfitting import HOLDOUT, charts, history, lesson, text
@@ -24,20 +25,20 @@ STEM = "overfitting"
 
 
 @st.cache_data(max_entries=32)
-def no_grad_cost(kind: str, degree: int, hidden: int) -> dict:
+def no_grad_cost(data: tc.Readings, kind: str, degree: int, hidden: int) -> dict:
     """The chapter's no_grad check and what the graph costs, measured once per architecture.
 
     The starting weights change neither the graph nor the time, so the init seed is not
     part of the key (a class trying seeds would otherwise re-time 2×50 passes each).
     """
-    c = ov.no_grad_cost(kind, degree=degree, hidden=hidden, repeats=50)
+    c = ov.no_grad_cost(data, kind, degree=degree, hidden=hidden, repeats=50)
     return c.__dict__.copy()
 
 
 def _draw_controls(left, split_box, data_box, leak_box) -> Values:
     """Every control in its section's container; returns all values (defaults if hidden)."""
     with left:
-        v = controls.draw(cfg.MODEL)
+        v = controls.draw(cfg.MODEL, after={"data": readings.in_session()})
         if v.ov_model == "poly":
             v = controls.draw(cfg.POLY, after=v)
         elif v.ov_model == "mlp":
@@ -136,7 +137,7 @@ def _section_leak(v: Values, r: dict) -> None:
 
 def _section_no_grad(s: dict) -> None:
     st.subheader("The `torch.no_grad()` check")
-    c = no_grad_cost(s["kind"], s["degree"], s["hidden"])
+    c = no_grad_cost(readings.in_session(), s["kind"], s["degree"], s["hidden"])
     ratio = c["seconds_graph"] / c["seconds_no_grad"] if c["seconds_no_grad"] else float("nan")
     page.prose(
         f"Computed under `torch.no_grad()`, the validation loss has `requires_grad == "
@@ -205,6 +206,6 @@ for box, switched, section, intro in (
 settings = run_settings(values)
 _section_no_grad(settings)
 _section_deeper(result)
-page.code_panel(script(settings), "Runs on its own with only torch and prints the final losses "
+page.code_panel(script(settings["data"], settings), "Runs on its own with only torch and prints the final losses "
                 "and the best-validation epoch shown above.")
 page.finish(STEM)

@@ -1,6 +1,6 @@
 """The architecture's rules, read from the source: thermo_core never imports Streamlit,
 lesson modules build only on the general modules and the general modules never on them,
-pages and core never seed globally."""
+pages and core never seed globally, and process setup lives in ui/server.py alone."""
 
 from __future__ import annotations
 
@@ -60,3 +60,54 @@ def test_no_global_seeding_in_app_code():
                     target = node.func.value
                     is_torch = isinstance(target, ast.Name) and target.id == "torch"
                     assert not (is_torch and node.func.attr == "manual_seed"), path
+
+
+SERVER_POLICY = {("gc", "freeze"), ("sys", "setswitchinterval"),
+                 ("torch", "set_num_interop_threads")}
+"""Process-wide settings a server chooses once (ui/server.py says what each buys). The
+intra-op thread count is left out: ``thermo_core.models.single_thread`` lowers it for the
+length of one training and puts it back, which is the training's business."""
+
+
+def test_process_setup_lives_in_ui_server_alone():
+    """thermo_core is maths: no server policy; the app sets the process up in one module."""
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "ui" / "server.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                    assert (node.value.id, node.attr) not in SERVER_POLICY, (path, node.attr)
+    callers = [path.relative_to(ROOT).as_posix()
+               for folder in ("pages", "ui") for path in (ROOT / folder).rglob("*.py")
+               if "server.start(" in path.read_text()]
+    assert callers == ["ui/page.py"]  # every page's first call, so no run skips the setup
+
+_BOOK_MAKERS = {"load_readings", "book", "BOOK_T_U", "BOOK_T_C"}
+"""What builds the book's readings. Only thermo_core/readings.py defines them, and in the app
+only ui/readings.py (the one place that picks the readings in use) reaches for them."""
+
+
+def _book_makers(path: Path) -> set[str]:
+    """``tc.book``, ``tc.load_readings`` …, and those names imported from thermo_core."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("tc", "thermo_core", "readings_core") and node.attr in _BOOK_MAKERS:
+                found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom) and "readings" in (node.module or "") + "thermo_core":
+            found |= {a.name for a in node.names} & _BOOK_MAKERS
+        elif isinstance(node, ast.Name) and node.id in ("BOOK_T_U", "BOOK_T_C"):
+            found.add(node.id)
+    return found
+
+
+def test_only_the_readings_modules_build_the_books_readings():
+    allowed = {CORE / "readings.py", CORE / "__init__.py", ROOT / "ui" / "readings.py"}
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path in allowed:
+                continue
+            used = _book_makers(path)
+            assert not used, f"{path.relative_to(ROOT)} builds the book's readings itself: {used}"
+            assert "35.7" not in path.read_text(), f"{path.relative_to(ROOT)} types in the book's t_u"

@@ -16,14 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from thermo_core.runtime import (
-    configure_gil_switching,
-    configure_torch_threads,
-    freeze_startup_objects,
-)
-
-from . import access, controls, notebook, tour
-from .catalog import PageInfo, next_page, page_info, preload
+from . import access, controls, notebook, readings, server, this_run, tour
+from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
 from .sidebar import render_sidebar
@@ -36,17 +30,20 @@ def start(stem: str) -> PageInfo:
 
     A tour step on another page switches there before anything is drawn.
     """
-    configure_torch_threads()  # once per process (pages can run without the entrypoint)
-    configure_gil_switching()  # once per process: see thermo_core.runtime
-    freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
+    # Here, not in the entrypoint: a first visit by a page's URL can run that page's file
+    # without streamlit_app.py (Streamlit resolves it from pages/ before any navigation).
+    server.start()
+    this_run.begin()
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
+    readings.in_use()  # reads a link's data= once per run; pages ask readings.in_session()
     step = tour.follow(stem)
     render_sidebar(info)
     style()
     access.page_styles()
     st.title(info.title)
     access.takeaway(info.takeaway)
+    readings.notice()
     if step is None:
         tour.notices()
     _run.tour_slot = st.container() if step is not None else None
@@ -56,7 +53,7 @@ def start(stem: str) -> PageInfo:
 def current_values(stem: str) -> Values:
     """The page's control values as the widgets hold them now (after they were drawn)."""
     controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
-    values = Values()
+    values = Values(data=readings.in_session())
     for c in controls:
         values[c.key] = st.session_state.get(c.key, c.initial(values))
     return values
@@ -104,6 +101,7 @@ class Preset:
 
 
 def _apply(stem: str, index: int, preset: Preset) -> None:
+    readings.use_book("preset")  # presets quote the book's numbers
     for key, value in preset.values.items():
         st.session_state[key] = value
     st.session_state[f"{stem}.preset"] = index
