@@ -14,7 +14,7 @@
 # replica in an X-Replica header (tests/test_proxy_browser.py uses it).
 # Everything listens on 127.0.0.1 only. --no-sticky leaves the cookie out, so every request
 # goes to the least busy replica: never for a class, only to watch what the cookie prevents
-# (a download or upload reaching a replica that does not hold the session answers 404 or 403;
+# (a download or upload reaching a replica that does not hold the session answers 404 or 400;
 # tests/test_proxy_browser.py runs that way under PROXY_STICKY=0 to show its tests can fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."

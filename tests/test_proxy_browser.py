@@ -37,8 +37,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from conftest import wait_for_app
-from reference import grad64, mse64
+from conftest import as_number, metric_text, wait_for_app
+from reference import f32, grad64, hessian_eigs64, lstsq64, mse64
 
 from ui import downloads, notebook
 from ui.chart_text import TABLE_LABEL
@@ -52,6 +52,10 @@ START_TIMEOUT = 300  # may install haproxy, then starts two servers on a loaded 
 LR_INPUT = "[data-testid='stNumberInput']"
 FILE_PATHS = ("/media/", "/_stcore/upload_file/")
 STICKY = os.environ.get("PROXY_STICKY", "1") != "0"
+HOME = ""
+"""Home as a link opens it, at "/": the navigation lists the default page at "", so once a
+replica has run it (any earlier session there did), asking for "home" answers "page not
+found" (and draws Home anyway); only a replica's very first session would accept it."""
 
 
 @dataclass
@@ -197,8 +201,8 @@ def test_a_websocket_session_stays_on_its_replica_and_sessions_spread(proxy):
         other = Student(1, proxy.port, tally, 60, sticky=True)
         seen: list[str] = []
         try:
-            assert (await first.open("home")).ok
-            assert (await other.open("home")).ok  # while the first one's socket is open
+            assert (await first.open(HOME)).ok
+            assert (await other.open(HOME)).ok  # while the first one's socket is open
             seen += [first.replica, other.replica]
             rng = random.Random(0)
             for _ in range(3):  # reruns on the same websocket
@@ -336,5 +340,69 @@ def test_downloads_after_reruns_come_from_the_session_s_replica(browser, proxy):
         assert len(tab.sockets) == 1 and len(tab.replicas()) == 1, (tab.http, tab.sockets)
         (replica,) = tab.replicas()
         assert all(status == 200 and served == replica for _, status, served in media), media
+    finally:
+        tab.close()
+
+
+# 60 readings: more than a link carries (tc.readings.URL_ROWS), so only the session that
+# received the upload holds them, and a page switch keeps them only on that session's replica.
+OWN_T_U = [20.0 + 0.75 * i for i in range(60)]
+OWN_T_C = [round((u - 32) / 1.8 + 0.3 * ((7 * i) % 5 - 2), 2) for i, u in enumerate(OWN_T_U)]
+OWN_CSV = "t_u,t_c\n" + "".join(f"{u:g},{c:g}\n" for u, c in zip(OWN_T_U, OWN_T_C, strict=True))
+OWN_XS, OWN_YS = [f32(x) for x in OWN_T_U], [f32(y) for y in OWN_T_C]
+
+
+def _file_request(tab: Tab, prefix: str) -> tuple[str, int, str]:
+    """The first request under ``prefix`` once its response has come (within 30 s)."""
+    deadline = time.monotonic() + 30
+    while not any(f[0].startswith(prefix) for f in tab.files):
+        assert time.monotonic() < deadline, f"no request under {prefix}: {tab.files}"
+        tab.page.wait_for_timeout(200)
+    return next(f for f in tab.files if f[0].startswith(prefix))
+
+
+def _sidebar_readings(page) -> str:
+    """The sidebar's captions: the pages' one-line summaries and the readings in use."""
+    captions = page.locator("[data-testid='stSidebar'] [data-testid='stCaptionContainer']")
+    return " ".join(captions.all_inner_texts())
+
+
+@pytest.mark.browser
+def test_an_upload_reaches_the_session_s_replica_and_a_page_switch_keeps_it(browser, proxy):
+    tab = Tab(browser, proxy)
+    try:
+        tab.page.goto(f"{proxy.url}/")
+        wait_for_app(tab.page)
+        tab.page.get_by_text("Go deeper: use your own readings").click()
+        tab.page.get_by_text("Upload a .csv").click()  # a rerun that draws the uploader
+        uploader = tab.page.locator("[data-testid='stFileUploaderDropzoneInput']")
+        uploader.wait_for(state="attached")
+        wait_for_app(tab.page)
+        uploader.set_input_files(files=[{"name": "own.csv", "mimeType": "text/csv",
+                                         "buffer": OWN_CSV.encode()}])
+        upload = _file_request(tab, "/_stcore/upload_file/")
+        assert upload[1:] == (204, tab.sockets[-1]), (
+            f"the upload (path, status, replica) {upload} did not reach the session's "
+            f"replica {tab.sockets[-1]}")
+        tab.page.get_by_text("In use on every page: your own 60 readings").wait_for()
+        wait_for_app(tab.page)
+        tab.page.get_by_role("button", name="Reveal the least-squares fit").click()
+        tab.page.get_by_text("Best w").first.wait_for()
+        wait_for_app(tab.page)
+        w_best, b_best = lstsq64(OWN_XS, OWN_YS)
+        assert as_number(metric_text(tab.page, "Best w")) == pytest.approx(w_best, rel=1e-3)
+        assert as_number(metric_text(tab.page, "Best b")) == pytest.approx(b_best, rel=1e-3)
+
+        tab.page.locator("[data-testid='stSidebar'] [data-testid='stPageLink'] a").filter(
+            has_text="Divergence").first.click()  # a page switch on the same websocket
+        tab.page.wait_for_url(re.compile(r"/divergence"))
+        wait_for_app(tab.page)
+        assert "your own 60 readings" in _sidebar_readings(tab.page)
+        assert "data=" not in tab.page.url
+        lam_max = hessian_eigs64(OWN_XS)[1]
+        ratio = as_number(metric_text(tab.page, "lr ÷ critical lr").rstrip("×"))
+        assert ratio == pytest.approx(_lr(tab.page) / (2 / lam_max), rel=5e-3)
+
+        assert len(tab.sockets) == 1 and len(tab.replicas()) == 1, (tab.http, tab.sockets)
     finally:
         tab.close()
