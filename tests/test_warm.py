@@ -92,8 +92,12 @@ def test_a_real_server_warms_every_view_at_start():
 
 
 def _open(port: int, url_path: str) -> None:
-    """A first visit to ``url_path``, as a browser opening that link makes it."""
+    """A first visit to ``url_path``, as a browser opening that link makes it.
+
+    It runs its event loop on a thread of its own: a browser test's sync Playwright, when
+    the same pytest process ran one first, leaves an event loop running on this thread."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from classroom_client import Student, Tally
@@ -107,7 +111,8 @@ def _open(port: int, url_path: str) -> None:
 
     for _ in range(60):  # the port is printed a moment before it accepts connections
         try:
-            asyncio.run(visit())
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(asyncio.run, visit()).result()
             return
         except OSError:
             time.sleep(0.5)
