@@ -19,8 +19,7 @@ from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
 from ui.divergence.code import script
 from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
-from ui.loss_surface.charts import arrow_bytes
-from ui.vega import show
+from ui.vega import arrow_bytes, show
 
 STEM = "divergence"
 KEY_CHART = "divergence.chart"

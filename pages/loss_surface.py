@@ -25,7 +25,7 @@ from ui.loss_surface.settings import (
     SETTINGS,
     picked_point,
 )
-from ui.vega import show
+from ui.vega import arrow_bytes, show
 
 STEM = "loss_surface"
 PICK_KEY = "loss_surface.pick"
@@ -52,12 +52,12 @@ def view(norm: str, loss: str, delta: float) -> dict:
     xs = x.tolist()
     pad = 0.08 * (max(xs) - min(xs))
     datasets = {
-        "grid": charts.arrow_bytes(grid[["w", "b", "loss"]]),
-        "eigen": charts.arrow_bytes(ls.eigen_lines(x, t_c, win)),
+        "grid": arrow_bytes(grid[["w", "b", "loss"]]),
+        "eigen": arrow_bytes(ls.eigen_lines(x, t_c, win)),
         "marks": marks,
     }
     if loss == "mse":
-        datasets["contours"] = charts.arrow_bytes(ls.mse_contours(x, t_c, CONTOUR_LEVELS, 121))
+        datasets["contours"] = arrow_bytes(ls.mse_contours(x, t_c, CONTOUR_LEVELS, 121))
     cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)  # 60 × 60 cell centres
     template = charts.surface_template(win.w_range, win.b_range, cell, loss == "mse", loss != "mse")
     return {

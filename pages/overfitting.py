@@ -12,9 +12,10 @@ from thermo_core.numbers import fmt, fmt_list
 from ui import controls, page
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
-from ui.overfitting import HOLDOUT, charts, lesson, text
+from ui.overfitting import charts, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
+from ui.overfitting.lesson import HOLDOUT, lesson
 from ui.overfitting.settings import PRESETS, run_settings
 from ui.vega import show
 

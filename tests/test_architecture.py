@@ -51,6 +51,17 @@ def test_general_modules_never_import_the_lessons():
             assert not name.startswith("thermo_core.lessons"), (path.name, module)
 
 
+def test_app_code_builds_chart_data_without_streamlits_internals():
+    """streamlit.dataframe_util is not public API: a Streamlit release may rename it, so Arrow
+    bytes come from pyarrow (ui.vega.arrow_bytes)."""
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    names = [getattr(node, "module", None) or "", *(a.name for a in node.names)]
+                    assert "dataframe_util" not in names, (path, names)
+
+
 def test_no_global_seeding_in_app_code():
     """torch.manual_seed would reseed every session at once; a Generator's own seed is fine."""
     for folder in ("pages", "ui", "thermo_core"):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ui.controls import Control, Values, defaults
 from ui.overfitting import text
+from ui.overfitting.lesson import lesson
 from ui.page import Preset
 
 MODELS = ("linear", "poly", "mlp")
@@ -108,8 +109,6 @@ def run_settings(v: Values) -> dict:
 
 
 def _result(v: Values) -> dict:
-    from ui.overfitting import lesson
-
     return lesson(**run_settings(v))
 
 
