@@ -14,9 +14,9 @@ from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.chart_text import described, numbers
 from ui.loss_surface import chart_text as words
-from ui.loss_surface import charts, text
+from ui.loss_surface import charts
 from ui.loss_surface.code import script
-from ui.loss_surface.prose import float32_caption, rate_sentence
+from ui.loss_surface.prose import float32_caption, rate_sentence, text
 from ui.loss_surface.settings import (
     DELTA,
     LOSS_NAMES,

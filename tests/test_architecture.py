@@ -62,6 +62,13 @@ def test_app_code_builds_chart_data_without_streamlits_internals():
                     assert "dataframe_util" not in names, (path, names)
 
 
+def test_ui_packages_keep_their_code_in_named_modules():
+    """A package's __init__ holds its docstring only: code there is found by no file name."""
+    for path in (ROOT / "ui").glob("*/__init__.py"):
+        body = ast.parse(path.read_text()).body
+        assert all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) for n in body), path
+
+
 def test_no_global_seeding_in_app_code():
     """torch.manual_seed would reseed every session at once; a Generator's own seed is fine."""
     for folder in ("pages", "ui", "thermo_core"):

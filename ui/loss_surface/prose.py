@@ -4,9 +4,19 @@ content/loss_surface/*.md)."""
 from __future__ import annotations
 
 import math
+from functools import cache
+from pathlib import Path
 
 from thermo_core.numbers import fmt
 from ui.divergence.text import factor_text
+
+CONTENT = Path(__file__).resolve().parents[2] / "content" / "loss_surface"
+
+
+@cache
+def text(name: str) -> str:
+    """The static prose ``content/loss_surface/<name>.md`` (read once per process)."""
+    return (CONTENT / f"{name}.md").read_text(encoding="utf-8")
 
 
 def float32_caption(l32: float, gw32: float, gb32: float, in_order: float, start: bool) -> str:
