@@ -18,7 +18,15 @@ from ui import controls, page
 from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
 from ui.divergence.code import script
-from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
+from ui.divergence.settings import (
+    INPUT_AND_RATE,
+    LENGTH,
+    PRESETS,
+    RULE,
+    SCHEDULE,
+    START,
+    schedule_settings,
+)
 from ui.vega import arrow_bytes, show
 
 STEM = "divergence"
@@ -140,11 +148,11 @@ def _section_run() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     left, right = st.columns([1, 2.3], gap="medium")
     with left:
-        values = controls.draw(MAIN[:2])
+        values = controls.draw(INPUT_AND_RATE)
         _lr_slider(values.lr, tc.critical_lr(dv.inputs(values.norm)[0]))
-        values = controls.draw(MAIN[2:3], after=values)
+        values = controls.draw(RULE, after=values)
         c1, c2 = st.columns(2)
-        values = controls.draw(MAIN[3:5], slots={"epochs": c1, "schedule": c2}, after=values)
+        values = controls.draw(LENGTH, slots={"epochs": c1, "schedule": c2}, after=values)
         values = controls.draw(SCHEDULE.get(values.schedule, ()), after=values)
         with st.expander("Settings of the other schedules"):
             for name, group in SCHEDULE.items():
@@ -152,7 +160,7 @@ def _section_run() -> controls.Values:
                     st.caption(f"{name}:")
                     values = controls.draw(group, after=values)
         c1, c2 = st.columns(2)
-        values = controls.draw(MAIN[5:], slots={"start_w": c1, "start_b": c2}, after=values)
+        values = controls.draw(START, slots={"start_w": c1, "start_b": c2}, after=values)
     page.preset_box(slot, STEM, PRESETS, values)
     run = _run(values)
     with right:

@@ -69,6 +69,17 @@ def test_ui_packages_keep_their_code_in_named_modules():
         assert all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) for n in body), path
 
 
+def test_pages_draw_named_control_groups_not_slices():
+    """``controls.draw(MAIN[3:5])`` silently draws the wrong controls once one is added; a
+    page draws the groups its settings module names."""
+    for path in (ROOT / "pages").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "draw":
+                for arg in node.args:
+                    sliced = isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice)
+                    assert not sliced, f"{path.name}:{node.lineno}: {ast.unparse(arg)}"
+
+
 def test_no_global_seeding_in_app_code():
     """torch.manual_seed would reseed every session at once; a Generator's own seed is fine."""
     for folder in ("pages", "ui", "thermo_core"):

@@ -17,7 +17,7 @@ from ui.page import Preset
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
 _T_U, _T_C = tc.load_readings()
 
-CONTROLS = (
+NUDGE = (
     Control(
         "delta",
         "δ, the nudge (log scale)",
@@ -54,6 +54,9 @@ CONTROLS = (
         labels={"w": "∂L/∂w", "b": "∂L/∂b"},
         help="Which parameter is nudged on the error chart and in the zoom.",
     ),
+)
+"""How the gradient is estimated: one row above the chart."""
+POINT = (
     slope_slider(
         "fd_w",
         "w, where the gradient is taken",
@@ -65,6 +68,8 @@ CONTROLS = (
         "The offset parameter of the point (w, b). The chapter starts at b = 0.",
     ),
 )
+"""Where the gradient is taken, in a "Go deeper" expander."""
+CONTROLS = NUDGE + POINT
 
 
 def comparison(v: Values):
