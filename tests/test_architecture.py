@@ -80,6 +80,26 @@ def test_pages_draw_named_control_groups_not_slices():
                     assert not sliced, f"{path.name}:{node.lineno}: {ast.unparse(arg)}"
 
 
+def test_pages_end_in_a_short_tail_of_sections():
+    """From ``page.start`` on, a page's module level only calls its sections: the layout and
+    the prose live in ``_section_…()`` functions, one per header, so the tail reads as the
+    page's table of contents."""
+    for path in (ROOT / "pages").glob("*.py"):
+        body = ast.parse(path.read_text()).body
+        starts = [i for i, node in enumerate(body) if "page.start(" in ast.unparse(node)]
+        assert len(starts) == 1, path.name
+        tail = body[starts[0]:]
+        assert len(tail) <= 12, f"{path.name}: a tail of {len(tail)} statements"
+        for node in tail:
+            assert not isinstance(node, ast.With | ast.For | ast.While), \
+                f"{path.name}:{node.lineno}: layout belongs in a _section_…() function"
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                    owner = call.func.value
+                    assert not (isinstance(owner, ast.Name) and owner.id == "st"), \
+                        f"{path.name}:{call.lineno}: st.{call.func.attr} in the tail"
+
+
 def test_no_global_seeding_in_app_code():
     """torch.manual_seed would reseed every session at once; a Generator's own seed is fine."""
     for folder in ("pages", "ui", "thermo_core"):
