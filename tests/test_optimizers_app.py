@@ -180,9 +180,8 @@ def test_nesterov_cannot_be_given_zero_momentum():
 
 
 def test_normalize_preset_quotes_the_epochs_its_results_table_shows():
-    """The preset once quoted epoch 175 while its table said 351: its momentum slider kept
-    the raw inputs' 0.99. The preset now sets momentum, and its sentence reads the runs the
-    table shows."""
+    """The preset sets momentum itself, so a momentum slider left at the raw inputs' 0.99
+    cannot make its sentence quote other epochs than its results table shows."""
     at = run_page(PAGE)  # the momentum slider starts at the raw inputs' 0.99
     at.button(key="optimizers.preset.1").click().run()
     table = _table(at)

@@ -311,14 +311,3 @@ def steps() -> tuple[Step, ...]:
         ),
     )
 
-
-def step_pages() -> list[str]:
-    """The page of every step, for the catalog check."""
-    return [s.page for s in steps()]
-
-
-def __getattr__(name: str) -> Any:
-    """``STEPS``, the same tuple as :func:`steps`, for code that imports the name."""
-    if name == "STEPS":
-        return steps()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

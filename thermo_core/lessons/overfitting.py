@@ -45,19 +45,6 @@ b = 0): epoch -> (training loss, validation loss), as printed to four decimals."
 HOLDOUT_SEED = 2024
 """Seed of the fresh readings used as an honest yardstick (never trained on)."""
 
-PRESETS: dict[str, dict] = {
-    "book_split": dict(kind="linear", optimizer="SGD", lr=1e-2, epochs=3000),
-    "chapter6_mlp": dict(kind="mlp", hidden=13, optimizer="SGD", lr=1e-3, epochs=5000),
-    "big_mlp_overfits": dict(kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000),
-    "more_data_tames": dict(
-        kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000, extra=40
-    ),
-    "degree10_overfits": dict(kind="poly", degree=10, optimizer="Adam", lr=1e-1, epochs=5000),
-    "leak": dict(kind="mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000, leak=True),
-}
-""""Try this" settings for :func:`experiment` (all use the book's split)."""
-
-
 @dataclass(frozen=True)
 class Experiment:
     """One training run on the thermometer readings, ready to chart.
@@ -210,7 +197,7 @@ def experiment(
     influence training, so they judge the validation loss.
     snapshots/frame_points: also record the fitted curve at about ``snapshots`` epochs
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
-    The defaults are the book's split preset.
+    The defaults are the chapter's run: the book's split, the line, SGD at lr 1e-2.
     """
     lo, hi = _t_u_span(extra, noise, data_seed)
     frame_at = None
@@ -248,23 +235,6 @@ def _t_u_span(extra: int, noise: float, data_seed: int) -> tuple[float, float]:
     if extra:
         t_u = torch.cat([t_u, synthetic_readings(int(extra), noise, data_seed)[0]])
     return float(t_u.min()), float(t_u.max())
-
-
-def preset(name: str) -> Experiment:
-    """Run one of ``PRESETS`` by name."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return experiment(**PRESETS[name])
-
-
-def leak_comparison(**settings) -> pd.DataFrame:
-    """Run :func:`experiment` with leak=False and leak=True (other settings shared)."""
-    settings = {k: v for k, v in settings.items() if k != "leak"}
-    settings.setdefault("holdout", 200)
-    if not settings["holdout"]:
-        raise ValueError("the leak comparison needs hold-out readings (holdout > 0)")
-    honest = experiment(**settings, leak=False).history.iloc[-1]
-    return leak_report(honest, experiment(**settings, leak=True).history.iloc[-1])
 
 
 def leak_report(honest: Mapping[str, float], leaked: Mapping[str, float]) -> pd.DataFrame:
@@ -337,23 +307,3 @@ def no_grad_cost(
         n_params=count_parameters(model),
     )
 
-
-def more_data_sweep(extras: tuple[int, ...] = (0, 10, 40), **settings) -> pd.DataFrame:
-    """Final losses for several amounts of extra synthetic training data, same model.
-
-    Columns extra, loss, val_loss, holdout_loss, holdout_gap (holdout - training loss).
-    """
-    rows = []
-    for n in extras:
-        e = experiment(**{**settings, "extra": int(n)})
-        last = e.history.iloc[-1]
-        rows.append(
-            {
-                "extra": int(n),
-                "loss": float(last["loss"]),
-                "val_loss": float(last["val_loss"]),
-                "holdout_loss": float(last.get("holdout_loss", float("nan"))),
-                "holdout_gap": float(last.get("holdout_loss", float("nan")) - last["loss"]),
-            }
-        )
-    return pd.DataFrame(rows)

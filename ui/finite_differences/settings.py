@@ -1,7 +1,7 @@
 """Finite differences: the controls and presets, declared once.
 
 δ is a choice among the grid's labels ("1e-07", "0.1", "10000"): the URL carries exactly
-the label, as it always has. Every preset's "look for" text that quotes a number is
+the label. Every preset's "look for" text that quotes a number is
 generated from the numbers the page shows for those settings.
 """
 
