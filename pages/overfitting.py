@@ -5,6 +5,7 @@ browser), the split and its shuffled indices, more data, the leak switch, and th
 ``torch.no_grad()`` check. Every run is cached and shared by all sessions.
 """
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import streamlit as st
@@ -134,13 +135,20 @@ def _section_split(place: _Header, r: dict) -> None:
             "chart), so their loss estimates how it does on readings it has not seen.")
 
 
-def _section_more_data(place: _Header, v: Values, r: dict) -> None:
+def _switched(place: _Header, on: bool, shown: Callable[[], None], intro: str) -> None:
+    """A section behind a control: what it shows while its control is on, else a line on
+    what turning it on does."""
     with place.text:
-        if v.ov_extra:
-            _more_data(v, r)
+        if on:
+            shown()
         else:
-            page.prose("Add simulated readings to the training set: the validation readings "
-                       "stay the same, so the runs are compared on one yardstick.")
+            page.prose(intro)
+
+
+def _section_more_data(place: _Header, v: Values, r: dict) -> None:
+    _switched(place, bool(v.ov_extra), lambda: _more_data(v, r),
+              "Add simulated readings to the training set: the validation readings stay the "
+              "same, so the runs are compared on one yardstick.")
 
 
 def _more_data(v: Values, r: dict) -> None:
@@ -154,12 +162,9 @@ def _more_data(v: Values, r: dict) -> None:
 
 
 def _section_leak(place: _Header, v: Values, r: dict) -> None:
-    with place.text:
-        if v.ov_leak:
-            _leak(v, r)
-        else:
-            page.prose("The switch adds `val_loss.backward()` after `train_loss.backward()`: "
-                       "validation gradients pile into `.grad`, and the step uses them.")
+    _switched(place, bool(v.ov_leak), lambda: _leak(v, r),
+              "The switch adds `val_loss.backward()` after `train_loss.backward()`: validation "
+              "gradients pile into `.grad`, and the step uses them.")
 
 
 def _leak(v: Values, r: dict) -> None:
