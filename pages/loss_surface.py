@@ -13,10 +13,9 @@ from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 from ui import controls, page
 from ui.chart_text import described, numbers
-from ui.loss_surface import chart_text as words
 from ui.loss_surface import charts
+from ui.loss_surface import text as words
 from ui.loss_surface.code import script
-from ui.loss_surface.prose import float32_caption, rate_sentence, text
 from ui.loss_surface.settings import (
     DELTA,
     LOSS_NAMES,
@@ -25,6 +24,7 @@ from ui.loss_surface.settings import (
     SETTINGS,
     picked_point,
 )
+from ui.loss_surface.text import float32_caption, prose, rate_sentence
 from ui.vega import arrow_bytes, show
 
 STEM = "loss_surface"
@@ -229,7 +229,7 @@ def _section_curvature(values: controls.Values) -> None:
     with page.go_deeper("curvature, the Hessian and the largest stable learning rate"):
         if values.loss != "mse":
             st.info(_not_mse_note(values.loss, delta), icon=":material/info:")
-        st.markdown(text("curvature"))
+        st.markdown(prose("curvature"))
         lam_min, lam_max = v["eigenvalues"]
         k1, k2, k3, k4 = st.columns(4)
         k1.metric("λ_min", fmt(lam_min), help="MSE curvature along its flattest direction.")
@@ -247,7 +247,7 @@ def _section_curvature(values: controls.Values) -> None:
                        f"units it is always w ≈ {fmt(v['best_raw'][0])}, "
                        f"b ≈ {fmt(v['best_raw'][1], 2)}.")
     with page.go_deeper("why the chapter squares the residuals"):
-        st.markdown(text("loss_shapes"))
+        st.markdown(prose("loss_shapes"))
 
 
 page.start(STEM)

@@ -1,1 +1,1 @@
-"""The loss-surface page's pieces: controls and presets, chart specs, code panel, prose."""
+"""The loss-surface page's pieces: controls and presets, chart specs, code panel, words."""
