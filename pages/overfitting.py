@@ -18,7 +18,7 @@ from ui.controls import Values, defaults
 from ui.overfitting import charts, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
-from ui.overfitting.lesson import HOLDOUT, lesson
+from ui.overfitting.runs import HOLDOUT, lesson
 from ui.overfitting.settings import PRESETS, run_settings
 from ui.vega import show
 

@@ -139,7 +139,7 @@ def _fahrenheit() -> tuple[str, str, str]:
 
 def _overfitting_run(setup: Mapping[str, Any]) -> dict:
     """The overfitting page's own run (its cached ``lesson``) for these control values."""
-    from ui.overfitting.lesson import lesson
+    from ui.overfitting.runs import lesson
     from ui.overfitting.settings import run_settings
 
     return lesson(**run_settings(page_values("overfitting", setup)))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from ui.controls import Control, Values, defaults
 from ui.overfitting import text
-from ui.overfitting.lesson import lesson
+from ui.overfitting.runs import lesson
 from ui.page import Preset
 
 MODELS = ("linear", "poly", "mlp")

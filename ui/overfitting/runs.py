@@ -1,4 +1,4 @@
-"""The one cached training run of the overfitting page, shared by every session.
+"""The overfitting page's training run, cached once and shared by every session.
 
 The run lives here, not in the page file, because the presets' "look for" sentences quote
 its numbers too. Arguments are plain numbers and strings, so sessions asking for the same
