@@ -1,6 +1,6 @@
 """The architecture's rules, read from the source: thermo_core never imports Streamlit,
 lesson modules build only on the general modules and the general modules never on them,
-pages and core never seed globally."""
+pages and core never seed globally, and README's layout names every module."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from conftest import ROOT
 
 CORE = ROOT / "thermo_core"
 GENERAL = {p.stem for p in CORE.glob("*.py")} - {"__init__"}
+LAID_OUT = ("thermo_core", "ui", "pages", "scripts", "benchmarks")
+"""The folders whose every module README's layout section names."""
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -109,3 +111,32 @@ def test_no_global_seeding_in_app_code():
                     target = node.func.value
                     is_torch = isinstance(target, ast.Name) and target.id == "torch"
                     assert not (is_torch and node.func.attr == "manual_seed"), path
+
+
+def _layout_paths() -> list[str]:
+    """The paths README's layout section names: the first column of each unindented line of
+    its code block, several separated by ", "."""
+    section = (ROOT / "README.md").read_text().split("\n## Layout\n", 1)[1].split("\n#", 1)[0]
+    block = section.split("```\n", 2)[1]
+    lines = [line for line in block.splitlines() if line and not line[0].isspace()]
+    return [path for line in lines for path in line.split("  ", 1)[0].split(", ")]
+
+
+def _expanded(path: str) -> set[str]:
+    """``path`` with ``<stem>`` replaced by each page's stem (the path itself if it has none)."""
+    from ui.catalog import PAGES
+
+    return {path.replace("<stem>", p.stem) for p in PAGES} if "<stem>" in path else {path}
+
+
+def test_readme_layout_names_every_module_and_only_what_exists():
+    named = _layout_paths()
+    for path in named:
+        found = [p for p in _expanded(path) if (ROOT / p).is_dir() == p.endswith("/")
+                 and (ROOT / p).exists()]
+        assert found, f"README's layout names {path}, which is not in the tree"
+    names = set().union(*(_expanded(p) for p in named))
+    modules = sorted(str(p.relative_to(ROOT)) for folder in LAID_OUT
+                     for p in (ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts)
+    missing = [m for m in modules if m not in names]
+    assert not missing, f"README's layout section does not name {missing}"
