@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import as_number, chart_specs, metric_value, run_page
+from conftest import as_number, chart_specs, metric_value, run_page, run_script
 from reference import T_U_BOOK, lstsq64, mse64
 
 import thermo_core as tc
-from ui.codegen import run_script
 from ui.home import charts
 from ui.home.code import script
 from ui.home.settings import MEAN_T_C, PRESETS

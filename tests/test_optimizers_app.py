@@ -10,12 +10,11 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_specs, page_text, run_page
+from conftest import as_number, chart_specs, page_text, run_page, run_script
 from reference import T_C, T_U32, f32, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
-from ui.codegen import run_script
 from ui.optimizers import charts
 from ui.optimizers.settings import IDS, PRESETS
 from ui.vega import validate
