@@ -26,8 +26,8 @@ from thermo_core.lessons import optimizers as op
 
 def _mlp(book: bool) -> Callable[[], object]:
     t_u, t_c = tc.load_readings()
-    return lambda: tc.train_model(tc.make_model("mlp", t_u=t_u), t_u, t_c, lr=1e-3,
-                                  epochs=2000, book_loop=book)
+    spec = tc.RunSpec("mlp", lr=1e-3, epochs=2000)
+    return lambda: tc.train_model(spec, t_u, t_c, book_loop=book)
 
 
 def _adam() -> object:

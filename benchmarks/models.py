@@ -1,4 +1,4 @@
-"""Time thermo_core.models training: the default MLP and the overfitting page's presets.
+"""Time thermo_core.model_training: the default MLP and the overfitting page's presets.
 
 Run: python benchmarks/models.py [--repeats N]
 Each case runs once to warm up, then the best of N timings is kept. "book loop" is the
@@ -18,8 +18,8 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import thermo_core as tc
 from benchmarks.timing import best_of
-from thermo_core.lessons import overfitting as ov
 from ui.controls import Values, defaults
+from ui.overfitting.runs import experiment
 from ui.overfitting.settings import CONTROLS, PRESETS, run_settings
 
 
@@ -32,7 +32,7 @@ def book_loop() -> None:
     model = tc.make_model("mlp", t_u=t_u, hidden=13).seq
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
-    with tc.models.single_thread():
+    with tc.model_training.single_thread():
         for _ in range(5000):
             loss = loss_fn(model(x), y)
             with torch.no_grad():
@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     tr, va = tc.book_split()
 
     def default_mlp() -> None:
-        m = tc.make_model("mlp", t_u=t_u[tr])
-        tc.train_model(m, t_u[tr], t_c[tr], val=(t_u[va], t_c[va]), lr=1e-3, epochs=5000)
+        tc.train_model(tc.RunSpec("mlp", lr=1e-3, epochs=5000), t_u[tr], t_c[tr],
+                       val=(t_u[va], t_c[va]))
 
     cases = [
         ("default MLP (H=13, SGD 1e-3, 5000 ep.) tc.train_model", default_mlp),
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for preset in PRESETS:
         settings = run_settings(Values({**defaults(CONTROLS), **preset.values}))
-        cases.append((f"preset {preset.label.split(': ')[-1]} (200 hold-out)",
-                      lambda s=settings: ov.experiment(**s)))
+        cases.append((f"preset {preset.label.split(': ')[-1]} (the page's run, uncached)",
+                      lambda s=settings: experiment(**s)))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads outside training")
     print(f"{'case':62} {'best s':>8}")
     for label, fn in cases:

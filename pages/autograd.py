@@ -6,6 +6,8 @@ by hand, gradient accumulation, training without zero_grad, the in-place update,
 detach() / no_grad() / set_grad_enabled(is_train).
 """
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,7 +15,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.autograd import charts, text
 from ui.autograd.code import script
 from ui.autograd.settings import GRAD_MODE, POINT, PRESETS, ZERO_GRAD
@@ -64,6 +66,12 @@ def zero_grad_runs() -> tuple[dict[str, list[dict]], str, float]:
         for col, run in zip(("loss_with", "loss_without"), charts.RUNS, strict=True)
     }
     return rows, text.zero_grad_story(report, len(report.history)), report.final_with
+
+
+def losses(without: bool) -> pd.DataFrame:
+    """Every epoch of the chart's runs (the one without zero_grad() when it is drawn)."""
+    h = ag.zero_grad_comparison().history
+    return h[["epoch", "loss_with", "loss_without"] if without else ["epoch", "loss_with"]]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -218,7 +226,9 @@ def _zero_grad_training() -> None:
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
     runs = list(charts.RUNS[: 2 if values.ag_nozero else 1])
     show(described(charts.loss_spec(shown), text.loss_description(rows, runs)))
-    numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)))
+    numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)),
+            csv=downloads.csv(f"{STEM}_zero_grad", partial(losses, bool(values.ag_nozero)),
+                              runs="with-and-without" if values.ag_nozero else "with"))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
     else:

@@ -6,6 +6,7 @@ learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
 """
 
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +15,7 @@ import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
 from ui.divergence.code import script
@@ -54,11 +55,30 @@ def surface(norm: str) -> dict:
     }
 
 
+def train(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+          w0: float, b0: float) -> dv.DivergenceRun:
+    """The run behind the key chart, uncached: :func:`lesson` draws it thinned,
+    :func:`history` hands every epoch to the download."""
+    return dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+
+
+def history(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+            w0: float, b0: float, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every epoch of :func:`train`'s run (only ``columns``, if given)."""
+    h = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0).run.history
+    return h if columns is None else h[list(columns)]
+
+
+def rates(norm: str, epochs: int, w0: float, b0: float) -> dv.Sweep:
+    """The 60-rate sweep, uncached: :func:`sweep` draws it, the download holds its frame."""
+    return dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+
+
 @st.cache_data(max_entries=64)
 def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
            w0: float, b0: float) -> dict:
     """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
-    out = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+    out = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0)
     run, win = out.run, ls.surface_window(norm)
     h = run.history
     clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
@@ -96,10 +116,15 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     }
 
 
+def sweep_frame(norm: str, epochs: int, w0: float, b0: float) -> pd.DataFrame:
+    """The 60 rates :func:`sweep` draws, with their final losses and regions."""
+    return rates(norm, epochs, w0, b0).frame
+
+
 @st.cache_data(max_entries=12)
 def sweep(norm: str, epochs: int, w0: float, b0: float) -> dict:
     """60 rates trained at once (the chapter's update), as rows and region bounds."""
-    s = dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+    s = rates(norm, epochs, w0, b0)
     rows = [{"lr": r.lr, "plot_loss": r.plot_loss, "region": r.region,
              "lr_text": fmt(r.lr, sig=3), "loss_text": fmt(r.final_loss, sig=4)}
             for r in s.frame.itertuples()]
@@ -180,7 +205,8 @@ def _section_run() -> controls.Values:
     numbers(("Every drawn epoch: the parameters and the loss before that epoch's update.",
              text.path_table(run["table"])),
             twin=Twin(TWIN, run["table"]["epoch"].tolist(),
-                      lambda e: text.epoch_sentence(run["table"], e), TWIN_HELP))
+                      lambda e: text.epoch_sentence(run["table"], e), TWIN_HELP),
+            csv=_run_csv("run", values))
     return values
 
 
@@ -194,9 +220,22 @@ def _kwargs(values: controls.Values) -> tuple:
     return tuple(sorted(dv.schedule_kwargs(values.schedule, **schedule_settings(values)).items()))
 
 
+def _args(values: controls.Values) -> tuple:
+    """The run's settings as :func:`lesson` and :func:`history` take them."""
+    return (values.norm, float(values.lr), int(values.epochs), values.rule, values.schedule,
+            _kwargs(values), float(values.start_w), float(values.start_b))
+
+
 def _run(values: controls.Values) -> dict:
-    return lesson(values.norm, float(values.lr), int(values.epochs), values.rule, values.schedule,
-                  _kwargs(values), float(values.start_w), float(values.start_b))
+    return lesson(*_args(values))
+
+
+def _run_csv(chart: str, values: controls.Values, columns: tuple[str, ...] | None = None):
+    """The download of a chart of the run: every epoch, named by the run's settings."""
+    norm, lr, epochs, rule, schedule, _, w0, b0 = _args(values)
+    return downloads.csv(f"{STEM}_{chart}", partial(history, *_args(values), columns),
+                         lr=lr, epochs=epochs, inputs=norm, rule=rule, schedule=schedule,
+                         w=w0, b=b0)
 
 
 def _outcome(values: controls.Values, run: dict) -> None:
@@ -233,7 +272,11 @@ def _section_sweep(values: controls.Values) -> None:
                                      (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))),
                    text.sweep_description(s, int(values.epochs), float(values.lr))))
     st.caption(text.sweep(s, int(values.epochs)))
-    numbers(("", text.sweep_table(s)))
+    numbers(("", text.sweep_table(s)),
+            csv=downloads.csv(f"{STEM}_sweep", partial(sweep_frame, values.norm, int(values.epochs),
+                                                       float(values.start_w), float(values.start_b)),
+                              epochs=int(values.epochs), inputs=values.norm,
+                              w=float(values.start_w), b=float(values.start_b)))
 
 
 def _section_schedule(values: controls.Values, run: dict) -> None:
@@ -245,7 +288,8 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
     show(described(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)),
                    text.schedule_description(values, run)))
     st.caption(text.schedule(values, run, const))
-    numbers(("", pd.DataFrame(run["lrs"]).rename(columns={"lr": "learning rate"})))
+    numbers(("", pd.DataFrame(run["lrs"]).rename(columns={"lr": "learning rate"})),
+            csv=_run_csv("schedule", values, ("epoch", "lr")))
 
 
 def _section_book(values: controls.Values) -> None:

@@ -6,6 +6,7 @@ bracket bug; and what a gradient costs by finite differences and by autograd.
 """
 
 import math
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +14,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.chart_text import described, numbers
 from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
@@ -35,9 +36,15 @@ def comparison(w: float, b: float, delta: float, scheme: str, dtype: str) -> pd.
 @st.cache_data(max_entries=64, show_spinner=False)
 def sweep(w: float, b: float, wrt: str, field: str) -> list[dict]:
     """Chart rows: the measured error over the whole δ grid, every scheme and dtype."""
+    return charts.sweep_rows(sweep_frame(w, b, wrt, tc.SCHEMES), field)
+
+
+def sweep_frame(w: float, b: float, wrt: str, schemes: tuple[str, ...]) -> pd.DataFrame:
+    """The V's points for ``schemes``, every dtype and δ, with both errors and what each means."""
     t_u, t_c = tc.load_readings()
     raw = tc.fd_error_sweep(t_u, t_c, w, b, list(FD.delta_grid()), tc.SCHEMES, tuple(tc.DTYPES), wrt)
-    return charts.sweep_rows(FD.label_sweep(raw), field)
+    out = FD.label_sweep(raw)
+    return out[out["scheme"].isin(schemes)].reset_index(drop=True)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -110,7 +117,10 @@ def _section_lesson() -> controls.Values:
         "crosses: the estimate collapsed to 0. Grey dotted: the error model for your scheme and dtype."
     )
     with left:
-        numbers(("", text.error_table(rows)))
+        kept = tuple(s for s in tc.SCHEMES if s in shown)
+        numbers(("", text.error_table(rows)),
+                csv=downloads.csv(STEM, partial(sweep_frame, v.fd_w, v.fd_b, v.fd_wrt, kept),
+                                  wrt=f"dL-d{v.fd_wrt}", w=v.fd_w, b=v.fd_b, schemes="-".join(kept)))
     with right:
         st.markdown(f"**Three gradients** ({v.scheme}, δ = {v.delta}, {v.dtype})")
         for p in FD.WRT:

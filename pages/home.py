@@ -4,12 +4,14 @@ Sections: the story, the fit by hand (sliders over the chart, scores beside it),
 reveal of the least-squares line and the unit it implies, and the readings themselves.
 """
 
+from functools import partial
+
 import streamlit as st
 import torch
 
 import thermo_core as tc
 from thermo_core.numbers import fmt
-from ui import controls, page, tour
+from ui import controls, downloads, page, tour
 from ui.chart_text import described, numbers
 from ui.home import charts, text
 from ui.home.code import script
@@ -104,7 +106,9 @@ def _section_fit() -> None:
             "Each red bar is a residual: the gap between your line's prediction and the "
             "Celsius reading. The loss squares those gaps and averages them."
         )
-        numbers(("", text.fit_table(xs, ys, values.w, values.b)))
+        numbers(("", text.fit_table(xs, ys, values.w, values.b)),
+                csv=downloads.csv("home", partial(text.fit_table, xs, ys, values.w, values.b),
+                                  w=values.w, b=values.b))
     with score_col:
         st.metric("MSE of your line", fmt(mse), help="Mean of the squared residuals, in °C².")
         st.metric(

@@ -5,13 +5,15 @@ point reruns only it), the curvature and the loss shapes in "Go deeper" expander
 """
 
 import math
+from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.chart_text import described, numbers
 from ui.loss_surface import charts
 from ui.loss_surface import text as words
@@ -35,6 +37,11 @@ CONTOUR_LEVELS = (0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
 def _inputs(norm: str):
     t_u, t_c = tc.load_readings()
     return tc.normalize(t_u.double(), norm), t_c.double()
+
+
+def surface_cells(norm: str, loss: str, delta: float) -> pd.DataFrame:
+    """Every cell of the heatmap: its centre (w, b) and its loss, in float64."""
+    return ls.surface_frame(*_inputs(norm), ls.surface_window(norm), loss, delta)[["w", "b", "loss"]]
 
 
 @st.cache_data(max_entries=32)
@@ -157,7 +164,9 @@ def _section_landscape(values: controls.Values) -> None:
     _caption_surface(v, p, loss, name)
     numbers(("The points marked on the heatmap.",
              words.marks_table((w, b), p["loss"], p["grad"], v["best"], v["best_mse"], lowest)),
-            ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]))
+            ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]),
+            csv=downloads.csv(STEM, partial(surface_cells, norm, loss, delta), inputs=norm, loss=loss,
+                              **({"delta": delta} if loss == "huber" else {})))
     _section_slices(p, w, b, gw, gb, loss, name)
     page.code_panel(
         script(norm, loss, w, b, delta),

@@ -6,13 +6,15 @@ step it implies), and Go-deeper notes. Each optimizer's run is cached on its own
 changing one rate reruns one optimizer.
 """
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.chart_text import Twin, described, numbers
 from ui.optimizers import charts, text
 from ui.optimizers.code import script
@@ -44,6 +46,14 @@ def drawing(mode: str, runs: tuple[tuple, ...]) -> dict:
         "steps": arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
         "best": [{"w": bw, "b": bb, "loss": bl, "what": "least-squares optimum"}],
     }}
+
+
+def histories(runs: tuple[tuple, ...]) -> pd.DataFrame:
+    """Every epoch of each optimizer's run (``run_args`` tuples), the chart's paths and
+    losses before thinning, one block of rows per optimizer."""
+    frames = [op.run_optimizer(*args).run.history.assign(optimizer=args[0]) for args in runs]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["optimizer", *(c for c in out.columns if c != "optimizer")]]
 
 
 def _section_race() -> controls.Values:
@@ -83,7 +93,9 @@ def _section_race() -> controls.Values:
             twin=Twin("optimizers.twin", text.twin_epochs(table),
                       lambda e: text.epoch_sentence(table, e),
                       "The epoch scrubber under the chart, as a slider you can use with the keys: "
-                      "it reads out each optimizer's w, b and loss at the drawn epoch."))
+                      "it reads out each optimizer's w, b and loss at the drawn epoch."),
+            csv=downloads.csv(STEM, partial(histories, runs), inputs=values.opt_norm,
+                              epochs=int(values.opt_epochs), race="-".join(labels)))
     _diverged(done, labels)
     return values
 

@@ -6,19 +6,20 @@ browser), the split and its shuffled indices, more data, the leak switch, and th
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import streamlit as st
 
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, page
+from ui import controls, downloads, page
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
 from ui.overfitting import charts, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
-from ui.overfitting.runs import HOLDOUT, lesson
+from ui.overfitting.runs import HOLDOUT, history, lesson
 from ui.overfitting.settings import PRESETS, run_settings
 from ui.vega import show
 
@@ -88,6 +89,16 @@ def _draw_controls(left, below: _Below) -> Values:
     return Values({**defaults(cfg.CONTROLS), **v})
 
 
+def _csv(v: Values) -> downloads.Csv:
+    """The chart's download: every epoch of the run, named by the settings that shape it."""
+    s = run_settings(v)
+    shape = {"poly": {"degree": s["degree"]},
+             "mlp": {"hidden": s["hidden"], "init": s["init_seed"]}}.get(s["kind"], {})
+    return downloads.csv(STEM, partial(history, **s), model=s["kind"], **shape,
+                         optimizer=s["optimizer"], lr=s["lr"], epochs=s["epochs"],
+                         split=s["split_name"], extra=s["extra"], leak=s["leak"])
+
+
 def _section_run() -> tuple[Values, dict, _Below]:
     """Presets, the model's controls beside the key chart, and every other control in its
     header below (the run needs them all): the values, the run and those headers."""
@@ -121,7 +132,8 @@ def _section_run() -> tuple[Values, dict, _Below]:
                 twin=Twin("overfitting.twin", r["table"]["epoch"].tolist(),
                           lambda e: text.epoch_sentence(r, e),
                           "The scrubber under the chart, as a slider you can use with the keys: it "
-                          "steps over the drawn epochs and reads out the losses there."))
+                          "steps over the drawn epochs and reads out the losses there."),
+                csv=_csv(v))
     return v, r, below
 
 

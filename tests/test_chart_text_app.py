@@ -13,6 +13,7 @@ import pytest
 from conftest import chart_specs, run_page
 from reference import T_C, T_U32, hessian_eigs64, lstsq64, mse64
 
+import thermo_core as tc
 from thermo_core.lessons import optimizers as op
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import parse
@@ -179,7 +180,8 @@ def test_overfitting_twin_reads_out_the_line_at_the_scrubbed_epoch():
     at = run_page("pages/overfitting.py", {"ov_model": "linear", "ov_epochs": "500"})
     line = _twin(at, 20)
     s = cfg.run_settings(Values({**defaults(cfg.CONTROLS), "ov_model": "linear", "ov_epochs": 500}))
-    h = ov.experiment(**s).history.set_index("epoch")
+    spec = tc.RunSpec("linear", optimizer=s["optimizer"], lr=s["lr"], epochs=s["epochs"])
+    h = ov.experiment(spec).history.set_index("epoch")
     assert line.startswith("Epoch 20, before its update:")
     assert _number(line, "w") == pytest.approx(float(h.loc[20, "w"]), rel=1e-5)
     assert _number(line, "b") == pytest.approx(float(h.loc[20, "b"]), rel=1e-5)

@@ -66,7 +66,7 @@ def test_script_compiles_and_caches():
 def test_every_hot_loop_compiles_at_startup():
     compiled.compile_all()
     names = {fn.__name__ for fn in compiled._hot}
-    assert {"epochs_loop", "line_epochs", "_descend_epochs", "forward_each"} <= names
+    assert {"_lean_epochs", "line_epochs", "_descend_epochs", "_forward_each"} <= names
     for fn in compiled._hot:
         assert compiled.script(fn) is not fn, f"{fn.__name__} did not compile"
 
@@ -86,10 +86,9 @@ def test_script_falls_back_to_python_and_says_why_once(caplog):
 def test_without_torchscript_every_training_runs_as_python_with_the_same_numbers(monkeypatch):
     """What torch dropping TorchScript would do: no compile, no optimized_execution."""
     t_u, t_c = tc.load_readings()
-    model_kw = {"t_u": t_u, "hidden": 8}
+    spec = tc.RunSpec("mlp", hidden=8, optimizer="Adam", lr=1e-2, epochs=600)
     runs = [tc.train(t_u, t_c, optimizer="Adam", lr=0.1, epochs=600),
-            tc.train_model(tc.make_model("mlp", **model_kw), t_u, t_c, optimizer="Adam",
-                           lr=1e-2, epochs=600)]
+            tc.train_model(spec, t_u, t_c)]
 
     def gone(fn):
         raise RuntimeError("torch.jit.script is gone")
@@ -98,8 +97,7 @@ def test_without_torchscript_every_training_runs_as_python_with_the_same_numbers
     monkeypatch.delattr(torch.jit, "optimized_execution")
     monkeypatch.setattr(compiled, "_cache", {})
     plain = [tc.train(t_u, t_c, optimizer="Adam", lr=0.1, epochs=600),
-             tc.train_model(tc.make_model("mlp", **model_kw), t_u, t_c, optimizer="Adam",
-                            lr=1e-2, epochs=600)]
+             tc.train_model(spec, t_u, t_c)]
     for fast, slow in zip(runs, plain, strict=True):
         assert (fast.settings["engine"], slow.settings["engine"]) == ("compiled", "python")
         assert torch.equal(fast.params, slow.params)
@@ -127,16 +125,15 @@ def test_the_switch_is_read_at_import_and_only_the_deprecation_notice_is_silence
     code = textwrap.dedent("""
         import warnings
         import thermo_core as tc
-        from thermo_core import compiled, lean_loop
-        assert compiled.script(lean_loop.epochs_loop) is not lean_loop.epochs_loop
+        from thermo_core import compiled, model_training
+        assert model_training.lean_loop() is not model_training._lean_epochs
         try:
             warnings.warn("something else is deprecated", DeprecationWarning)
         except DeprecationWarning:
             print("other warnings still raise")
         t_u, t_c = tc.load_readings()
         print(tc.train(t_u, t_c, optimizer="Adam", lr=0.1, epochs=5).settings["engine"])
-        model = tc.make_model("linear", t_u=t_u)
-        print(tc.train_model(model, t_u, t_c, epochs=5).settings["engine"])
+        print(tc.train_model(tc.RunSpec(epochs=5), t_u, t_c).settings["engine"])
     """)
     env = {**os.environ, compiled.ENV_VAR: "lean_loop", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],

@@ -1,7 +1,7 @@
 """The lean training loop must be the book's loop, bit for bit.
 
-``train_model`` runs ``thermo_core.lean_loop`` by default and the literal loop (module calls,
-``backward()``, ``torch.optim``) with ``book_loop=True``. Every recorded number, every kept
+``train_model`` runs its lean loop (``thermo_core.model_training``) by default and the literal
+loop (module calls, ``backward()``, ``torch.optim``) with ``book_loop=True``. Every recorded number, every kept
 snapshot and the final parameters must be *equal*, not close: the overfitting page shows
 the lean loop's numbers and its code panel prints the book loop's, and Adam on a big net
 turns a last-bit difference into a different answer within a few thousand epochs.
@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import thermo_core as tc
-from thermo_core import backprop, compiled, lean_loop
+from thermo_core import compiled, model_training
 from thermo_core.data import book_split, synthetic_readings
 
 torch.set_num_threads(1)
@@ -52,11 +52,10 @@ def _train(kind: str, model_kw: dict, train_kw: dict, book: bool, extra: int = 0
         su, sc = synthetic_readings(extra, 3.0, 1)
         x, y = torch.cat([x, su]), torch.cat([y, sc])
     held = synthetic_readings(50, 3.0, 7)
-    model = tc.make_model(kind, t_u=x, **model_kw).to(dtype)
     cast = [a.to(dtype) for a in (x, y, t_u[va], t_c[va], *held)]
-    return tc.train_model(model, cast[0], cast[1], val=(cast[2], cast[3]),
-                          holdout=(cast[4], cast[5]), keep_at=[1, 2, 50, 150],
-                          book_loop=book, **train_kw)
+    return tc.train_model(tc.RunSpec(kind, **model_kw, **train_kw), cast[0], cast[1],
+                          val=(cast[2], cast[3]), holdout=(cast[4], cast[5]),
+                          keep_at=[1, 2, 50, 150], book_loop=book)
 
 
 def _assert_same(a: tc.ModelRun, b: tc.ModelRun, engine: str = "compiled") -> None:
@@ -101,9 +100,9 @@ def test_hold_out_scored_only_where_asked_in_both_loops():
     t_u, t_c = tc.load_readings()
     runs = []
     for book in (True, False):
-        model = tc.make_model("mlp", t_u=t_u, hidden=4)
-        runs.append(tc.train_model(model, t_u, t_c, holdout=(t_u[:3], t_c[:3]), lr=1e-3,
-                                   epochs=20, holdout_at=[1, 7, 20], book_loop=book))
+        runs.append(tc.train_model(tc.RunSpec("mlp", hidden=4, lr=1e-3, epochs=20), t_u, t_c,
+                                   holdout=(t_u[:3], t_c[:3]), holdout_at=[1, 7, 20],
+                                   book_loop=book))
     assert [run.settings["engine"] for run in runs] == ["book", "compiled"]
     for run in runs:
         scored = run.history.dropna(subset=["holdout_loss"])["epoch"].tolist()
@@ -113,36 +112,37 @@ def test_hold_out_scored_only_where_asked_in_both_loops():
 
 
 def test_other_optimizers_and_settings_fall_back_to_the_book_loop():
-    t_u, _ = tc.load_readings()
+    t_u, t_c = tc.load_readings()
     model = tc.make_model("mlp", t_u=t_u)
-    assert lean_loop.supports(model, "Adam", {})
-    assert not lean_loop.supports(model, "RMSprop", {})
-    assert not lean_loop.supports(model, "SGD", {"momentum": 0.9})
-    assert not lean_loop.supports(torch.nn.Linear(1, 1), "SGD", {})
-    t_c = tc.load_readings()[1]
-    run = tc.train_model(model, t_u, t_c, optimizer="RMSprop", lr=1e-3, epochs=5)
-    assert run.settings["engine"] == "book"
+    supports = model_training.lean_supports
+    assert supports(model, tc.RunSpec(optimizer="Adam"))
+    assert not supports(model, tc.RunSpec(optimizer="RMSprop"))
+    assert not supports(model, tc.RunSpec(hyper=(("momentum", 0.9),)))
+    assert not supports(torch.nn.Linear(1, 1), tc.RunSpec())
+    for spec in (tc.RunSpec("mlp", optimizer="RMSprop", lr=1e-3, epochs=5),
+                 tc.RunSpec("mlp", hyper=(("momentum", 0.9),), lr=1e-3, epochs=5)):
+        assert tc.train_model(spec, t_u, t_c).settings["engine"] == "book"
 
 
 def test_mean_seed_is_two_over_n():
-    seed = backprop.mean_seed(9, torch.float64)
+    seed = model_training.mean_seed(9, torch.float64)
     assert seed.shape == (9,)
     assert torch.allclose(seed, torch.full((9,), 2 / 9, dtype=torch.float64), rtol=0, atol=1e-16)
 
 
 def test_the_loop_compiles_and_the_compiled_and_python_runs_agree(monkeypatch):
-    assert lean_loop.compiled_loop() is not lean_loop.epochs_loop, "TorchScript failed"
+    assert model_training.lean_loop() is not model_training._lean_epochs, "TorchScript failed"
     case = ("mlp", {"hidden": 16}, {"lr": 1e-2, "epochs": 300, "optimizer": "Adam",
                                     "leak": True})
     compiled = _train(*case, book=False)
-    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: lean_loop.epochs_loop)
+    monkeypatch.setattr(model_training, "lean_loop", lambda: model_training._lean_epochs)
     python = _train(*case, book=False)
     assert python.settings["engine"] == "python"
     _assert_same(_train(*case, book=True), python, engine="python")
     _assert_same(_train(*case, book=True), compiled)
 
 
-def _broken_loop(kind, params, *args):
+def _broken_loop(plan, params, *args):
     """A stand-in for the compiled loop that changes the parameters, then fails."""
     for p in params:
         p.add_(1.0)
@@ -153,7 +153,7 @@ def _broken_loop(kind, params, *args):
 def test_a_failing_fast_path_runs_the_book_loop_from_the_start(monkeypatch, caplog, kind,
                                                                model_kw, train_kw):
     book = _train(kind, model_kw, train_kw, book=True)
-    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: _broken_loop)
+    monkeypatch.setattr(model_training, "lean_loop", lambda: _broken_loop)
     monkeypatch.setattr(compiled, "_reported", set())  # a reason is logged once per process
     with caplog.at_level(logging.WARNING, logger="thermo_core.compiled"):
         fell_back = _train(kind, model_kw, train_kw, book=False)
@@ -163,31 +163,37 @@ def test_a_failing_fast_path_runs_the_book_loop_from_the_start(monkeypatch, capl
 
 def test_the_switch_turns_lean_loop_off(monkeypatch):
     monkeypatch.setattr(compiled, "ENABLED", frozenset({"lean_optim"}))
-    monkeypatch.setattr(lean_loop, "compiled_loop", lambda: pytest.fail("lean_loop used"))
+    monkeypatch.setattr(model_training, "lean_loop", lambda: pytest.fail("lean_loop used"))
     run = _train(*CASES[1], book=False)
     assert run.settings["engine"] == "book"
-    vectors = list(run.snapshots.values())
-    model = tc.make_model("linear", t_u=tc.load_readings()[0])
-    got = lean_loop.predictions(model, vectors, tc.load_readings()[0])
+    t_u = tc.load_readings()[0]
+    got = run.snapshot_predictions(t_u)
     monkeypatch.setattr(compiled, "ENABLED", frozenset(compiled.PARTS))
-    want = lean_loop.predictions(model, vectors, tc.load_readings()[0])
-    assert all(torch.equal(g, w) for g, w in zip(got, want, strict=True))
+    want = run.snapshot_predictions(t_u)
+    assert got.keys() == want.keys() == run.snapshots.keys()
+    assert all(torch.equal(got[e], want[e]) for e in got)
 
 
 @pytest.mark.parametrize("book", [True, False])
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
 @pytest.mark.parametrize(("model_dtype", "data_dtype"), [(torch.float32, torch.float64),
                                                          (torch.float64, torch.float32)])
-def test_readings_of_another_dtype_than_the_model_are_refused(book, optimizer, model_dtype,
-                                                               data_dtype):
+def test_readings_of_another_dtype_than_t_u_are_refused(book, optimizer, model_dtype,
+                                                        data_dtype):
     t_u, t_c = tc.load_readings()
-    model = tc.make_model("linear", t_u=t_u).to(model_dtype)
-    with pytest.raises(ValueError, match=f"t_u is {data_dtype}.*parameters are {model_dtype}"):
-        tc.train_model(model, t_u.to(data_dtype), t_c.to(data_dtype), optimizer=optimizer,
-                       epochs=5, book_loop=book)
+    spec = tc.RunSpec(optimizer=optimizer, epochs=5)
+    with pytest.raises(ValueError, match=f"t_c is {data_dtype}.*model, is {model_dtype}"):
+        tc.train_model(spec, t_u.to(model_dtype), t_c.to(data_dtype), book_loop=book)
     with pytest.raises(ValueError, match=f"val is {data_dtype}"):
-        tc.train_model(model, t_u.to(model_dtype), t_c.to(model_dtype), optimizer=optimizer,
-                       val=(t_u.to(data_dtype), t_c.to(data_dtype)), epochs=5, book_loop=book)
+        tc.train_model(spec, t_u.to(model_dtype), t_c.to(model_dtype),
+                       val=(t_u.to(data_dtype), t_c.to(data_dtype)), book_loop=book)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_model_takes_the_readings_dtype(dtype):
+    t_u, t_c = tc.load_readings()
+    run = tc.train_model(tc.RunSpec("mlp", hidden=3, epochs=5), t_u.to(dtype), t_c.to(dtype))
+    assert {p.dtype for p in run.model.parameters()} == {dtype} and run.params.dtype == dtype
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

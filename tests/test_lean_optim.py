@@ -28,9 +28,11 @@ def fast_path_on(monkeypatch):
 
 CASES = [
     ("manual", {}), ("SGD", {}), ("SGD", {"momentum": 0.9}),
-    ("SGD", {"momentum": 0.99, "nesterov": True}), ("Adagrad", {}), ("RMSprop", {}),
+    ("SGD", {"momentum": 0.99, "nesterov": True}), ("Adagrad", {}),
+    ("Adagrad", {"lr_decay": 0.01, "weight_decay": 0.1}), ("RMSprop", {}),
     ("Adadelta", {}), ("Adam", {}), ("Adam", {"betas": (0.5, 0.9)}),
-    ("AdamW", {"betas": (0.8, 0.99)}), ("NAdam", {}), ("NAdam", {"betas": (0.95, 0.9)}),
+    ("Adam", {"weight_decay": 0.1}), ("AdamW", {}), ("AdamW", {"betas": (0.8, 0.99)}),
+    ("NAdam", {}), ("NAdam", {"betas": (0.95, 0.9)}),
     ("RAdam", {}),
 ]
 RATES = {"manual": 1e-4, "SGD": 1e-4, "Adadelta": 1.0}
@@ -84,7 +86,9 @@ def test_every_catalogue_optimizer_but_lbfgs_is_compiled():
 def test_settings_it_does_not_reproduce_keep_the_python_loop():
     p = torch.zeros(2, requires_grad=True)
     assert lean_optim.plan("SGD", torch.optim.SGD([p], lr=0.1, weight_decay=0.1)) is None
-    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1)) is None  # not fused
+    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1, fused=True)) is None
+    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1, foreach=True)) is None
+    assert lean_optim.plan("Adam", torch.optim.Adam([p], lr=0.1, amsgrad=True)) is None
     assert lean_optim.plan("RMSprop", torch.optim.RMSprop([p], lr=0.1, centered=True)) is None
     assert lean_optim.plan("LBFGS", torch.optim.LBFGS([p])) is None
 
@@ -148,16 +152,14 @@ def test_a_failing_fast_path_runs_the_book_loop_and_says_so(monkeypatch, caplog,
     assert "forced failure of the fast path" in caplog.text
 
 
-def test_the_switch_turns_lean_optim_and_its_fused_kernels_off(monkeypatch):
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adagrad"])
+def test_the_switch_turns_lean_optim_off_and_changes_no_number(monkeypatch, name):
     t_u, t_c = tc.load_readings()
+    fast = train(t_u, t_c, optimizer=name, lr=0.1, epochs=20, record_state_at=[20])
     monkeypatch.setattr(compiled, "ENABLED", frozenset({"lean_loop"}))
     monkeypatch.setattr(lean_optim, "compiled_loop", lambda: pytest.fail("lean_optim used"))
-    run = train(t_u, t_c, optimizer="Adam", lr=0.1, epochs=20, record_state_at=[20])
-    assert run.settings["engine"] == "book"
-    p = torch.zeros(2, requires_grad=True)
-    assert not tc.training.make_optimizer("Adam", p, 0.1, {}).defaults["fused"]
-    monkeypatch.setattr(compiled, "ENABLED", frozenset(compiled.PARTS))
-    assert tc.training.make_optimizer("Adam", p, 0.1, {}).defaults["fused"]
+    off = train(t_u, t_c, optimizer=name, lr=0.1, epochs=20, record_state_at=[20])
+    _assert_same(off, fast)
 
 
 def test_a_failing_plan_runs_the_book_loop_too(monkeypatch):

@@ -114,13 +114,6 @@ def test_diverging_optimizer_is_reported_not_raised():
     assert res.distance == pytest.approx(math.hypot(w - RAW_BEST[0], b - RAW_BEST[1]), rel=1e-6)
 
 
-def test_adam_step_formula_float64():
-    # one step from zero state: m = (1-b1) g, v = (1-b2) g^2 -> step = lr·g/(|g| + eps/…) ≈ lr·sign(g)
-    g = 4517.2969
-    step = op.adam_step(0.1 * g, 0.001 * g * g, 1, 0.1)
-    assert step == pytest.approx(0.1 * g / (abs(g) + 1e-8), rel=1e-12)
-
-
 @pytest.mark.parametrize(
     ("label", "mode"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -24,10 +25,10 @@ BOOK_VAL = [2, 10]
 BOOK_LOG = {1: ("66.5811", "142.3890"), 500: ("7.1454", "9.1252"), 3000: ("3.0125", "3.5756")}
 """The book's printed log (its split, the line, SGD lr 1e-2 on 0.1·t_u): epoch -> (training,
 validation), as printed. The oracle for the page's defaults too (test_overfitting_app)."""
-CHAPTER6 = {"kind": "mlp", "hidden": 13, "optimizer": "SGD", "lr": 1e-3, "epochs": 5000}
-"""Chapter 6's network and training, on the book's split."""
-BIG_NET = {"kind": "mlp", "hidden": 64, "optimizer": "Adam", "lr": 1e-2, "epochs": 5000}
-"""Chapter 6's network widened and trained hard, on the book's split."""
+CHAPTER6 = tc.RunSpec("mlp", hidden=13, optimizer="SGD", lr=1e-3, epochs=5000)
+"""Chapter 6's network and training (on the book's split, the default sampling)."""
+BIG_NET = tc.RunSpec("mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000)
+"""Chapter 6's network widened and trained hard."""
 
 
 def _scaled(indices: list[int]) -> tuple[list[float], list[float]]:
@@ -140,18 +141,17 @@ def test_mlp_init_is_pytorch_default_from_a_generator_and_leaves_global_rng_alon
 
 def test_poly_range_scaling_keeps_degree_10_trainable_where_book_scaling_fails():
     t_u, t_c = tc.load_readings()
-    fine = tc.train_model(tc.make_model("poly", t_u=t_u, degree=10), t_u, t_c, lr=0.05, epochs=500)
+    fine = tc.train_model(tc.RunSpec("poly", degree=10, lr=0.05, epochs=500), t_u, t_c)
     assert fine.diverged_at is None
     assert fine.history["loss"].iloc[-1] < 0.1 * fine.history["loss"].iloc[0]
-    bad = tc.make_model("poly", t_u=t_u, degree=10, scaling="scale")
-    assert tc.train_model(bad, t_u, t_c, lr=0.05, epochs=50).diverged_at is not None
+    bad = tc.RunSpec("poly", degree=10, scaling="scale", lr=0.05, epochs=50)
+    assert tc.train_model(bad, t_u, t_c).diverged_at is not None
 
 
 def test_poly_degree_1_converges_to_least_squares_line():
     t_u, t_c = tc.load_readings()
-    run = tc.train_model(
-        tc.make_model("poly", t_u=t_u, degree=1), t_u, t_c, optimizer="SGD", lr=0.3, epochs=2000
-    )
+    run = tc.train_model(tc.RunSpec("poly", degree=1, optimizer="SGD", lr=0.3, epochs=2000),
+                         t_u, t_c)
     w, b = lstsq64()
     pred = run.predict(t_u).tolist()
     assert pred == pytest.approx([w * x + b for x in T_U32], abs=1e-3)
@@ -165,24 +165,24 @@ def test_bad_settings_raise_clear_errors():
         tc.make_model("poly", t_u=t_u, degree=11)
     with pytest.raises(ValueError, match="hidden"):
         tc.make_model("mlp", t_u=t_u, hidden=0)
-    m = tc.make_model("linear", t_u=t_u)
     with pytest.raises(ValueError, match="optimizer"):
-        tc.train_model(m, t_u, t_c, optimizer="LBFGS")
+        tc.train_model(tc.RunSpec(optimizer="LBFGS"), t_u, t_c)
     with pytest.raises(ValueError, match="validation"):
-        tc.train_model(m, t_u, t_c, leak=True)
+        tc.train_model(tc.RunSpec(leak=True), t_u, t_c)
     with pytest.raises(ValueError, match="epochs"):
-        tc.train_model(m, t_u, t_c, epochs=0)
+        tc.train_model(tc.RunSpec(epochs=0), t_u, t_c)
+    with pytest.raises(ValueError, match="lr"):
+        tc.train_model(tc.RunSpec(lr=True), t_u, t_c)
+    with pytest.raises(ValueError, match="bad settings for SGD"):
+        tc.train_model(tc.RunSpec(hyper=(("momentum", -1.0),)), t_u, t_c)
 
 
 # ---- the switches ------------------------------------------------------------------------
 def _two_steps(leak: bool, zero_grad: bool) -> list[float]:
     t_u, t_c = tc.load_readings()
     tr, va = tc.book_split()
-    m = tc.make_model("linear", t_u=t_u)
-    run = tc.train_model(
-        m, t_u[tr], t_c[tr], val=(t_u[va], t_c[va]), lr=1e-2, epochs=3,
-        leak=leak, zero_grad=zero_grad,
-    )  # fmt: skip
+    spec = tc.RunSpec("linear", lr=1e-2, epochs=3, leak=leak, zero_grad=zero_grad)
+    run = tc.train_model(spec, t_u[tr], t_c[tr], val=(t_u[va], t_c[va]))
     return run.params.tolist()
 
 
@@ -204,7 +204,7 @@ def test_leak_and_zero_grad_switches_change_the_update_as_described(leak, zero_g
 
 
 def test_leak_makes_validation_loss_dishonest():
-    honest, leak = (ov.experiment(**BIG_NET, leak=on).history.iloc[-1] for on in (False, True))
+    honest, leak = (ov.experiment(replace(BIG_NET, leak=on)).history.iloc[-1] for on in (False, True))
     # Honest: the validation loss and fresh readings tell the same story (both large).
     assert honest.val_loss > 5 and honest.holdout_loss > 5
     # Leak: validation loss falls far below both the honest one and the fresh-data loss.
@@ -214,7 +214,7 @@ def test_leak_makes_validation_loss_dishonest():
 
 # ---- capacity and data -------------------------------------------------------------------
 def test_chapter6_mlp_training_loss_falls_below_validation():
-    e = ov.experiment(**CHAPTER6)
+    e = ov.experiment(CHAPTER6)
     h, s = e.history, e.summary
     assert e.n_params == 40
     assert s.final_loss < s.final_val_loss  # the book's qualitative result
@@ -223,7 +223,7 @@ def test_chapter6_mlp_training_loss_falls_below_validation():
 
 
 def test_big_mlp_overfits_and_more_data_tames_it():
-    small, big = (ov.experiment(**BIG_NET, extra=n).history.iloc[-1] for n in (0, 40))
+    small, big = (ov.experiment(BIG_NET, ov.Sampling(extra=n)).history.iloc[-1] for n in (0, 40))
     assert small.loss < 1.0 and small.holdout_loss > 10  # fits 9 points, fails new ones
     assert small.val_loss > 10 * small.loss
     big_gap, small_gap = big.holdout_loss - big.loss, small.holdout_loss - small.loss
@@ -252,7 +252,7 @@ def test_synthetic_readings_follow_the_simulated_thermometer():
 
 
 def test_extra_readings_join_the_training_set_only():
-    e = ov.experiment(extra=7, epochs=5)
+    e = ov.experiment(tc.RunSpec(epochs=5), ov.Sampling(extra=7))
     assert (e.points["role"] == "synthetic").sum() == 7
     assert e.val_indices == BOOK_VAL  # same yardstick with or without extra data
 
@@ -283,8 +283,8 @@ def test_no_grad_validation_loss_has_no_graph(kind):
 
 def test_random_split_is_repeatable():
     seed = random.Random(0).randrange(100)
-    a = ov.experiment(split_name="random", split_seed=seed, epochs=3)
-    b = ov.experiment(split_name="random", split_seed=seed, epochs=3)
+    a = ov.experiment(tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
+    b = ov.experiment(tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
     assert a.val_indices == b.val_indices and a.history.equals(b.history)
 
 
@@ -296,8 +296,9 @@ def test_snapshot_epochs_span_the_run():
 
 
 def test_frames_record_the_curve_without_changing_training():
-    plain = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60)
-    e = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60, snapshots=10, frame_points=21)
+    spec = tc.RunSpec("mlp", hidden=8, lr=1e-2, epochs=60)
+    plain = ov.experiment(spec)
+    e = ov.experiment(spec, snapshots=10, frame_points=21)
     pd_testing = pytest.importorskip("pandas.testing")
     pd_testing.assert_frame_equal(plain.history, e.history)
     t_u, _ = tc.load_readings()
@@ -308,7 +309,7 @@ def test_frames_record_the_curve_without_changing_training():
         assert torch.equal(start(grid), torch.tensor(
             e.frames.loc[e.frames["epoch"] == 1, "t_c_pred"].to_numpy()))
     last = e.frames[e.frames["epoch"] == 60]["t_c_pred"].tolist()
-    final = ov.experiment("mlp", hidden=8, lr=1e-2, epochs=60, grid_points=21).curve
+    final = ov.experiment(spec, grid_points=21).curve
     assert last == final["t_c_pred"].tolist()  # the last frame is the trained model
 
 

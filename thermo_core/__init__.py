@@ -37,19 +37,22 @@ from .gradients import (
 )
 from .graphs import Graph, GraphNode, count_graph_nodes, trace_backward, walk_graph
 from .losses import LOSSES, huber_loss, l1_loss, loss_fn, model, mse_loss, penalty, penalty_slope
+from .model_training import (
+    MODEL_OPTIMIZERS,
+    ModelRun,
+    RunSpec,
+    ValidationSummary,
+    train_model,
+    validation_summary,
+)
 from .models import (
     DEFAULT_SCALING,
     INPUT_SCALINGS,
     MODEL_KINDS,
-    MODEL_OPTIMIZERS,
-    ModelRun,
-    ValidationSummary,
     count_parameters,
     fitted_curve,
     make_model,
     t_u_grid,
-    train_model,
-    validation_summary,
 )
 from .surface import Curvature, critical_lr, curvature, hessian, loss_grid, optimal_params
 from .training import (
@@ -86,6 +89,7 @@ __all__ = [
     "ManyRuns",
     "ModelRun",
     "Run",
+    "RunSpec",
     "Unit",
     "ValidationSummary",
     "analytic_grad",

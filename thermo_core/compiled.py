@@ -8,9 +8,9 @@ releases it once. Compiling changes no numbers: the loops call the same ATen ope
 (``torch.jit.optimized_execution(False)`` keeps TorchScript from fusing or rewriting
 them), and their tests compare results with ``torch.equal``.
 
-The fast path has two parts, each used by one training module: ``lean_loop`` (the
-overfitting page's ``train_model``) and ``lean_optim`` (``tc.train``'s optimizers, with the
-fused kernels it replays, and ``descend_many``). ``THERMO_FAST_PATH``, read once at import,
+The fast path has two parts, each used by one training module: ``lean_loop`` (the lean loop
+of ``model_training.train_model``, the overfitting page's) and ``lean_optim`` (``tc.train``'s
+optimizers and ``descend_many``, in ``training``). ``THERMO_FAST_PATH``, read once at import,
 says which run: unset or "1" both, "0" neither (every training takes the book's loop with
 the real ``torch.optim`` classes, the sweep runs uncompiled), or part names separated by
 commas ("lean_loop").

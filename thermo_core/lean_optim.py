@@ -8,13 +8,14 @@ waits up to the switch interval (see ``thermo_core.runtime.configure_gil_switchi
 run in TorchScript, which releases the GIL once per chunk of epochs.
 
 The numbers are ``torch.optim``'s, bit for bit: each update below is the single-tensor
-code of that class (or the fused kernel ``train`` asks for: Adam, AdamW, Adagrad), in its
-order, with its defaults read from the optimizer object ``train`` built;
-``tests/test_lean_optim.py`` compares every history value, state and parameter with the
-real classes. A schedule's rates do not depend on the training (ReduceLROnPlateau's do,
-and keeps the Python loop), so ``train`` works them out first and passes one per epoch.
-Settings this module does not reproduce (weight decay on SGD, centered RMSprop, amsgrad,
-LBFGS, ...) keep ``train``'s Python loop too.
+code of that class (what ``torch.optim`` runs on CPU by default), in its order, with its
+defaults read from the optimizer object ``train`` built; ``tests/test_lean_optim.py``
+compares every history value, state and parameter with the real classes. Adam's update,
+:func:`adam_`, is also the one ``thermo_core.model_training``'s lean loop steps with: the
+fast path has one Adam. A schedule's rates do not depend on the training
+(ReduceLROnPlateau's do, and keeps the Python loop), so ``train`` works them out first and
+passes one per epoch. Settings this module does not reproduce (weight decay on SGD,
+centered RMSprop, amsgrad, LBFGS, ...) keep ``train``'s Python loop too.
 """
 
 from __future__ import annotations
@@ -52,21 +53,21 @@ def plan(name: str,
     if name not in CODES or opt is None:
         return None
     d = opt.defaults
-    if d.get("maximize") or d.get("differentiable") or d.get("capturable"):
-        return None
+    if any(d.get(k) for k in ("maximize", "differentiable", "capturable", "fused", "foreach")):
+        return None  # torch.optim's other code paths, not the single-tensor one
     if name == "SGD":
-        if d["weight_decay"] or d["dampening"] or d.get("fused"):
+        if d["weight_decay"] or d["dampening"]:
             return None
         keys = ["momentum_buffer"] if d["momentum"] else []
         return CODES[name], [float(d["momentum"]), float(bool(d["nesterov"]))], keys
     if name in ("Adam", "AdamW"):
-        if not d.get("fused") or d["amsgrad"] or d["decoupled_weight_decay"] != (name == "AdamW"):
+        if d["amsgrad"] or d["decoupled_weight_decay"] != (name == "AdamW"):
             return None
         b1, b2 = d["betas"]
         return CODES[name], [float(b1), float(b2), float(d["weight_decay"]), float(d["eps"])], \
             list(STATE_KEYS[name])
     if name == "Adagrad":
-        if not d.get("fused") or d["initial_accumulator_value"]:
+        if d["initial_accumulator_value"]:
             return None
         return CODES[name], [float(d["lr_decay"]), float(d["weight_decay"]), float(d["eps"])], \
             list(STATE_KEYS[name])
@@ -101,28 +102,34 @@ def new_state(keys: list[str], p: Tensor) -> list[Tensor]:
     return out
 
 
-def fused_lists(code: int, p: Tensor, state: list[Tensor]) -> list[list[Tensor]]:
-    """[params], [grad buffer], [first state], [second state], [step], [] for the fused
-    kernels (Adam, AdamW: exp_avg, exp_avg_sq; Adagrad: sum, unused); empty otherwise."""
-    if code not in (CODES["Adam"], CODES["AdamW"], CODES["Adagrad"]):
-        return [[], [], [], [], [], []]
-    second = [state[2]] if len(state) > 2 else []
-    return [[p], [torch.empty_like(p)], [state[1]], second, [state[0]], []]
+def adam_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor, step: float,
+          lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+          decoupled: bool) -> None:
+    """``torch.optim.Adam``'s single-tensor update of one parameter (AdamW's with
+    ``decoupled``), in its order: step ``step`` (counted from 1), averages updated in place."""
+    if weight_decay != 0:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    step_size = lr / (1 - beta1**step)
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 @compiled.hot("lean_optim")
 def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: Tensor,
                 param_hist: Tensor, grad_hist: Tensor, start: int, stop: int,
-                lrs: list[float], hyper: list[float], state: list[Tensor], record: list[bool],
-                fused: list[list[Tensor]]) -> tuple[Tensor, list[Tensor]]:
+                lrs: list[float], hyper: list[float], state: list[Tensor],
+                record: list[bool]) -> tuple[Tensor, list[Tensor]]:
     """Epochs ``start``..``stop - 1`` of ``train``'s loop, updating ``state``'s tensors in place.
 
     Returns the parameters (a new tensor for "manual", ``p`` itself otherwise) and, for each
     epoch with ``record`` set, the step taken followed by a copy of every state tensor.
     lrs: the learning rate of every epoch (a schedule's, worked out beforehand).
-    fused: for the fused kernels, one-element lists made by the caller (see ``fused_lists``):
-    a list built inside a compiled function would let TorchScript drop the kernel's
-    in-place work as unused.
     """
     recorded: list[Tensor] = []
     for i in range(start, stop):
@@ -143,25 +150,17 @@ def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: T
                 p.add_(step_dir, alpha=-lr)
             else:
                 p.add_(g, alpha=-lr)
-        elif code == 2 or code == 3:
-            fused[1][0].copy_(g)
-            torch._foreach_add_(fused[4], 1)
-            if code == 2:
-                torch._fused_adam_(fused[0], fused[1], fused[2], fused[3], fused[5], fused[4],
-                                   lr=lr, beta1=hyper[0], beta2=hyper[1],
-                                   weight_decay=hyper[2], eps=hyper[3], amsgrad=False,
-                                   maximize=False, grad_scale=None, found_inf=None)
-            else:
-                torch._fused_adamw_(fused[0], fused[1], fused[2], fused[3], fused[5], fused[4],
-                                    lr=lr, beta1=hyper[0], beta2=hyper[1],
-                                    weight_decay=hyper[2], eps=hyper[3], amsgrad=False,
-                                    maximize=False, grad_scale=None, found_inf=None)
+        elif code == 2 or code == 3:  # its step count goes into state[0] when it is read
+            adam_(p, g, state[1], state[2], float(i + 1), lr, hyper[0], hyper[1], hyper[3],
+                  hyper[2], code == 3)
         elif code == 4:
-            fused[1][0].copy_(g)
-            torch._foreach_add_(fused[4], 1)
-            torch._fused_adagrad_(fused[0], fused[1], fused[2], fused[4], lr=lr,
-                                  lr_decay=hyper[0], weight_decay=hyper[1], eps=hyper[2],
-                                  maximize=False, grad_scale=None, found_inf=None)
+            state[0].add_(1)
+            if hyper[1] != 0:
+                g = g.add(p, alpha=hyper[1])
+            clr = lr / (1 + (state[0].item() - 1) * hyper[0])
+            state[1].addcmul_(g, g, value=1)
+            std = state[1].sqrt().add_(hyper[2])
+            p.addcdiv_(g, std, value=-clr)
         elif code == 5:
             state[0].add_(1)
             square_avg = state[1]
@@ -215,6 +214,8 @@ def line_epochs(code: int, p: Tensor, design: Tensor, neg_y: Tensor, grad_map: T
             else:
                 p.add_(corrected * lr, alpha=-1.0)
         if record[i]:
+            if code == 2 or code == 3:
+                state[0].fill_(float(i + 1))
             recorded.append(p - param_hist[i])
             for s in state:
                 recorded.append(s.clone())

@@ -121,7 +121,7 @@ def configure_gil_switching() -> float:
     Python, each win waits out that session's interval. Measured here beside one busy
     Python thread: 1000 epochs of the optimizer page's Adam took 0.03 s alone, 10.5 s at
     5 ms and 0.78 s at 1 ms. (The overfitting page's loop avoids the wait altogether: it
-    runs compiled, without the GIL; see ``thermo_core.lean_loop``.) Shorter intervals cost
+    runs compiled, without the GIL; see ``thermo_core.model_training``.) Shorter intervals cost
     pure-Python threads a little more switching; 1 ms keeps that small.
     """
     global _switching_set

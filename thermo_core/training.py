@@ -37,10 +37,6 @@ OPTIMIZERS: tuple[str, ...] = (
 )
 """Names ``train`` accepts: "manual" (params - lr·grad) or a torch.optim class name."""
 
-_FUSED = frozenset({"Adam", "AdamW", "Adagrad"})
-"""Optimizers built with their fused CPU kernel while ``lean_optim`` is on (the kernel it
-replays): same update, less overhead."""
-
 ENGINES: tuple[str, ...] = ("compiled", "python", "book")
 """What ran a training, as ``Run.settings["engine"]`` records it: the fast path compiled by
 TorchScript, the fast path as plain Python (TorchScript could not compile it), or the
@@ -108,15 +104,9 @@ def _validate(optimizer: str, lr: float, epochs: int) -> None:
 
 
 def make_optimizer(name: str, param: Tensor, lr: float, kwargs: dict) -> torch.optim.Optimizer:
-    """The ``torch.optim`` class ``name`` for ``train``: fused where ``lean_optim`` can replay
-    that kernel and is on, so both loops of ``train`` step the same way."""
-    cls = getattr(torch.optim, name)
-    kw = dict(kwargs)
-    fuse = name in _FUSED and compiled.enabled("lean_optim")
-    if fuse and "foreach" not in kw and "fused" not in kw:
-        kw["fused"] = True
+    """The ``torch.optim`` class ``name`` for ``train``, with a settings error as ValueError."""
     try:
-        return cls([param], lr=lr, **kw)
+        return getattr(torch.optim, name)([param], lr=lr, **kwargs)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise ValueError(f"bad settings for {name}: {exc}") from exc
 
@@ -298,7 +288,6 @@ def _train(t_u: Tensor, t_c: Tensor, *, optimizer: str, lr: float, epochs: int,
         if lean is not None:
             code, hyper, keys = lean
             state = lean_optim.new_state(keys, p)
-            fused = lean_optim.fused_lists(code, p, state)
             loop = lean_optim.compiled_loop()
             engine = compiled.engine(lean_optim.line_epochs, loop)
             marks = [i + 1 in record for i in range(epochs)]
@@ -316,7 +305,7 @@ def _train(t_u: Tensor, t_c: Tensor, *, optimizer: str, lr: float, epochs: int,
             if lean is not None:  # the same epochs, compiled (see thermo_core.lean_optim)
                 try:
                     p, recorded = loop(code, p, design, neg_y, grad_map, param_hist, grad_hist,
-                                       done, stop, lrs, hyper, state, marks, fused)
+                                       done, stop, lrs, hyper, state, marks)
                 except Exception as exc:
                     raise _FastPathFailed from exc
                 per = 1 + len(keys)

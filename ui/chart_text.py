@@ -7,7 +7,8 @@ and sets it per rerun, which costs the server one dict copy. In the browser a ch
 description makes Streamlit rebuild the chart instead of swapping its data, so a heavy chart
 whose data alone follows a frequent click (the loss-surface heatmap) gets a description that
 does not follow that click. The table in a closed expander under a key chart is the same
-numbers, readable by anyone, downsampled as drawn.
+numbers, readable by anyone, downsampled as drawn; under it, a button downloads the chart's
+full-resolution data as CSV (``ui/downloads.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from thermo_core.numbers import fmt
+from ui import downloads
 
 TABLE_LABEL = "The numbers behind this chart"
 
@@ -42,9 +44,9 @@ class Twin:
 
 
 def numbers(*tables: tuple[str, pd.DataFrame], twin: Twin | None = None,
-            label: str = TABLE_LABEL) -> None:
+            label: str = TABLE_LABEL, csv: downloads.Csv | None = None) -> None:
     """A closed expander holding the chart's scrubber twin (if any), then each (caption,
-    frame) as a table with named headers.
+    frame) as a table with named headers, then the chart's CSV download (if any).
 
     Raises if a column is unnamed: a screen reader reads each cell with its header.
     """
@@ -58,6 +60,8 @@ def numbers(*tables: tuple[str, pd.DataFrame], twin: Twin | None = None,
             if caption:
                 st.caption(caption)
             st.dataframe(frame, hide_index=True, width="stretch")
+        if csv is not None:
+            downloads.button(csv)
 
 
 def trend(values: Sequence[float], epochs: Sequence[int] | None = None, digits: int = 4) -> str:

@@ -1,8 +1,8 @@
 """Helpers for the "Autograd under the hood" page.
 
 Plain-number arguments, small dataclasses and DataFrames as results. Every number comes
-from running real autograd on the readings (``thermo_core.graphs``, ``thermo_core.models``,
-``thermo_core.losses``, ``thermo_core.gradients``).
+from running real autograd on the readings (``thermo_core.graphs``,
+``thermo_core.model_training``, ``thermo_core.losses``, ``thermo_core.gradients``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..data import load_readings
 from ..gradients import analytic_grad
 from ..graphs import Graph, trace_backward
 from ..losses import model, mse_loss
-from ..models import make_model, train_model
+from ..model_training import RunSpec, train_model
 
 
 def _loss(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
@@ -160,10 +160,9 @@ def zero_grad_comparison(
     t_u, t_c = load_readings()
     runs = {}
     for zero in (True, False):
-        m = make_model("linear", t_u=t_u, scaling=scaling)
-        runs[zero] = train_model(
-            m, t_u, t_c, optimizer=optimizer, lr=lr, epochs=epochs, zero_grad=zero
-        )
+        spec = RunSpec("linear", scaling=scaling, optimizer=optimizer, lr=lr, epochs=epochs,
+                       zero_grad=zero)
+        runs[zero] = train_model(spec, t_u, t_c)
     hist = pd.DataFrame({"epoch": range(1, epochs + 1)})
     hist["loss_with"] = hist["epoch"].map(runs[True].history.set_index("epoch")["loss"])
     hist["loss_without"] = hist["epoch"].map(runs[False].history.set_index("epoch")["loss"])

@@ -215,30 +215,16 @@ def compare(
     return [run_optimizer(label, mode, epochs=epochs) for label in labels]
 
 
-def adam_step(
-    exp_avg: float,
-    exp_avg_sq: float,
-    step: int,
-    lr: float,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-) -> float:
-    """Adam's step for one parameter: lr·m̂/(√v̂ + eps), with m̂, v̂ the bias-corrected averages.
-
-    Its size is about lr whatever the gradient's scale: why Adam shrugs off raw inputs.
-    """
-    m_hat = exp_avg / (1 - beta1**step)
-    v_hat = exp_avg_sq / (1 - beta2**step)
-    return lr * m_hat / (math.sqrt(v_hat) + eps)
-
-
 def implied_steps(states: pd.DataFrame, history: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """``states`` plus implied_w/implied_b: the parameter change the recorded state implies.
 
     SGD: -lr·g, with momentum -lr·buf, Nesterov -lr·(g + μ·buf). Adam: -lr·m̂/(√v̂+eps),
     AdamW also -lr·wd·p. RMSprop: -lr·g/(√square_avg + eps). Adagrad: -lr·g/(√sum + eps).
     g and p are the epoch's gradient and parameters from ``history``.
+
+    These are the textbook formulas written out in float64 for the learner, beside the step
+    the real optimizer took, so the page can show that the state explains the step; they are
+    not an optimizer (training runs ``torch.optim``, or ``lean_optim``'s bitwise copy of it).
     """
     out = states.copy()
     if out.empty:

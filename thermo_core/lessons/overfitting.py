@@ -1,8 +1,9 @@
 """Helpers for the "Training vs. validation: overfitting" page.
 
-Every entry point takes plain numbers and strings (so a page can wrap it in
-``st.cache_data``) and returns small dataclasses and DataFrames. The maths lives in the
-general modules ``thermo_core.models``, ``thermo_core.data`` and ``thermo_core.graphs``.
+A run is described by a ``RunSpec`` (the model and its training) and a :class:`Sampling`
+(which readings it trains and is validated on); entry points return small dataclasses and
+DataFrames. The maths lives in the general modules ``thermo_core.model_training``,
+``thermo_core.models``, ``thermo_core.data`` and ``thermo_core.graphs``.
 """
 
 from __future__ import annotations
@@ -18,18 +19,15 @@ from torch import Tensor
 
 from ..data import book_split, load_readings, split, synthetic_readings
 from ..graphs import count_graph_nodes
-from ..lean_loop import predictions
-from ..models import (
+from ..model_training import (
     ModelRun,
+    RunSpec,
     ValidationSummary,
-    count_parameters,
-    fitted_curve,
-    make_model,
     mse,
-    t_u_grid,
     train_model,
     validation_summary,
 )
+from ..models import count_parameters, fitted_curve, make_model, t_u_grid
 
 SPLITS: tuple[str, ...] = ("book", "random")
 """"book": the book's printed indices; "random": ``tc.split(11, val_fraction, split_seed)``."""
@@ -44,6 +42,29 @@ b = 0): epoch -> (training loss, validation loss), as printed to four decimals."
 
 HOLDOUT_SEED = 2024
 """Seed of the fresh readings used as an honest yardstick (never trained on)."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which readings a run trains and is validated on.
+
+    split/val_fraction/split_seed: see :func:`split_indices`. extra/noise/data_seed: that
+    many simulated Fahrenheit readings (``tc.synthetic_readings``) added to the *training*
+    set; the validation points stay the same, so runs with and without extra data are
+    compared on the same yardstick. ``noise`` is also the fresh hold-out readings' noise.
+    """
+
+    split: str = "book"
+    val_fraction: float = 0.2
+    split_seed: int = 0
+    extra: int = 0
+    noise: float = 3.0
+    data_seed: int = 0
+
+
+BOOK_RUN = RunSpec("linear", optimizer="SGD", lr=1e-2, epochs=3000)
+"""The chapter's run: its line, SGD, lr 1e-2, 3000 epochs (``BOOK_LOG`` is its log)."""
+
 
 @dataclass(frozen=True)
 class Experiment:
@@ -85,27 +106,14 @@ def split_indices(
 
 
 def _run(
-    kind: str,
-    degree: int,
-    hidden: int,
-    init_seed: int,
-    split_name: str,
-    val_fraction: float,
-    split_seed: int,
-    extra: int,
-    noise: float,
-    data_seed: int,
-    optimizer: str,
-    lr: float,
-    epochs: int,
-    leak: bool,
-    zero_grad: bool,
+    spec: RunSpec,
+    sampling: Sampling,
     holdout: int,
     frame_at: tuple[list[int], Tensor] | None = None,
     holdout_at: list[int] | None = None,
 ) -> tuple[ModelRun, pd.DataFrame, list[int], list[int], list[pd.DataFrame]]:
     t_u, t_c = load_readings()
-    tr, va = split_indices(split_name, val_fraction, split_seed)
+    tr, va = split_indices(sampling.split, sampling.val_fraction, sampling.split_seed)
     x, y = t_u[tr], t_c[tr]
     roles = [("train", i) for i in tr] + [("validation", i) for i in va]
     points = pd.DataFrame(
@@ -115,39 +123,24 @@ def _run(
             "role": [r for r, _ in roles],
         }
     )
-    if extra:
-        su, sc = synthetic_readings(int(extra), noise, data_seed)
+    if sampling.extra:
+        su, sc = synthetic_readings(int(sampling.extra), sampling.noise, sampling.data_seed)
         x, y = torch.cat([x, su]), torch.cat([y, sc])
         synth = pd.DataFrame({"t_u": su.numpy(), "t_c": sc.numpy(), "role": "synthetic"})
         points = pd.concat([points, synth], ignore_index=True)
-    held = synthetic_readings(int(holdout), noise, HOLDOUT_SEED) if holdout else None
-    model = make_model(kind, t_u=x, degree=degree, hidden=hidden, seed=init_seed)
-    run = train_model(
-        model,
-        x,
-        y,
-        val=(t_u[va], t_c[va]),
-        holdout=held,
-        optimizer=optimizer,
-        lr=lr,
-        epochs=epochs,
-        leak=leak,
-        zero_grad=zero_grad,
-        keep_at=frame_at[0] if frame_at else (),
-        holdout_at=holdout_at,
-    )
-    frames = _frames(model, run, frame_at[1]) if frame_at else []
+    held = synthetic_readings(int(holdout), sampling.noise, HOLDOUT_SEED) if holdout else None
+    run = train_model(spec, x, y, val=(t_u[va], t_c[va]), holdout=held,
+                      keep_at=frame_at[0] if frame_at else (), holdout_at=holdout_at)
+    frames = _frames(run, frame_at[1]) if frame_at else []
     return run, points, tr, va, frames
 
 
-def _frames(model: torch.nn.Module, run: ModelRun, grid: Tensor) -> list[pd.DataFrame]:
+def _frames(run: ModelRun, grid: Tensor) -> list[pd.DataFrame]:
     """The fitted curve over ``grid`` at each kept epoch (parameters before that epoch's
     update, the book's epoch numbering)."""
-    epochs = sorted(run.snapshots)
-    preds = predictions(model, [run.snapshots[e] for e in epochs], grid)
     t_u = grid.numpy()
     return [pd.DataFrame({"epoch": e, "t_u": t_u, "t_c_pred": p.numpy()})
-            for e, p in zip(epochs, preds, strict=True)]
+            for e, p in run.snapshot_predictions(grid).items()]
 
 
 def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
@@ -164,49 +157,29 @@ def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
 
 
 def experiment(
-    kind: str = "linear",
+    spec: RunSpec = BOOK_RUN,
+    sampling: Sampling = Sampling(),
     *,
-    degree: int = 1,
-    hidden: int = 13,
-    init_seed: int = 0,
-    split_name: str = "book",
-    val_fraction: float = 0.2,
-    split_seed: int = 0,
-    extra: int = 0,
-    noise: float = 3.0,
-    data_seed: int = 0,
-    optimizer: str = "SGD",
-    lr: float = 1e-2,
-    epochs: int = 3000,
-    leak: bool = False,
-    zero_grad: bool = True,
     holdout: int = 200,
     grid_points: int = 201,
     snapshots: int = 0,
     frame_points: int = 61,
     holdout_at: list[int] | None = None,
 ) -> Experiment:
-    """Train one model on a split of the readings and return everything the page draws.
+    """Train ``spec``'s model on ``sampling``'s readings and return everything the page draws.
 
-    kind/degree/hidden/init_seed: see ``tc.make_model``. split_name/val_fraction/split_seed:
-    see :func:`split_indices`. extra/noise/data_seed: add that many simulated Fahrenheit
-    readings (``tc.synthetic_readings``) to the *training* set; the validation points stay
-    the same, so runs with and without extra data are compared on the same yardstick.
-    holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, same ``noise``) scored
-    every epoch (or only at the epochs ``holdout_at`` lists; NaN at the others); they never
-    influence training, so they judge the validation loss.
+    holdout: number of fresh simulated readings (seed ``HOLDOUT_SEED``, ``sampling.noise``)
+    scored every epoch (or only at the epochs ``holdout_at`` lists; NaN at the others); they
+    never influence training, so they judge the validation loss.
     snapshots/frame_points: also record the fitted curve at about ``snapshots`` epochs
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
     The defaults are the chapter's run: the book's split, the line, SGD at lr 1e-2.
     """
-    lo, hi = _t_u_span(extra, noise, data_seed)
+    lo, hi = _t_u_span(sampling.extra, sampling.noise, sampling.data_seed)
     frame_at = None
     if snapshots:
-        frame_at = (snapshot_epochs(epochs, snapshots), t_u_grid(lo, hi, frame_points))
-    run, points, tr, va, frames = _run(
-        kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
-        noise, data_seed, optimizer, lr, epochs, leak, zero_grad, holdout, frame_at, holdout_at,
-    )  # fmt: skip
+        frame_at = (snapshot_epochs(spec.epochs, snapshots), t_u_grid(lo, hi, frame_points))
+    run, points, tr, va, frames = _run(spec, sampling, holdout, frame_at, holdout_at)
     assert run.model is not None
     curve = fitted_curve(run.model, t_u_grid(lo, hi, grid_points))
     h = run.history

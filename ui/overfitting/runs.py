@@ -8,9 +8,11 @@ settings share one computation.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from thermo_core.lessons import overfitting as ov
+from thermo_core.model_training import RunSpec
 from thermo_core.numbers import fmt
 from ui.vega import arrow_bytes
 
@@ -40,19 +42,33 @@ def _drawn(planned: np.ndarray, n: int, best: int) -> np.ndarray:
     return np.unique(np.concatenate([planned[planned < n], [n - 1, best]]))
 
 
+def experiment(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
+               val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
+               optimizer: str, lr: float, epochs: int, leak: bool) -> ov.Experiment:
+    """The training run behind :func:`lesson`, uncached: the fresh readings are scored at
+    the drawn epochs only (blank elsewhere in its history)."""
+    return ov.experiment(
+        RunSpec(kind, degree=degree, hidden=hidden, seed=init_seed, optimizer=optimizer, lr=lr,
+                epochs=epochs, leak=leak),
+        ov.Sampling(split_name, val_fraction, split_seed, extra, noise, data_seed),
+        holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
+        holdout_at=(_planned(epochs) + 1).tolist(),
+    )
+
+
+def history(**settings) -> pd.DataFrame:
+    """Every epoch of the run :func:`lesson` draws thinned: the chart's download."""
+    return experiment(**settings).history
+
+
 @st.cache_data(max_entries=48, show_spinner="Training the model…")
 def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
            val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
            optimizer: str, lr: float, epochs: int, leak: bool) -> dict:
     """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
     planned = _planned(epochs)
-    e = ov.experiment(
-        kind, degree=degree, hidden=hidden, init_seed=init_seed, split_name=split_name,
-        val_fraction=val_fraction, split_seed=split_seed, extra=extra, noise=noise,
-        data_seed=data_seed, optimizer=optimizer, lr=lr, epochs=epochs, leak=leak,
-        holdout=HOLDOUT, snapshots=SNAPSHOTS, frame_points=FRAME_POINTS,
-        holdout_at=(planned + 1).tolist(),
-    )
+    e = experiment(kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
+                   noise, data_seed, optimizer, lr, epochs, leak)
     h, s = e.history, e.summary
     best_row = int(h["val_loss"].to_numpy().argmin())
     rows = h.iloc[_drawn(planned, len(h), best_row)]
