@@ -31,7 +31,7 @@ def _mlp(book: bool) -> Callable[[], object]:
 
 
 def _adam() -> object:
-    return op.run_optimizer("Adam", "none", None, 1000, None, None, None)
+    return op.run_optimizer(tc.book(), "Adam", "none", None, 1000, None, None, None)
 
 
 def _timed(fn: Callable[[], object], interval: float | None) -> float:

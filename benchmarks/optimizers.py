@@ -31,18 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=5000)
     args = parser.parse_args(argv)
     for mode in ("none", "scale"):
-        x, t_c = dv.inputs(mode)
+        x, t_c = dv.inputs(tc.book(), mode)
         single = best_of(
             lambda x=x, t_c=t_c: tc.train(x, t_c, optimizer="manual", lr=1e-6, epochs=args.epochs),
             args.repeats,
         )
-        sweep = best_of(lambda mode=mode: dv.lr_sweep(mode, epochs=args.epochs), args.repeats)
+        sweep = best_of(lambda mode=mode: dv.lr_sweep(tc.book(), mode, epochs=args.epochs), args.repeats)
         verdict = "meets" if sweep / single <= SWEEP_TARGET else "MISSES"
         print(
             f"lr sweep, 60 rates, {mode:5} inputs: sweep {sweep:.3f} s, one run {single:.3f} s, "
             f"ratio {sweep / single:.2f} ({verdict} <= {SWEEP_TARGET}x)"
         )
-    view = best_of(lambda: op.compare(op.DEFAULT_VIEW, "none", args.epochs), args.repeats)
+    view = best_of(lambda: op.compare(tc.book(), op.DEFAULT_VIEW, "none", args.epochs), args.repeats)
     verdict = "meets" if view <= VIEW_TARGET else "MISSES"
     print(
         f"optimizer view {', '.join(op.DEFAULT_VIEW)} x {args.epochs} epochs: {view:.3f} s "
@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for label in op.DEFAULT_VIEW:
         t = best_of(
-            lambda label=label: op.run_optimizer(label, "none", epochs=args.epochs), args.repeats
+            lambda label=label: op.run_optimizer(tc.book(), label, "none", epochs=args.epochs), args.repeats
         )
         print(f"  {label:16} {t:.3f} s")
-    log = best_of(lambda: dv.book_log("scale", 1e-2, args.epochs, print_params=False), 1)
+    log = best_of(lambda: dv.book_log(tc.book(), "scale", 1e-2, args.epochs, print_params=False), 1)
     print(f"book log, {args.epochs} epochs: {log:.3f} s")
     return 0
 

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import thermo_core as tc
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -25,10 +27,10 @@ def main() -> int:
 
     from thermo_core.lessons import optimizers as op
 
-    op.run_optimizer("SGD", "none", epochs=3, state_at=[])  # torch's one-off start-up cost
+    op.run_optimizer(tc.book(), "SGD", "none", epochs=3, state_at=[])  # torch's one-off start-up cost
     start = time.perf_counter()
     for label in op.DEFAULT_VIEW:
-        op.run_optimizer(label, "none", epochs=5000)
+        op.run_optimizer(tc.book(), label, "none", epochs=5000)
     print(f"default view compute (4 × 5000 epochs): {time.perf_counter() - start:.3f} s")
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.switch_page("pages/optimizers.py")

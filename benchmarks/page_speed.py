@@ -1,12 +1,13 @@
 """How much one control change costs a page: server time, bytes sent, browser redraw.
 
-Run: python benchmarks/page_speed.py <stem> [--key KEY] [--repeats N] [--no-browser]
+Run: python benchmarks/page_speed.py <stem> [--key KEY] [--repeats N] [--no-browser] [--rows N]
 
 For the page ``pages/<stem>.py`` and one of its numeric controls (``--key``; default: the
 first number/slider of ``ui/<stem>/settings.py`` CONTROLS that the page draws at its
 defaults), it measures:
 
-- AppTest: the warm rerun after a widget change (median over N changes; target ≤ 0.1 s);
+- AppTest: the warm rerun after a widget change (median over N changes; target ≤ 0.1 s),
+  with ``--rows 10000`` on that many readings of a learner's own instead of the book's;
 - real Chromium against ``streamlit run``: the bytes received over the websocket per
   change (target ≤ 150 KB on the loss surface) and the redraw time, from the key press
   to the last DOM change or canvas draw (median; target ≤ 0.3 s).
@@ -69,11 +70,36 @@ def _candidates(stem: str, key: str | None) -> list:
             if c.kind in ("number", "slider") and (key is None or c.key == key)]
 
 
-def apptest(stem: str, key: str | None, repeats: int) -> tuple[str, float]:
-    """Median seconds of a warm AppTest rerun after changing the control."""
+def big_readings(rows: int):
+    """``rows`` readings of a noisy Fahrenheit thermometer, as a learner's paste (through the
+    app's own parser), from a seeded torch.Generator: distinct t_u, so they are usable."""
+    import torch
+
+    import thermo_core as tc
+
+    gen = torch.Generator().manual_seed(0)
+    t_u = 20.0 + 0.01 * torch.arange(rows, dtype=torch.float64)  # 0.01 apart: distinct in float32
+    t_c = (t_u - 32.0) / 1.8 + 0.5 * torch.randn(rows, generator=gen, dtype=torch.float64)
+    text = "\n".join(f"{u!r},{c!r}" for u, c in zip(t_u.tolist(), t_c.tolist(), strict=True))
+    parsed = tc.parse_text(text)
+    assert parsed.readings is not None, parsed.problems[:3]
+    return parsed.readings
+
+
+def apptest(stem: str, key: str | None, repeats: int, rows: int = 0) -> tuple[str, float]:
+    """Median seconds of a warm AppTest rerun after changing the control (on ``rows``
+    readings of a learner's own when given, else the book's)."""
     from conftest import run_page
 
+    from ui import readings
+
     at = run_page(f"pages/{stem}.py")
+    data = readings.BOOK
+    if rows:
+        data = big_readings(rows)
+        at.session_state[readings._STATE] = data
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
     for control in _candidates(stem, key):
         finder = at.number_input if control.kind == "number" else at.slider
         try:
@@ -86,6 +112,7 @@ def apptest(stem: str, key: str | None, repeats: int) -> tuple[str, float]:
     from ui.controls import defaults
 
     values = defaults(importlib.import_module(f"ui.{stem}.settings").CONTROLS)
+    values["data"] = data
     (_, hi), step, _ = control.resolve(values)
     start = widget.value
     targets = [min(hi, start + step) if i % 2 == 0 else start for i in range(repeats + 1)]
@@ -185,12 +212,14 @@ def main() -> None:
     parser.add_argument("--key", default=None)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--rows", type=int, default=0,
+                        help="use this many readings of a learner's own (AppTest only), e.g. 10000")
     parser.add_argument("--timeline", action="store_true", help="print when each redraw happened")
     args = parser.parse_args()
-    key, rerun = apptest(args.stem, args.key, args.repeats)
-    print(f"{args.stem}: change {key!r}")
+    key, rerun = apptest(args.stem, args.key, args.repeats, args.rows)
+    print(f"{args.stem}: change {key!r}" + (f" on {args.rows:,} own readings" if args.rows else ""))
     print(f"  AppTest warm rerun (median of {args.repeats}): {rerun:.3f} s  (target ≤ 0.1 s)")
-    if not args.no_browser:
+    if not args.no_browser and not args.rows:
         kb, redraw = browser(args.stem, key, args.repeats, args.timeline)
         print(f"  Chromium: {kb:.1f} KB received per change (median)")
         print(f"  Chromium: redraw {redraw:.3f} s (median; target ≤ 0.3 s)")

@@ -15,7 +15,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.autograd import charts, text
 from ui.autograd.code import script
 from ui.autograd.settings import GRAD_MODE, POINT, PRESETS, ZERO_GRAD
@@ -29,11 +29,11 @@ THIN = 10  # the loss chart keeps every 10th epoch of 3000 (plus the last)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def graph(w: float, b: float, quad: bool) -> dict:
+def graph(data: tc.Readings, w: float, b: float, quad: bool) -> dict:
     """The graph's DOT, params.grad and the loss, from one real forward and backward pass."""
-    g = ag.loss_graph(w, b, 0.0 if quad else None)
+    g = ag.loss_graph(data, w, b, 0.0 if quad else None)
     leaf = next(n for n in g.nodes if n.op == "AccumulateGrad")
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     loss = float(tc.mse_loss(tc.model(t_u, w, b), t_c))
     about = text.graph_description(g)
     return {"dot": charts.graph_dot(g, about), "about": about, "grad": leaf.grad, "loss": loss,
@@ -41,24 +41,24 @@ def graph(w: float, b: float, quad: bool) -> dict:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def chain(w: float, b: float) -> ag.ChainRule:
+def chain(data: tc.Readings, w: float, b: float) -> ag.ChainRule:
     """The chain rule assembled by hand at (w, b), beside autograd and the formula."""
-    return ag.chain_rule(w, b)
+    return ag.chain_rule(data, w, b)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def accumulated(w: float, b: float, calls: int) -> list[float]:
+def accumulated(data: tc.Readings, w: float, b: float, calls: int) -> list[float]:
     """params.grad after ``calls`` real backward() calls with no zeroing in between."""
-    return ag.accumulation(w, b, calls).iloc[calls - 1][["grad_w", "grad_b"]].tolist()
+    return ag.accumulation(data, w, b, calls).iloc[calls - 1][["grad_w", "grad_b"]].tolist()
 
 
 @st.cache_data(max_entries=1, show_spinner="Training the line twice (3000 epochs each)…")
-def zero_grad_runs() -> tuple[dict[str, list[dict]], str, float]:
+def zero_grad_runs(data: tc.Readings) -> tuple[dict[str, list[dict]], str, float]:
     """Both runs' thinned chart rows by run, the explanation and the final loss with zeroing.
 
     Computed once and shared by every learner; only small plain data is cached.
     """
-    report = ag.zero_grad_comparison()
+    report = ag.zero_grad_comparison(data)
     h = report.history
     h = h[(h["epoch"] % THIN == 1) | (h["epoch"] == h["epoch"].max())]
     rows = {
@@ -68,30 +68,31 @@ def zero_grad_runs() -> tuple[dict[str, list[dict]], str, float]:
     return rows, text.zero_grad_story(report, len(report.history)), report.final_with
 
 
-def losses(without: bool) -> pd.DataFrame:
+def losses(data: tc.Readings, without: bool) -> pd.DataFrame:
     """Every epoch of the chart's runs (the one without zero_grad() when it is drawn)."""
-    h = ag.zero_grad_comparison().history
+    h = ag.zero_grad_comparison(data).history
     return h[["epoch", "loss_with", "loss_without"] if without else ["epoch", "loss_with"]]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def inplace(w: float, b: float) -> ag.InplaceError:
+def inplace(data: tc.Readings, w: float, b: float) -> ag.InplaceError:
     """What PyTorch really says to ``params -= lr * params.grad`` outside no_grad."""
-    return ag.inplace_update_error(w, b, 1e-2)
+    return ag.inplace_update_error(data, w, b, 1e-2)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def grad_modes(is_train: bool) -> pd.DataFrame:
+def grad_modes(data: tc.Readings, is_train: bool) -> pd.DataFrame:
     """requires_grad and grad_fn of the loss computed five ways."""
-    return ag.grad_mode_table(is_train)
+    return ag.grad_mode_table(data, is_train)
 
 
 def _section_graph() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     left, right = st.columns([1.15, 1], gap="large")
-    values = controls.draw(POINT, slots={c.key: left for c in POINT})
+    values = controls.draw(POINT, slots={c.key: left for c in POINT},
+                           after={"data": readings.in_session()})
     quad = values.ag_model == "quad"
-    g = graph(values.ag_w, values.ag_b, quad)
+    g = graph(readings.in_session(), values.ag_w, values.ag_b, quad)
     with left:
         shown = [("loss", fmt(g["loss"]), "mse(model(t_u, *params), t_c), float32.")]
         for name, value in zip(("dL/dw", "dL/db", "dL/dw2"), g["grad"], strict=False):
@@ -134,7 +135,7 @@ def _difference(auto: float, hand: float, replay: float) -> str:
 
 def _section_chain(values: controls.Values) -> None:
     st.subheader("The chain rule, step by step")
-    c = chain(values.ag_w, values.ag_b)
+    c = chain(readings.in_session(), values.ag_w, values.ag_b)
     s_dtp = float(c.table["dL_dtp"].sum())
     local, summed = st.columns(2)
     local.latex(
@@ -196,8 +197,8 @@ def _section_accumulation(values: controls.Values) -> None:
 def _accumulation(w: float, b: float) -> None:
     """The buttons rerun only this part: .grad after real backward() calls."""
     calls = st.session_state.setdefault(CALLS, 1)
-    one = accumulated(w, b, 1)
-    grad = accumulated(w, b, calls) if calls else [0.0, 0.0]
+    one = accumulated(readings.in_session(), w, b, 1)
+    grad = accumulated(readings.in_session(), w, b, calls) if calls else [0.0, 0.0]
     b1, b2 = st.columns(2)
     b1.button("Call backward() again", key="autograd.again", on_click=_add_call,
               disabled=calls >= MAX_CALLS, width="stretch",
@@ -222,12 +223,12 @@ def _zero_grad_training() -> None:
     """The same training with and without zeroing .grad, both curves on one chart."""
     st.markdown("**Training without `zero_grad()`**")
     values = controls.draw(ZERO_GRAD)
-    rows, explanation, final_with = zero_grad_runs()
+    rows, explanation, final_with = zero_grad_runs(readings.in_session())
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
     runs = list(charts.RUNS[: 2 if values.ag_nozero else 1])
     show(described(charts.loss_spec(shown), text.loss_description(rows, runs)))
     numbers(("Every 10th epoch, as drawn.", text.loss_table(rows, runs)),
-            csv=downloads.csv(f"{STEM}_zero_grad", partial(losses, bool(values.ag_nozero)),
+            csv=downloads.csv(f"{STEM}_zero_grad", partial(losses, readings.in_session(), bool(values.ag_nozero)),
                               runs="with-and-without" if values.ag_nozero else "with"))
     if values.ag_nozero:
         st.warning(explanation, icon=":material/warning:")
@@ -251,7 +252,7 @@ def _section_outside(values: controls.Values) -> None:
 def _inplace(values: controls.Values) -> None:
     """PyTorch's real complaint about an in-place update of a leaf, shown as a lesson."""
     st.markdown("**Updating params outside `no_grad()`**")
-    err = inplace(values.ag_w, values.ag_b)
+    err = inplace(readings.in_session(), values.ag_w, values.ag_b)
     st.code("# forgetting torch.no_grad():\n" + err.code, language="python")
     kept = "params is left unchanged" if err.params_unchanged else "params did change"
     st.warning(f"PyTorch refuses: {err.error_type}: {err.message} ({kept}.)", icon=":material/block:")
@@ -266,7 +267,7 @@ def _grad_modes() -> None:
     """requires_grad and grad_fn of the loss under each way of switching the graph off."""
     st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
     values = controls.draw(GRAD_MODE)
-    table = grad_modes(values.ag_train)
+    table = grad_modes(readings.in_session(), values.ag_train)
     # requires_grad kept narrow so grad_fn fits a 390 px phone beside it.
     st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch",
                  column_config={"requires_grad": st.column_config.Column(width=96)})
@@ -288,7 +289,7 @@ _section_chain(v)
 _section_accumulation(v)
 _section_outside(v)
 page.code_panel(
-    script(v.ag_w, v.ag_b, v.ag_model == "quad"),
+    script(readings.in_session(), v.ag_w, v.ag_b, v.ag_model == "quad"),
     "Runs on its own with only torch; prints the node count, params.grad, the doubled and "
     "zeroed gradient and PyTorch's in-place error shown on this page.",
 )

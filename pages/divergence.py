@@ -15,7 +15,7 @@ import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.divergence import charts, text
 from ui.divergence.code import script
@@ -41,11 +41,11 @@ TWIN_HELP = ("The scrubber under the chart, as a slider you can use with the key
 
 
 @st.cache_data(max_entries=3)
-def surface(norm: str) -> dict:
+def surface(data: tc.Readings, norm: str) -> dict:
     """The heatmap's datasets for one normalization (the same for every run)."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     x, y = tc.normalize(t_u.double(), norm), t_c.double()
-    win = ls.surface_window(norm)
+    win = ls.surface_window(data, norm)
     best = tc.optimal_params(x, y)
     return {
         "grid": arrow_bytes(ls.surface_frame(x, y, win)[["w", "b", "loss"]]),
@@ -55,31 +55,31 @@ def surface(norm: str) -> dict:
     }
 
 
-def train(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+def train(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
           w0: float, b0: float) -> dv.DivergenceRun:
     """The run behind the key chart, uncached: :func:`lesson` draws it thinned,
     :func:`history` hands every epoch to the download."""
-    return dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
+    return dv.run_lesson(data, norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
 
 
-def history(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+def history(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
             w0: float, b0: float, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every epoch of :func:`train`'s run (only ``columns``, if given)."""
-    h = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0).run.history
+    h = train(data, norm, lr, epochs, rule, schedule, kwargs, w0, b0).run.history
     return h if columns is None else h[list(columns)]
 
 
-def rates(norm: str, epochs: int, w0: float, b0: float) -> dv.Sweep:
+def rates(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> dv.Sweep:
     """The 60-rate sweep, uncached: :func:`sweep` draws it, the download holds its frame."""
-    return dv.lr_sweep(norm, epochs, w0=w0, b0=b0)
+    return dv.lr_sweep(data, norm, epochs, w0=w0, b0=b0)
 
 
 @st.cache_data(max_entries=64)
-def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
+def lesson(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
            w0: float, b0: float) -> dict:
     """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
-    out = train(norm, lr, epochs, rule, schedule, kwargs, w0, b0)
-    run, win = out.run, ls.surface_window(norm)
+    out = train(data, norm, lr, epochs, rule, schedule, kwargs, w0, b0)
+    run, win = out.run, ls.surface_window(data, norm)
     h = run.history
     clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
     keep = [] if run.diverged_at is None else [run.diverged_at - 2, run.diverged_at - 1]
@@ -99,12 +99,12 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     v = out.verdict
     f64 = None  # the same run in float64, when the schedule may have left rounding in charge
     if v.code == "diverging" and run.diverged_at is None and not v.past_critical:
-        twin = dv.run_lesson(norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
+        twin = dv.run_lesson(data, norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
         f64 = twin.run.final_loss
     peak = int(h["loss"].fillna(-math.inf).to_numpy().argmax())  # a nan is no peak
     return {
         "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
-        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(norm), "f64_loss": f64,
+        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(data, norm), "f64_loss": f64,
         "rounding": f64 is not None and dv.rounding_decides(run.final_loss, f64),
         "peak_loss": float(h["loss"].iloc[peak]), "peak_epoch": int(h["epoch"].iloc[peak]),
         "critical": out.critical_lr, "diverged_at": run.diverged_at,
@@ -116,15 +116,15 @@ def lesson(norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     }
 
 
-def sweep_frame(norm: str, epochs: int, w0: float, b0: float) -> pd.DataFrame:
+def sweep_frame(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> pd.DataFrame:
     """The 60 rates :func:`sweep` draws, with their final losses and regions."""
-    return rates(norm, epochs, w0, b0).frame
+    return rates(data, norm, epochs, w0, b0).frame
 
 
 @st.cache_data(max_entries=12)
-def sweep(norm: str, epochs: int, w0: float, b0: float) -> dict:
+def sweep(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> dict:
     """60 rates trained at once (the chapter's update), as rows and region bounds."""
-    s = rates(norm, epochs, w0, b0)
+    s = rates(data, norm, epochs, w0, b0)
     rows = [{"lr": r.lr, "plot_loss": r.plot_loss, "region": r.region,
              "lr_text": fmt(r.lr, sig=3), "loss_text": fmt(r.final_loss, sig=4)}
             for r in s.frame.itertuples()]
@@ -132,9 +132,9 @@ def sweep(norm: str, epochs: int, w0: float, b0: float) -> dict:
 
 
 @st.cache_data(max_entries=8)
-def book(norm: str, lr: float, epochs: int, w0: float, b0: float) -> tuple[list[str], int | None]:
+def book(data: tc.Readings, norm: str, lr: float, epochs: int, w0: float, b0: float) -> tuple[list[str], int | None]:
     """The book's training_loop printout for these settings."""
-    log = dv.book_log(norm, lr, epochs, w0, b0)
+    log = dv.book_log(data, norm, lr, epochs, w0, b0)
     return list(log.lines), log.stopped_at
 
 
@@ -148,7 +148,7 @@ def _lr_slider(lr: float, critical: float) -> None:
     Its stops are 1, 2, 5 per decade, the critical rate and the typed rate itself, so the
     slider always shows exactly the rate the page runs with: one source of truth.
     """
-    crit = round(critical, 8)
+    crit = round(critical, 8) if critical >= 1e-6 else float(f"{critical:.4g}")  # own readings
     grid = sorted({*LR_GRID, crit, lr})
     st.session_state[LR_PICK] = lr
     st.select_slider(
@@ -163,7 +163,7 @@ def _pick_start() -> None:
     """A click on the surface: start there (rounded to the inputs' 0.01 step)."""
     chosen = st.session_state[KEY_CHART].selection.get("pick") or []
     if chosen and "w" in chosen[0] and "b" in chosen[0]:
-        win = ls.surface_window(st.session_state.get("norm", "none"))
+        win = ls.surface_window(readings.in_session(), st.session_state.get("norm", "none"))
         for key, v, (lo, hi) in (("start_w", chosen[0]["w"], win.w_range),
                                  ("start_b", chosen[0]["b"], win.b_range)):
             st.session_state[key] = min(max(round(v, 2), lo), hi) + 0.0
@@ -173,8 +173,8 @@ def _section_run() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     left, right = st.columns([1, 2.3], gap="medium")
     with left:
-        values = controls.draw(INPUT_AND_RATE)
-        _lr_slider(values.lr, tc.critical_lr(dv.inputs(values.norm)[0]))
+        values = controls.draw(INPUT_AND_RATE, after={"data": readings.in_session()})
+        _lr_slider(values.lr, tc.critical_lr(dv.inputs(readings.in_session(), values.norm)[0]))
         values = controls.draw(RULE, after=values)
         c1, c2 = st.columns(2)
         values = controls.draw(LENGTH, slots={"epochs": c1, "schedule": c2}, after=values)
@@ -189,9 +189,9 @@ def _section_run() -> controls.Values:
     page.preset_box(slot, STEM, PRESETS, values)
     run = _run(values)
     with right:
-        spec = charts.key_spec(_template(values.norm), surface(values.norm),
+        spec = charts.key_spec(_template(values.norm), surface(readings.in_session(), values.norm),
                                (values.start_w, values.start_b), run)
-        win = ls.surface_window(values.norm)
+        win = ls.surface_window(readings.in_session(), values.norm)
         spec = described(spec, text.key_description(values, run, win.w_range, win.b_range))
         show(spec, key=KEY_CHART, on_select=_pick_start, selection_mode="pick")
     with left:
@@ -211,7 +211,7 @@ def _section_run() -> controls.Values:
 
 
 def _template(norm: str) -> dict:
-    win = ls.surface_window(norm)
+    win = ls.surface_window(readings.in_session(), norm)
     cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)
     return charts.key_template(win.w_range, win.b_range, cell)
 
@@ -222,7 +222,7 @@ def _kwargs(values: controls.Values) -> tuple:
 
 def _args(values: controls.Values) -> tuple:
     """The run's settings as :func:`lesson` and :func:`history` take them."""
-    return (values.norm, float(values.lr), int(values.epochs), values.rule, values.schedule,
+    return (readings.in_session(), values.norm, float(values.lr), int(values.epochs), values.rule, values.schedule,
             _kwargs(values), float(values.start_w), float(values.start_b))
 
 
@@ -232,7 +232,7 @@ def _run(values: controls.Values) -> dict:
 
 def _run_csv(chart: str, values: controls.Values, columns: tuple[str, ...] | None = None):
     """The download of a chart of the run: every epoch, named by the run's settings."""
-    norm, lr, epochs, rule, schedule, _, w0, b0 = _args(values)
+    _, norm, lr, epochs, rule, schedule, _, w0, b0 = _args(values)
     return downloads.csv(f"{STEM}_{chart}", partial(history, *_args(values), columns),
                          lr=lr, epochs=epochs, inputs=norm, rule=rule, schedule=schedule,
                          w=w0, b=b0)
@@ -250,7 +250,7 @@ def _outcome(values: controls.Values, run: dict) -> None:
 
 def _section_directions(values: controls.Values) -> None:
     st.subheader("Two directions, two step factors")
-    f = dv.step_factors(values.norm, values.lr)
+    f = dv.step_factors(readings.in_session(), values.norm, values.lr)
     rows = ["| per step | flattest | steepest |", "|---|---|---|"]
     for name, cells in (
         ("curvature λ", [fmt(r.eigenvalue, sig=4) for r in f.itertuples()]),
@@ -267,13 +267,13 @@ def _section_directions(values: controls.Values) -> None:
 
 def _section_sweep(values: controls.Values) -> None:
     st.subheader("Sixty learning rates at once")
-    s = sweep(values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
+    s = sweep(readings.in_session(), values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
     show(described(charts.sweep_spec(s["rows"], s["critical"], float(values.lr),
                                      (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))),
                    text.sweep_description(s, int(values.epochs), float(values.lr))))
     st.caption(text.sweep(s, int(values.epochs)))
     numbers(("", text.sweep_table(s)),
-            csv=downloads.csv(f"{STEM}_sweep", partial(sweep_frame, values.norm, int(values.epochs),
+            csv=downloads.csv(f"{STEM}_sweep", partial(sweep_frame, readings.in_session(), values.norm, int(values.epochs),
                                                        float(values.start_w), float(values.start_b)),
                               epochs=int(values.epochs), inputs=values.norm,
                               w=float(values.start_w), b=float(values.start_b)))
@@ -283,7 +283,7 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
     if values.schedule == "constant":
         return
     st.subheader("The schedule")
-    const = lesson(values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
+    const = lesson(readings.in_session(), values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
                    float(values.start_w), float(values.start_b))
     show(described(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)),
                    text.schedule_description(values, run)))
@@ -294,13 +294,13 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
 
 def _section_book(values: controls.Values) -> None:
     with page.go_deeper("the book's own log for these settings"):
-        lines, stopped = book(values.norm, float(values.lr), int(values.epochs),
+        lines, stopped = book(readings.in_session(), values.norm, float(values.lr), int(values.epochs),
                               float(values.start_w), float(values.start_b))
         st.markdown(text.EPOCH_MEANING)
         st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")
         st.caption(text.book_caption(values, stopped))
     with page.go_deeper("why the raw readings make one direction so steep"):
-        st.markdown(text.steep_reason())
+        st.markdown(text.steep_reason(readings.in_session()))
 
 
 page.start(STEM)
@@ -311,7 +311,7 @@ _section_sweep(VALUES)
 _section_schedule(VALUES, RUN)
 _section_book(VALUES)
 page.code_panel(
-    script(VALUES.norm, VALUES.lr, int(VALUES.epochs), VALUES.rule, VALUES.schedule,
+    script(readings.in_session(), VALUES.norm, VALUES.lr, int(VALUES.epochs), VALUES.rule, VALUES.schedule,
            dict(_kwargs(VALUES)), VALUES.start_w, VALUES.start_b,
            2 if RUN["rounding"] else text.CODE_DIGITS),
     text.code_caption(RUN),

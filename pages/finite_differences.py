@@ -14,7 +14,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import described, numbers
 from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
@@ -27,30 +27,30 @@ NOTES = "loss(model(t_u, w + delta, b), t_c) - loss(model(t_u, w - delta, b), t_
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def comparison(w: float, b: float, delta: float, scheme: str, dtype: str) -> pd.DataFrame:
+def comparison(data: tc.Readings, w: float, b: float, delta: float, scheme: str, dtype: str) -> pd.DataFrame:
     """FD, analytic and autograd against the float64 reference."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     return FD.gradient_comparison(t_u, t_c, w, b, delta, scheme, dtype)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def sweep(w: float, b: float, wrt: str, field: str) -> list[dict]:
+def sweep(data: tc.Readings, w: float, b: float, wrt: str, field: str) -> list[dict]:
     """Chart rows: the measured error over the whole δ grid, every scheme and dtype."""
-    return charts.sweep_rows(sweep_frame(w, b, wrt, tc.SCHEMES), field)
+    return charts.sweep_rows(sweep_frame(data, w, b, wrt, tc.SCHEMES), field)
 
 
-def sweep_frame(w: float, b: float, wrt: str, schemes: tuple[str, ...]) -> pd.DataFrame:
+def sweep_frame(data: tc.Readings, w: float, b: float, wrt: str, schemes: tuple[str, ...]) -> pd.DataFrame:
     """The V's points for ``schemes``, every dtype and δ, with both errors and what each means."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     raw = tc.fd_error_sweep(t_u, t_c, w, b, list(FD.delta_grid()), tc.SCHEMES, tuple(tc.DTYPES), wrt)
     out = FD.label_sweep(raw)
     return out[out["scheme"].isin(schemes)].reset_index(drop=True)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def inside(w: float, b: float, delta: float, scheme: str, dtype: str, wrt: str) -> tuple:
+def inside(data: tc.Readings, w: float, b: float, delta: float, scheme: str, dtype: str, wrt: str) -> tuple:
     """(parts of both partials, the zoom's columns, L, L', L'' in float64, model, best δ)."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     parts = {p: FD.fd_parts(t_u, t_c, w, b, delta, scheme, dtype, p) for p in FD.WRT}
     zoom = FD.loss_zoom(t_u, t_c, w, b, delta, dtype, wrt).to_dict("list")
     pieces = FD.quadratic_pieces(t_u, t_c, w, b, wrt)
@@ -60,9 +60,9 @@ def inside(w: float, b: float, delta: float, scheme: str, dtype: str, wrt: str) 
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def notes(w: float, b: float, delta: float, dtype: str) -> tuple[dict, dict, dict]:
+def notes(data: tc.Readings, w: float, b: float, delta: float, dtype: str) -> tuple[dict, dict, dict]:
     """The notes' bracket slip at this point: the lesson, the buggy step and the fixed step."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     return (
         FD.bracket_lesson(t_u, t_c, w, b, delta, "w", dtype),
         FD.notes_step(t_u, t_c, w, b, delta, LR, dtype, brackets=False),
@@ -98,16 +98,16 @@ def _section_lesson() -> controls.Values:
     values = controls.draw(NUDGE, slots={"delta": c1, "scheme": c2, "dtype": c3, "fd_wrt": c4})
     left, right = st.columns([3, 2], gap="medium")
     with page.go_deeper("take the gradient at another point (w, b)"):
-        values = controls.draw(POINT, after=values)
+        values = controls.draw(POINT, after={**values, "data": readings.in_session()})
     page.preset_box(slot, STEM, PRESETS, values)
     v, delta = values, float(values.delta)
-    table = comparison(v.fd_w, v.fd_b, delta, v.scheme, v.dtype)
+    table = comparison(readings.in_session(), v.fd_w, v.fd_b, delta, v.scheme, v.dtype)
     parts, zoom, (loss64, slope64, curv64), model, best = inside(
-        v.fd_w, v.fd_b, delta, v.scheme, v.dtype, v.fd_wrt
+        readings.in_session(), v.fd_w, v.fd_b, delta, v.scheme, v.dtype, v.fd_wrt
     )
     field = "rel_error" if slope64 != 0 else "abs_error"
     shown = {"forward", "central", v.scheme}
-    rows = [r for r in sweep(v.fd_w, v.fd_b, v.fd_wrt, field) if r["scheme"] in shown]
+    rows = [r for r in sweep(readings.in_session(), v.fd_w, v.fd_b, v.fd_wrt, field) if r["scheme"] in shown]
     current = {"scheme": v.scheme, "dtype": v.dtype, "delta": delta}
     show(described(charts.error_spec(rows, model, current, best, field),
                    text.error_description(rows, current, v.fd_wrt, best, field)), left)
@@ -119,7 +119,7 @@ def _section_lesson() -> controls.Values:
     with left:
         kept = tuple(s for s in tc.SCHEMES if s in shown)
         numbers(("", text.error_table(rows)),
-                csv=downloads.csv(STEM, partial(sweep_frame, v.fd_w, v.fd_b, v.fd_wrt, kept),
+                csv=downloads.csv(STEM, partial(sweep_frame, readings.in_session(), v.fd_w, v.fd_b, v.fd_wrt, kept),
                                   wrt=f"dL-d{v.fd_wrt}", w=v.fd_w, b=v.fd_b, schemes="-".join(kept)))
     with right:
         st.markdown(f"**Three gradients** ({v.scheme}, δ = {v.delta}, {v.dtype})")
@@ -201,7 +201,7 @@ def _deeper_model(v, rows, loss64, slope64, curv64, best, field) -> None:
 def _section_bug(v: controls.Values) -> None:
     st.header("Spot the bug")
     delta = float(v.delta)
-    lesson, bug, fixed = notes(v.fd_w, v.fd_b, delta, v.dtype)
+    lesson, bug, fixed = notes(readings.in_session(), v.fd_w, v.fd_b, delta, v.dtype)
     st.markdown(
         "The notes compute the chapter's central difference like this, and print −4462.7925 "
         "at w = 1, b = 0, δ = 0.1 in float32: the wrong sign and the wrong size. Why?"
@@ -273,7 +273,7 @@ values = _section_lesson()
 _section_bug(values)
 _section_cost()
 page.code_panel(
-    script(values.fd_w, values.fd_b, float(values.delta), values.scheme, values.dtype),
+    script(readings.in_session(), values.fd_w, values.fd_b, float(values.delta), values.scheme, values.dtype),
     "Runs on its own with only torch and prints the gradients, the notes' bug and both "
     "steps exactly as this page shows them.",
 )

@@ -11,9 +11,9 @@ import torch
 
 import thermo_core as tc
 from thermo_core.numbers import fmt
-from ui import controls, downloads, page, tour
+from ui import controls, downloads, page, readings, tour
 from ui.chart_text import described, numbers
-from ui.home import charts, text
+from ui.home import charts, own_readings, text
 from ui.home.code import script
 from ui.home.settings import CONTROLS, PRESETS
 from ui.vega import show
@@ -22,17 +22,17 @@ STEM = "home"
 REVEALED = "home.reveal"
 
 
-@st.cache_data(max_entries=1)
-def readings() -> tuple[list[float], list[float]]:
-    """The 11 readings as plain lists (float32 values, as the book has them)."""
-    t_u, t_c = tc.load_readings()
+@st.cache_data(max_entries=8)
+def points(data: tc.Readings) -> tuple[list[float], list[float]]:
+    """The readings as plain lists (float32 values, as training sees them)."""
+    t_u, t_c = data.tensors()
     return t_u.tolist(), t_c.tolist()
 
 
-@st.cache_data(max_entries=1)
-def best_fit() -> dict:
+@st.cache_data(max_entries=8)
+def best_fit(data: tc.Readings) -> dict:
     """The least-squares line and the unit it implies; the same for every learner."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     best = tc.optimal_params(t_u, t_c)
     factor, offset = tc.conversion_from_fit(best)
     temps = torch.linspace(-10.0, 40.0, 51, dtype=torch.float64)  # °C, one per degree
@@ -51,9 +51,9 @@ def best_fit() -> dict:
 
 
 @st.cache_data(max_entries=512)
-def score(w: float, b: float) -> tuple[float, float, float]:
+def score(data: tc.Readings, w: float, b: float) -> tuple[float, float, float]:
     """MSE (float32, as training sees it), RMSE and excess over the best line."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = data.tensors()
     s = tc.score_line(t_u, t_c, w, b)
     return s.mse, s.rmse, s.excess
 
@@ -63,7 +63,7 @@ def _toggle_reveal() -> None:
 
 
 def _snap() -> None:
-    fit = best_fit()
+    fit = best_fit(readings.in_session())
     st.session_state["w"] = round(fit["w"], 3)
     st.session_state["b"] = round(fit["b"], 1)
 
@@ -89,16 +89,16 @@ def _section_story() -> None:
     )
 
 
-def _section_fit() -> None:
+def _section_fit(data: tc.Readings) -> None:
     st.subheader("Fit the line yourself")
     slot = page.preset_buttons(STEM, PRESETS)
     chart_col, score_col = st.columns([2.2, 1], gap="large")
     with chart_col:
-        values = controls.draw(CONTROLS)
-        xs, ys = readings()
-        fit = best_fit()
+        values = controls.draw(CONTROLS, after={"data": data})
+        xs, ys = points(data)
+        fit = best_fit(data)
         best = (fit["w"], fit["b"]) if st.session_state.get(REVEALED) else None
-        mse, rmse, excess = score(values.w, values.b)
+        mse, rmse, excess = score(data, values.w, values.b)
         spec = charts.fit_spec(xs, ys, values.w, values.b, best)
         words = text.fit_description(values.w, values.b, mse, best and (*best, fit["mse"]))
         show(described(spec, words))
@@ -135,15 +135,15 @@ def _section_fit() -> None:
         )
     page.preset_box(slot, STEM, PRESETS, values)
     if st.session_state.get(REVEALED):
-        _section_reveal()
+        _section_reveal(data)
     page.code_panel(
-        script(values.w, values.b),
+        script(data, values.w, values.b),
         "Runs on its own with only torch and prints the MSE shown above for your line.",
     )
 
 
-def _section_reveal() -> None:
-    fit = best_fit()
+def _section_reveal(data: tc.Readings) -> None:
+    fit = best_fit(data)
     name, factor, offset = fit["unit"]
     st.subheader("What the best line says")
     f1, f2, f3 = st.columns(3)
@@ -160,8 +160,7 @@ def _section_reveal() -> None:
         f"t_u = t_c / w − b / w ≈ **{fit['factor']:.3f} · t_c + {fit['offset']:.2f}**. "
         f"The closest scale we know is **{name}** (t = {factor:g} · t_c + {offset:g}); "
         f"between −10 °C and 40 °C the two differ by {fit['mean_abs']:.2f} degrees on average "
-        f"({fit['rms']:.2f} root-mean-square), the noise of eleven hand-written readings. The "
-        f"thermometer reads **{name}**."
+        f"({fit['rms']:.2f} root-mean-square). " + text.unit_verdict(data.n, name, fit["mean_abs"])
     )
     page.prose(
         "Here the best line has an exact formula because the model is a straight line. "
@@ -170,15 +169,17 @@ def _section_reveal() -> None:
     )
 
 
-def _section_readings() -> None:
-    with page.go_deeper("the eleven readings"):
-        xs, ys = readings()
+def _section_readings(data: tc.Readings) -> None:
+    with page.go_deeper("the readings in use"):
+        xs, ys = points(data)
         st.dataframe(charts.readings_frame(xs, ys), hide_index=True, width="stretch")
         st.caption("t_u is the unknown unit, t_c the Celsius reading taken at the same time.")
+    own_readings.section(data)
 
 
 page.start(STEM)
+DATA = readings.in_use()
 _section_story()
-_section_fit()
-_section_readings()
+_section_fit(DATA)
+_section_readings(DATA)
 page.finish(STEM)

@@ -13,7 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import described, numbers
 from ui.loss_surface import charts
 from ui.loss_surface import text as words
@@ -34,21 +34,22 @@ PICK_KEY = "loss_surface.pick"
 CONTOUR_LEVELS = (0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5)
 
 
-def _inputs(norm: str):
-    t_u, t_c = tc.load_readings()
+def _inputs(data: tc.Readings, norm: str):
+    t_u, t_c = data.tensors()
     return tc.normalize(t_u.double(), norm), t_c.double()
 
 
-def surface_cells(norm: str, loss: str, delta: float) -> pd.DataFrame:
+def surface_cells(data: tc.Readings, norm: str, loss: str, delta: float) -> pd.DataFrame:
     """Every cell of the heatmap: its centre (w, b) and its loss, in float64."""
-    return ls.surface_frame(*_inputs(norm), ls.surface_window(norm), loss, delta)[["w", "b", "loss"]]
+    window = ls.surface_window(data, norm)
+    return ls.surface_frame(*_inputs(data, norm), window, loss, delta)[["w", "b", "loss"]]
 
 
 @st.cache_data(max_entries=32)
-def view(norm: str, loss: str, delta: float) -> dict:
+def view(data: tc.Readings, norm: str, loss: str, delta: float) -> dict:
     """Everything that depends on the settings but not on the point (big data as Arrow)."""
-    x, t_c = _inputs(norm)
-    win = ls.surface_window(norm)
+    x, t_c = _inputs(data, norm)
+    win = ls.surface_window(data, norm)
     grid = ls.surface_frame(x, t_c, win, loss, delta)
     curv = tc.curvature(x)
     best = tc.optimal_params(x, t_c)
@@ -74,7 +75,7 @@ def view(norm: str, loss: str, delta: float) -> dict:
         "critical_lr": curv.critical_lr,
         "best": (float(best[0]), float(best[1])),
         "best_mse": ls.loss_and_grad(x, t_c, float(best[0]), float(best[1]))[0],
-        "best_raw": [float(v) for v in tc.optimal_params(*tc.load_readings())],
+        "best_raw": [float(v) for v in tc.optimal_params(*data.tensors())],
         "lowest": lowest,
         "coarse": words.coarse_grid(grid),
         "unusable": ls.unusable_cells(grid["loss"]),
@@ -85,10 +86,10 @@ def view(norm: str, loss: str, delta: float) -> dict:
 
 
 @st.cache_data(max_entries=256)
-def at_point(norm: str, loss: str, delta: float, w: float, b: float) -> dict:
+def at_point(data: tc.Readings, norm: str, loss: str, delta: float, w: float, b: float) -> dict:
     """The loss, gradient (also in float32), slices, arrow and residual penalties at (w, b)."""
-    x, t_c = _inputs(norm)
-    win = ls.surface_window(norm)
+    x, t_c = _inputs(data, norm)
+    win = ls.surface_window(data, norm)
     value, gw, gb = ls.loss_and_grad(x, t_c, w, b, loss, delta)
     arrow = ls.descent_arrow(w, b, gw, gb, win)
     dots = ls.residual_penalties(x, t_c, w, b, loss, delta)
@@ -118,7 +119,7 @@ def _pick() -> None:
 def _section_controls() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     c1, c2, c3 = st.columns([1.3, 1, 0.8])
-    values = controls.draw(SETTINGS, slots={"norm": c1, "loss": c2})
+    values = controls.draw(SETTINGS, slots={"norm": c1, "loss": c2}, after={"data": readings.in_session()})
     if values.loss == "huber":
         values = controls.draw((DELTA,), slots={DELTA.key: c3}, after=values)
     else:
@@ -137,11 +138,11 @@ def _section_landscape(values: controls.Values) -> None:
         values = controls.draw(POINT, slots={"point_w": c1, "point_b": c2}, after=values)
     page.preset_box(box, STEM, PRESETS, values)
     w, b = float(values.point_w), float(values.point_b)
-    v, p = view(norm, loss, delta), at_point(norm, loss, delta, w, b)
+    v, p = view(readings.in_session(), norm, loss, delta), at_point(readings.in_session(), norm, loss, delta, w, b)
     gw, gb = p["grad"]
     name = LOSS_NAMES[loss]
     with left:
-        lowest, win = (None if loss == "mse" else v["lowest"]), ls.surface_window(norm)
+        lowest, win = (None if loss == "mse" else v["lowest"]), ls.surface_window(readings.in_session(), norm)
         about = words.surface_description(name, win.w_range, win.b_range, v["best"],
                                           v["best_mse"], lowest)
         spec = described(charts.surface_spec(v["surface"], (w, b), p["arrow"]), about)
@@ -165,11 +166,11 @@ def _section_landscape(values: controls.Values) -> None:
     numbers(("The points marked on the heatmap.",
              words.marks_table((w, b), p["loss"], p["grad"], v["best"], v["best_mse"], lowest)),
             ("The surface: every 6th of the 60 cells in w and in b.", v["coarse"]),
-            csv=downloads.csv(STEM, partial(surface_cells, norm, loss, delta), inputs=norm, loss=loss,
+            csv=downloads.csv(STEM, partial(surface_cells, readings.in_session(), norm, loss, delta), inputs=norm, loss=loss,
                               **({"delta": delta} if loss == "huber" else {})))
     _section_slices(p, w, b, gw, gb, loss, name)
     page.code_panel(
-        script(norm, loss, w, b, delta),
+        script(readings.in_session(), norm, loss, w, b, delta),
         "Runs on its own with only torch and prints the numbers shown on this page.",
     )
 
@@ -187,7 +188,7 @@ def _caption_surface(v: dict, p: dict, loss: str, name: str) -> None:
              if loss == "mse" else
              f" The square is the lowest grid cell of the {name} (w ≈ "
              f"{fmt(v['lowest'][0], 3)}, b ≈ {fmt(v['lowest'][1], 2)}).")
-    win = ls.surface_window(st.session_state["norm"])
+    win = ls.surface_window(readings.in_session(), st.session_state["norm"])
     st.caption(
         "**Click the surface to move the point.** Colours show the loss on a log scale "
         f"(dark = low). w and b have different units, but the window spans {fmt(win.side, 0)} "
@@ -234,7 +235,7 @@ def _not_mse_note(loss: str, delta: float) -> str:
 
 def _section_curvature(values: controls.Values) -> None:
     delta = float(values.surf_huber_delta)
-    v = view(values.norm, values.loss, delta)
+    v = view(readings.in_session(), values.norm, values.loss, delta)
     with page.go_deeper("curvature, the Hessian and the largest stable learning rate"):
         if values.loss != "mse":
             st.info(_not_mse_note(values.loss, delta), icon=":material/info:")

@@ -14,7 +14,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.optimizers import charts, text
 from ui.optimizers.code import script
@@ -34,24 +34,24 @@ STEM = "optimizers"
 
 
 @st.cache_data(max_entries=32)
-def drawing(mode: str, runs: tuple[tuple, ...]) -> dict:
+def drawing(data: tc.Readings, mode: str, runs: tuple[tuple, ...]) -> dict:
     """The chart's window and datasets (Arrow bytes) for a set of runs."""
-    done = [race(*args) for args in runs]
+    done = [race(data, *args) for args in runs]
     paths = pd.concat([d["paths"] for d in done], ignore_index=True)
-    window = op.path_window(paths["w"].tolist(), paths["b"].tolist(), mode)
-    bw, bb, bl = op.best_point(mode)
+    window = op.path_window(data, paths["w"].tolist(), paths["b"].tolist(), mode)
+    bw, bb, bl = op.best_point(data, mode)
     return {"window": window, "datasets": {
-        "grid": arrow_bytes(op.surface_cells(mode, window)),
+        "grid": arrow_bytes(op.surface_cells(data, mode, window)),
         "paths": arrow_bytes(paths),
         "steps": arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
         "best": [{"w": bw, "b": bb, "loss": bl, "what": "least-squares optimum"}],
     }}
 
 
-def histories(runs: tuple[tuple, ...]) -> pd.DataFrame:
+def histories(data: tc.Readings, runs: tuple[tuple, ...]) -> pd.DataFrame:
     """Every epoch of each optimizer's run (``run_args`` tuples), the chart's paths and
     losses before thinning, one block of rows per optimizer."""
-    frames = [op.run_optimizer(*args).run.history.assign(optimizer=args[0]) for args in runs]
+    frames = [op.run_optimizer(data, *args).run.history.assign(optimizer=args[0]) for args in runs]
     out = pd.concat(frames, ignore_index=True)
     return out[["optimizer", *(c for c in out.columns if c != "optimizer")]]
 
@@ -59,7 +59,8 @@ def histories(runs: tuple[tuple, ...]) -> pd.DataFrame:
 def _section_race() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     c1, c2, c3 = st.columns([2.2, 1.4, 1])
-    values = controls.draw(MAIN, slots={"opts": c1, "opt_norm": c2, "opt_epochs": c3})
+    values = controls.draw(MAIN, slots={"opts": c1, "opt_norm": c2, "opt_epochs": c3},
+                           after={"data": readings.in_session()})
     chosen = list(values.opts)
     with st.expander("Learning rate, momentum and betas of each optimizer",
                      icon=":material/tune:"):
@@ -76,12 +77,12 @@ def _section_race() -> controls.Values:
         st.info("Choose at least one optimizer above to start the race.", icon=":material/info:")
         return values
     runs = tuple(run_args(oid, values) for oid in chosen)
-    view = drawing(values.opt_norm, runs)
+    view = drawing(readings.in_session(), values.opt_norm, runs)
     labels = [IDS[oid] for oid in chosen]
-    done = [race(*args) for args in runs]
+    done = [race(readings.in_session(), *args) for args in runs]
     table = text.history_table([d["paths"] for d in done])
     about = text.race_description(labels, [d["row"] for d in done], values.opt_norm,
-                                  int(values.opt_epochs), op.best_point(values.opt_norm)[2])
+                                  int(values.opt_epochs), op.best_point(readings.in_session(), values.opt_norm)[2])
     show(described(charts.spec(view["window"], int(values.opt_epochs), labels, view["datasets"]),
                    about))
     st.caption(
@@ -94,7 +95,7 @@ def _section_race() -> controls.Values:
                       lambda e: text.epoch_sentence(table, e),
                       "The epoch scrubber under the chart, as a slider you can use with the keys: "
                       "it reads out each optimizer's w, b and loss at the drawn epoch."),
-            csv=downloads.csv(STEM, partial(histories, runs), inputs=values.opt_norm,
+            csv=downloads.csv(STEM, partial(histories, readings.in_session(), runs), inputs=values.opt_norm,
                               epochs=int(values.opt_epochs), race="-".join(labels)))
     _diverged(done, labels)
     return values
@@ -116,7 +117,7 @@ def _section_results(values: controls.Values) -> None:
     st.subheader("Results")
     rows, given = [], []
     for oid in values.opts:
-        d = race(*run_args(oid, values))
+        d = race(readings.in_session(), *run_args(oid, values))
         row = d["row"]
         rows.append({
             "optimizer": IDS[oid],
@@ -136,7 +137,7 @@ def _section_results(values: controls.Values) -> None:
               **{name: st.column_config.Column(width=narrow[name], help=tip)
                  for name, tip in text.COLUMN_HELP.items()}}
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=config)
-    st.caption(text.results_caption(op.best_point(values.opt_norm)[2], values.opt_norm,
+    st.caption(text.results_caption(op.best_point(readings.in_session(), values.opt_norm)[2], values.opt_norm,
                                     int(values.opt_epochs), given, LBFGS_EPOCHS))
     if {"momentum", "adam"} <= set(values.opts):
         page.prose(_momentum_vs_adam(values))
@@ -149,11 +150,11 @@ def _momentum_vs_adam(values: controls.Values) -> str:
     spec = op.CATALOGUE[IDS["momentum"]]
     assert spec.momentum is not None
     mom_args, adam_args = run_args("momentum", values), run_args("adam", values)
-    tuned_elsewhere = race(spec.label, mode, spec.lr[other], mom_args[3], spec.momentum[other],
+    tuned_elsewhere = race(readings.in_session(), spec.label, mode, spec.lr[other], mom_args[3], spec.momentum[other],
                            None, None)
-    adam_elsewhere = race(adam_args[0], other, *adam_args[2:])
-    return text.momentum_vs_adam(mode, int(values.opt_epochs), race(*mom_args),
-                                 race(*adam_args), {**tuned_elsewhere, "mode": mode},
+    adam_elsewhere = race(readings.in_session(), adam_args[0], other, *adam_args[2:])
+    return text.momentum_vs_adam(mode, int(values.opt_epochs), race(readings.in_session(), *mom_args),
+                                 race(readings.in_session(), *adam_args), {**tuned_elsewhere, "mode": mode},
                                  {**adam_elsewhere, "mode": other})
 
 
@@ -163,7 +164,7 @@ def _section_inside(values: controls.Values) -> None:
     at = int(values.opt_at)
     rows, lines = [], []
     for oid in values.opts:
-        d = inside_at(run_args(oid, values), at)
+        d = inside_at(readings.in_session(), run_args(oid, values), at)
         s, (gw, gb) = d["state"], d["grad"]
         label = IDS[oid]
         rows.append({"optimizer": label, "quantity": "gradient", "w": fmt(gw), "b": fmt(gb)})
@@ -183,21 +184,21 @@ def _section_inside(values: controls.Values) -> None:
 
 def _section_deeper(values: controls.Values) -> None:
     with page.go_deeper("what each optimizer does here"):
-        st.markdown(text.full_batch(len(tc.load_readings()[0])))
-        critical = critical_lr(values.opt_norm)
+        st.markdown(text.full_batch(readings.in_session().n))
+        critical = critical_lr(readings.in_session(), values.opt_norm)
         for oid in values.opts:
             args = run_args(oid, values)
-            d, first = race(*args), inside_at(args, 1)
+            d, first = race(readings.in_session(), *args), inside_at(readings.in_session(), args, 1)
             spec = op.CATALOGUE[IDS[oid]]
             s = first["state"]
             sentence = text.here(spec.label, d["settings"], (s["update_w"], s["update_b"]),
                                  first["grad"], d["row"], args[3], critical)
             st.markdown(f"**{spec.label}** (`torch.optim.{spec.cls}`): "
                         f"`{text.RULES[spec.label]}`. {sentence}")
-    runs = [(oid, race(*run_args(oid, values))["settings"], run_args(oid, values)[3])
+    runs = [(oid, race(readings.in_session(), *run_args(oid, values))["settings"], run_args(oid, values)[3])
             for oid in values.opts]
     page.code_panel(
-        script(values.opt_norm, runs),
+        script(readings.in_session(), values.opt_norm, runs),
         "Runs on its own with only torch and prints each optimizer's final loss, first epoch "
         "within 1% and distance. It computes the gradient with autograd, the page in closed "
         "form, so the last float32 digit can differ.",

@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 
 import streamlit as st
 
+import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt, fmt_list
-from ui import controls, downloads, page
+from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
 from ui.overfitting import charts, text
@@ -27,13 +28,13 @@ STEM = "overfitting"
 
 
 @st.cache_data(max_entries=32)
-def no_grad_cost(kind: str, degree: int, hidden: int) -> dict:
+def no_grad_cost(data: tc.Readings, kind: str, degree: int, hidden: int) -> dict:
     """The chapter's no_grad check and what the graph costs, measured once per architecture.
 
     The starting weights change neither the graph nor the time, so the init seed is not
     part of the key (a class trying seeds would otherwise re-time 2×50 passes each).
     """
-    c = ov.no_grad_cost(kind, degree=degree, hidden=hidden, repeats=50)
+    c = ov.no_grad_cost(data, kind, degree=degree, hidden=hidden, repeats=50)
     return c.__dict__.copy()
 
 
@@ -65,7 +66,7 @@ def _headers() -> _Below:
 def _draw_controls(left, below: _Below) -> Values:
     """Every control in its section's place; returns all values (defaults if hidden)."""
     with left:
-        v = controls.draw(cfg.MODEL)
+        v = controls.draw(cfg.MODEL, after={"data": readings.in_session()})
         if v.ov_model == "poly":
             v = controls.draw(cfg.POLY, after=v)
         elif v.ov_model == "mlp":
@@ -194,7 +195,7 @@ def _leak(v: Values, r: dict) -> None:
 
 def _section_no_grad(s: dict) -> None:
     st.subheader("The `torch.no_grad()` check")
-    c = no_grad_cost(s["kind"], s["degree"], s["hidden"])
+    c = no_grad_cost(readings.in_session(), s["kind"], s["degree"], s["hidden"])
     ratio = c["seconds_graph"] / c["seconds_no_grad"] if c["seconds_no_grad"] else float("nan")
     page.prose(
         f"Computed under `torch.no_grad()`, the validation loss has `requires_grad == "
@@ -240,8 +241,9 @@ values, result, below = _section_run()
 _section_split(below.split, result)
 _section_more_data(below.data, values, result)
 _section_leak(below.leak, values, result)
-_section_no_grad(run_settings(values))
+settings = run_settings(values)
+_section_no_grad(settings)
 _section_deeper(result)
-page.code_panel(script(run_settings(values)), "Runs on its own with only torch and prints the "
+page.code_panel(script(settings["data"], settings), "Runs on its own with only torch and prints the "
                 "final losses and the best-validation epoch shown above.")
 page.finish(STEM)

@@ -113,6 +113,36 @@ def test_no_global_seeding_in_app_code():
                     assert not (is_torch and node.func.attr == "manual_seed"), path
 
 
+_BOOK_MAKERS = {"load_readings", "book", "BOOK_T_U", "BOOK_T_C"}
+"""What builds the book's readings. Only thermo_core/readings.py defines them, and in the app
+only ui/readings.py (the one place that picks the readings in use) reaches for them."""
+
+
+def _book_makers(path: Path) -> set[str]:
+    """``tc.book``, ``tc.load_readings`` …, and those names imported from thermo_core."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("tc", "thermo_core", "readings_core") and node.attr in _BOOK_MAKERS:
+                found.add(node.attr)
+        elif isinstance(node, ast.ImportFrom) and "readings" in (node.module or "") + "thermo_core":
+            found |= {a.name for a in node.names} & _BOOK_MAKERS
+        elif isinstance(node, ast.Name) and node.id in ("BOOK_T_U", "BOOK_T_C"):
+            found.add(node.id)
+    return found
+
+
+def test_only_the_readings_modules_build_the_books_readings():
+    allowed = {CORE / "readings.py", CORE / "__init__.py", ROOT / "ui" / "readings.py"}
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path in allowed:
+                continue
+            used = _book_makers(path)
+            assert not used, f"{path.relative_to(ROOT)} builds the book's readings itself: {used}"
+            assert "35.7" not in path.read_text(), f"{path.relative_to(ROOT)} types in the book's t_u"
+
+
 def _layout_paths() -> list[str]:
     """The paths README's layout section names: the first column of each unindented line of
     its code block, several separated by ", "."""

@@ -13,6 +13,7 @@ import torch
 from conftest import as_number, chart_frames, metric_value, run_page, run_script
 from reference import T_C, T_U32, grad64
 
+import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from ui.autograd import charts
 from ui.autograd.settings import PRESETS
@@ -47,7 +48,7 @@ def test_defaults_show_the_books_gradient_and_the_graph_from_grad_fn():
     assert metric_value(at, "dL/dw") == "4,517.2969" and metric_value(at, "dL/db") == "82.6000"
     assert [f"{g:.4f}" for g in _torch_grad([1.0, 0.0])] == ["4517.2969", "82.6000"]
     dot = _dot(at)
-    assert sorted(_nodes(dot)) == sorted(ag.loss_graph(1.0, 0.0).ops)
+    assert sorted(_nodes(dot)) == sorted(ag.loss_graph(tc.book(), 1.0, 0.0).ops)
     assert "grad in: [4,517.3, 82.6]" in dot and "grad in: 1\\n" not in dot
     assert dot.count("->") == 7
     assert not at.error and not at.exception

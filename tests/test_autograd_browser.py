@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import SCREENSHOTS, metric_text, open_page, screenshot, wait_for_app, wait_for_metric
 
+import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from thermo_core.numbers import fmt
 
@@ -23,7 +24,7 @@ def _node_texts(tab) -> list[str]:
 def test_graph_is_drawn_from_grad_fn_and_grows_with_the_model(page, app_url):
     open_page(page, app_url, "autograd")
     texts = _node_texts(page)
-    line = ag.loss_graph(1.0, 0.0)
+    line = ag.loss_graph(tc.book(), 1.0, 0.0)
     assert len(texts) == len(line.nodes)
     assert sorted(t.split(":")[0] for t in texts) == sorted(line.ops)
     assert any("[4,517.3, 82.6]" in t for t in texts), texts
@@ -31,7 +32,7 @@ def test_graph_is_drawn_from_grad_fn_and_grows_with_the_model(page, app_url):
     wait_for_app(page)
     page.wait_for_function(
         f"() => document.querySelectorAll(\"{GRAPH}\").length === "
-        f"{len(ag.loss_graph(1.0, 0.0, w2=0.0).nodes)}"
+        f"{len(ag.loss_graph(tc.book(), 1.0, 0.0, w2=0.0).nodes)}"
     )
     assert "ag_model=quad" in page.url
     screenshot(page, "autograd-quad")
@@ -39,7 +40,7 @@ def test_graph_is_drawn_from_grad_fn_and_grows_with_the_model(page, app_url):
 
 def test_backward_again_doubles_grad_and_zero_clears_it(page, app_url):
     open_page(page, app_url, "autograd")
-    rows = ag.accumulation(1.0, 0.0, 2)
+    rows = ag.accumulation(tc.book(), 1.0, 0.0, 2)
     assert metric_text(page, "params.grad[0]") == fmt(rows["grad_w"][0])
     page.get_by_role("button", name="Call backward() again").click()
     wait_for_metric(page, "params.grad[0]", fmt(rows["grad_w"][1]))

@@ -20,7 +20,7 @@ BOOK_GRAD = [4517.2969, 82.6]
 
 # ---- the computation graph ---------------------------------------------------------------
 def test_graph_is_the_chapter_expression_with_real_gradients():
-    g = ag.loss_graph(1.0, 0.0)
+    g = ag.loss_graph(tc.book(), 1.0, 0.0)
     assert Counter(g.ops) == Counter(
         ["MeanBackward0", "PowBackward0", "SubBackward0", "AddBackward0", "MulBackward0",
          "UnbindBackward0", "AccumulateGrad"]
@@ -45,7 +45,7 @@ def test_graph_is_the_chapter_expression_with_real_gradients():
 
 
 def test_changing_the_model_changes_the_graph():
-    plain, quad = ag.loss_graph(1.0, 0.0), ag.loss_graph(1.0, 0.0, w2=0.0)
+    plain, quad = ag.loss_graph(tc.book(), 1.0, 0.0), ag.loss_graph(tc.book(), 1.0, 0.0, w2=0.0)
     assert Counter(quad.ops) - Counter(plain.ops) == Counter({"AddBackward0": 1, "MulBackward0": 1})
     assert len(quad.edges) > len(plain.edges)
     leaf = next(n for n in quad.nodes if n.op == "AccumulateGrad")
@@ -84,7 +84,7 @@ def test_walk_graph_before_backward_and_node_count():
 
 # ---- the chain rule ----------------------------------------------------------------------
 def test_chain_rule_at_the_start_matches_book_and_explains_last_digit():
-    c = ag.chain_rule(1.0, 0.0)
+    c = ag.chain_rule(tc.book(), 1.0, 0.0)
     assert c.autograd == [4517.296875, f32(82.6)]  # the book's 4517.2969, 82.6000
     assert c.autograd == tc.autograd_grad(*tc.load_readings(), 1.0, 0.0).tolist()
     assert c.analytic == tc.analytic_grad(*tc.load_readings(), 1.0, 0.0).tolist()
@@ -104,7 +104,7 @@ def test_chain_rule_at_the_start_matches_book_and_explains_last_digit():
 
 def test_chain_rule_at_the_least_squares_point_is_near_zero():
     w, b = lstsq64()
-    c = ag.chain_rule(w, b)
+    c = ag.chain_rule(tc.book(), w, b)
     scale = abs(grad64(1.0, 0.0)[0])
     assert max(abs(v) for v in c.autograd) < 1e-4 * scale
     assert c.autograd == pytest.approx(c.by_hand, abs=1e-3)
@@ -112,7 +112,7 @@ def test_chain_rule_at_the_least_squares_point_is_near_zero():
 
 # ---- accumulation and zero_grad ----------------------------------------------------------
 def test_backward_again_adds_and_zero_resets():
-    df = ag.accumulation(1.0, 0.0, calls=3)
+    df = ag.accumulation(tc.book(), 1.0, 0.0, calls=3)
     g = grad64(1.0, 0.0)
     for k in (1, 2, 3):
         row = df.iloc[k - 1]
@@ -121,11 +121,11 @@ def test_backward_again_adds_and_zero_resets():
     assert [df.iloc[3].grad_w, df.iloc[3].grad_b] == [0.0, 0.0]
     assert [df.iloc[4].grad_w, df.iloc[4].grad_b] == [df.iloc[0].grad_w, df.iloc[0].grad_b]
     with pytest.raises(ValueError):
-        ag.accumulation(calls=0)
+        ag.accumulation(tc.book(), calls=0)
 
 
 def test_training_without_zero_grad_goes_wrong_and_matches_float64_replay():
-    rep = ag.zero_grad_comparison(lr=1e-2, epochs=3000)
+    rep = ag.zero_grad_comparison(tc.book(), lr=1e-2, epochs=3000)
     h = rep.history
     xs = [f32(0.1 * x) for x in T_U32]
     # Replay: step k uses the running sum of all gradients so far.
@@ -149,7 +149,7 @@ def test_training_without_zero_grad_goes_wrong_and_matches_float64_replay():
 
 # ---- the in-place mistake and grad modes ------------------------------------------------
 def test_inplace_update_error_is_the_real_pytorch_message():
-    err = ag.inplace_update_error()
+    err = ag.inplace_update_error(tc.book())
     p = torch.tensor([1.0, 0.0], requires_grad=True)
     p.grad = torch.ones(2)
     with pytest.raises(RuntimeError) as exc:
@@ -160,7 +160,7 @@ def test_inplace_update_error_is_the_real_pytorch_message():
 
 @pytest.mark.parametrize("is_train", [True, False])
 def test_grad_mode_table(is_train):
-    t = ag.grad_mode_table(is_train).set_index("case")
+    t = ag.grad_mode_table(tc.book(), is_train).set_index("case")
     assert t.loc["graph on", "requires_grad"] and t.loc["graph on", "grad_fn"] == "MeanBackward0"
     for case in ("detach()", "no_grad()"):
         assert not t.loc[case, "requires_grad"] and t.loc[case, "grad_fn"] == "None"

@@ -171,7 +171,7 @@ def test_optimizers_twin_reads_out_each_optimizer_at_the_scrubbed_epoch():
     line = _twin(at, 40)
     for label in ("SGD", "Adam"):
         part = next(p for p in line.split("; ") if p.split(": ")[-2].endswith(label))
-        h = op.run_optimizer(label, "none", epochs=500, state_at=[]).run.history.set_index("epoch")
+        h = op.run_optimizer(tc.book(), label, "none", epochs=500, state_at=[]).run.history.set_index("epoch")
         for name in ("w", "b", "loss"):
             assert _number(part, name) == pytest.approx(float(h.loc[40, name]), rel=1e-5)
 
@@ -181,7 +181,7 @@ def test_overfitting_twin_reads_out_the_line_at_the_scrubbed_epoch():
     line = _twin(at, 20)
     s = cfg.run_settings(Values({**defaults(cfg.CONTROLS), "ov_model": "linear", "ov_epochs": 500}))
     spec = tc.RunSpec("linear", optimizer=s["optimizer"], lr=s["lr"], epochs=s["epochs"])
-    h = ov.experiment(spec).history.set_index("epoch")
+    h = ov.experiment(tc.book(), spec).history.set_index("epoch")
     assert line.startswith("Epoch 20, before its update:")
     assert _number(line, "w") == pytest.approx(float(h.loc[20, "w"]), rel=1e-5)
     assert _number(line, "b") == pytest.approx(float(h.loc[20, "b"]), rel=1e-5)
@@ -272,7 +272,7 @@ def test_the_autograd_graph_is_named_from_the_real_graph():
     for model, quad in (("line", None), ("quad", 0.0)):
         at = run_page("pages/autograd.py", {"ag_model": model})
         [chart] = at.get("graphviz_chart")
-        g = ag.loss_graph(1.0, 0.0, quad)
+        g = ag.loss_graph(tc.book(), 1.0, 0.0, quad)
         assert chart.proto.alt.startswith(f"Autograd graph of the loss, {len(g.nodes)} nodes")
         at_ = 0
         for node in g.nodes:  # every node of the real graph, in backward()'s order

@@ -44,13 +44,13 @@ def data():
 
 # ---- the book's log ----------------------------------------------------------------------
 def test_book_log_raw_lr_1e2_is_the_books_output_line_for_line():
-    log = dv.book_log("none", 1e-2, 100)
+    log = dv.book_log(tc.book(), "none", 1e-2, 100)
     assert list(log.lines) == BOOK_RAW_1E2
     assert log.stopped_at == 11
 
 
 def test_book_log_raw_lr_1e4_hundred_epochs():
-    log = dv.book_log("none", 1e-4, 100)
+    log = dv.book_log(tc.book(), "none", 1e-4, 100)
     assert log.lines[-3:] == (
         "Epoch 100, Loss 29.022669",
         "    Params: tensor([ 0.2327, -0.0438])",
@@ -66,7 +66,7 @@ def test_book_log_raw_lr_1e4_hundred_epochs():
 
 
 def test_book_log_scaled_5000_epochs():
-    log = dv.book_log("scale", 1e-2, 5000, print_params=False)
+    log = dv.book_log(tc.book(), "scale", 1e-2, 5000, print_params=False)
     assert log.lines[-2:] == ("Epoch 4000, Loss 2.927680", "Epoch 5000, Loss 2.927648")
     assert [round(v, 4) for v in log.params.tolist()] == [5.3671, -17.3012]
 
@@ -161,12 +161,12 @@ def test_plateau_schedule_matches_a_plain_torch_loop(data):
 
 def test_schedule_preset_rescues_a_rate_that_diverges_when_constant(data):
     p = dv.SCHEDULE_PRESET
-    x, _t_c = dv.inputs(p["mode"])
+    x, _t_c = dv.inputs(tc.book(), p["mode"])
     assert p["lr"] > tc.critical_lr(x)
-    constant = dv.run_lesson(p["mode"], p["lr"], p["epochs"], "manual", "constant")
+    constant = dv.run_lesson(tc.book(), p["mode"], p["lr"], p["epochs"], "manual", "constant")
     assert constant.run.diverged_at == 44
     assert constant.verdict.code == "diverging" and constant.verdict.growth == math.inf
-    rescued = dv.run_lesson(
+    rescued = dv.run_lesson(tc.book(),
         p["mode"],
         p["lr"],
         p["epochs"],
@@ -195,13 +195,13 @@ def test_bad_schedule_settings_are_clear_errors(data):
     with pytest.raises(ValueError, match="needs a schedule"):
         tc.train(t_u, t_c, schedule_kwargs={"gamma": 0.5})
     with pytest.raises(ValueError, match="update rule"):
-        dv.run_lesson(rule="Adam")
+        dv.run_lesson(tc.book(), rule="Adam")
 
 
 # ---- the clipped path --------------------------------------------------------------------
 def test_clip_path_keeps_axes_in_the_window_and_says_where_it_went(data):
-    win = ls.surface_window("none")
-    run = dv.run_lesson("none", 1e-2, 100).run
+    win = ls.surface_window(tc.book(), "none")
+    run = dv.run_lesson(tc.book(), "none", 1e-2, 100).run
     path = dv.clip_path(run.history["w"], run.history["b"], win.w_range, win.b_range)
     f = path.frame
     assert f["w_plot"].between(*win.w_range).all() and f["b_plot"].between(*win.b_range).all()
@@ -254,7 +254,7 @@ def test_prose_numbers_use_the_one_formatter(value, text):
     ("mode", "crit"), [("none", 3.399e-4), ("scale", 0.03298), ("standardize", 1.000)]
 )
 def test_critical_lr_values(mode, crit):
-    x, _ = dv.inputs(mode)
+    x, _ = dv.inputs(tc.book(), mode)
     assert tc.critical_lr(x) == pytest.approx(crit, rel=2e-4)
     _lo, hi = hessian_eigs64(x.double().tolist())
     assert tc.critical_lr(x) == pytest.approx(2 / hi, rel=1e-9)
@@ -264,9 +264,9 @@ def test_critical_lr_values(mode, crit):
     ("mode", "lr"), [("none", 1e-2), ("none", 1e-4), ("scale", 0.02), ("scale", 0.05)]
 )
 def test_step_factors_against_closed_form_eigenvalues(mode, lr):
-    x, _ = dv.inputs(mode)
+    x, _ = dv.inputs(tc.book(), mode)
     lo, hi = hessian_eigs64(x.double().tolist())
-    f = dv.step_factors(mode, lr)
+    f = dv.step_factors(tc.book(), mode, lr)
     assert f["direction"].tolist() == ["flattest", "steepest"]
     assert f["eigenvalue"].tolist() == pytest.approx([lo, hi], rel=1e-9)
     assert f["factor"].tolist() == pytest.approx([abs(1 - lr * lo), abs(1 - lr * hi)], rel=1e-9)
@@ -286,7 +286,7 @@ def test_step_factor_predicts_the_growth_seen_in_training(data):
     d = [
         math.hypot(w - w0, b - b0) for w, b in zip(run.history["w"], run.history["b"], strict=True)
     ]
-    factor = dv.step_factors("none", 1e-3)["factor"].iloc[1]
+    factor = dv.step_factors(tc.book(), "none", 1e-3)["factor"].iloc[1]
     assert d[20] / d[19] == pytest.approx(factor, rel=1e-3)
 
 
@@ -316,14 +316,14 @@ def test_descend_many_agrees_with_train_rate_by_rate(data):
 
 
 def test_lr_sweep_regions_from_the_numbers():
-    sweep = dv.lr_sweep("scale", epochs=5000)
+    sweep = dv.lr_sweep(tc.book(), "scale", epochs=5000)
     f = sweep.frame
     assert (
         len(f) == 60
         and f["lr"].iloc[0] == pytest.approx(1e-6)
         and f["lr"].iloc[-1] == pytest.approx(10.0)
     )
-    xs = dv.inputs("scale")[0].double().tolist()  # the float32 inputs the runs use
+    xs = dv.inputs(tc.book(), "scale")[0].double().tolist()  # the float32 inputs the runs use
     w, b = lstsq64(xs)
     assert sweep.best_loss == pytest.approx(mse64(w, b, xs), rel=1e-9)
     # every overflowed rate is above the critical rate; every rate clearly below it converges or crawls
@@ -345,7 +345,7 @@ def test_lr_sweep_regions_from_the_numbers():
 
 
 def test_lr_sweep_raw_inputs_never_reach_the_optimum_in_5000_epochs():
-    sweep = dv.lr_sweep("none", epochs=5000)
+    sweep = dv.lr_sweep(tc.book(), "none", epochs=5000)
     assert sweep.bounds["converging"] is None
     assert sweep.bounds["too slow"][1] < sweep.critical_lr < sweep.bounds["diverging"][0]
 
@@ -395,7 +395,7 @@ def _gd64_losses(lr: float, epochs: int, xs=T_U32) -> list[float]:
 
 
 def test_a_run_just_past_the_critical_rate_is_diverging_with_its_growth_factor():
-    out = dv.run_lesson("none", 3.6e-4, 100)
+    out = dv.run_lesson(tc.book(), "none", 3.6e-4, 100)
     assert out.run.diverged_at is None  # no overflow: only the rule can call it
     ref = _gd64_losses(3.6e-4, 100)
     assert out.verdict.code == "diverging"
@@ -404,7 +404,7 @@ def test_a_run_just_past_the_critical_rate_is_diverging_with_its_growth_factor()
 
 
 def test_a_decayed_rate_that_grew_first_is_still_diverging():
-    out = dv.run_lesson("scale", 0.06, 5000, schedule="ExponentialLR", gamma=0.99)
+    out = dv.run_lesson(tc.book(), "scale", 0.06, 5000, schedule="ExponentialLR", gamma=0.99)
     h = out.run.history
     assert out.run.diverged_at is None and h["lr"].iloc[-1] < out.critical_lr
     assert h["loss"].iloc[-1] > h["loss"].iloc[0]
@@ -412,7 +412,7 @@ def test_a_decayed_rate_that_grew_first_is_still_diverging():
 
 
 def test_sweep_regions_follow_float64_gradient_descent_rate_by_rate():
-    sweep = dv.lr_sweep("none", epochs=100)
+    sweep = dv.lr_sweep(tc.book(), "none", epochs=100)
     lam_max = hessian_eigs64(T_U32)[1]
     for row in sweep.frame.itertuples():
         ref = _gd64_losses(row.lr, 100)

@@ -18,6 +18,7 @@ import pytest
 from conftest import run_page
 from reference import fd_numpy, grad64, mean_x2, mse64, run_printed
 
+import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import parse
 from ui.finite_differences.code import PRINTED, script
@@ -466,20 +467,20 @@ def test_the_shown_code_prints_the_numbers_the_page_shows(query):
             assert text == "∞", name
         else:
             assert num(text) == pytest.approx(value, abs=digits_tol(text), rel=1e-4 if "e" in text else 0), name
-    assert code == script(*settings(at)[3:5], settings(at)[0], *settings(at)[1:3]).rstrip("\n")
+    assert code == script(tc.book(), *settings(at)[3:5], settings(at)[0], *settings(at)[1:3]).rstrip("\n")
 
 
 def test_the_chapter_script_prints_the_books_numbers():
-    printed = run_printed(script(1.0, 0.0, 0.1, "central", "float32"), "<page snippet>")
+    printed = run_printed(script(tc.book(), 1.0, 0.0, 0.1, "central", "float32"), "<page snippet>")
     assert printed["autograd_dw"] == pytest.approx(4517.2969, abs=1e-4)
     assert printed["autograd_db"] == pytest.approx(82.6, abs=1e-4)
     assert printed["buggy_dw"] == pytest.approx(-4462.7925, abs=1e-4)
     assert printed["buggy_w_new"] == pytest.approx(45.6279, abs=1e-4)
     assert printed["buggy_b_new"] == 242388.0
     with pytest.raises(ValueError):
-        script(1.0, 0.0, 0.1, "sideways", "float32")
+        script(tc.book(), 1.0, 0.0, 0.1, "sideways", "float32")
     with pytest.raises(ValueError):
-        script(1.0, 0.0, 0.1, "central", "float16")
+        script(tc.book(), 1.0, 0.0, 0.1, "central", "float16")
 
 
 def test_accuracy_summary_is_generated_from_the_table():

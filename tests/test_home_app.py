@@ -154,7 +154,7 @@ def test_flat_line_preset_quotes_the_mean_reading():
 def test_code_panel_prints_the_mse_shown():
     at = run_page(HOME, {"w": "0.55", "b": "-3.3"})
     [code] = at.code
-    assert code.value.strip() == script(0.55, -3.3).strip()
+    assert code.value.strip() == script(tc.book(), 0.55, -3.3).strip()
     printed = run_script(code.value)
     assert printed["mse"] == metric_value(at, "MSE of your line").replace(",", "")
 

@@ -316,7 +316,7 @@ def test_depth_is_in_closed_go_deeper_expanders():
 # ---- links (merged from test_app_loss_surface_urls.py) ------------------------------------
 @pytest.mark.parametrize("norm", tc.NORMALIZATIONS)
 def test_point_at_the_window_corners_survives_the_link(norm):
-    win = ls.surface_window(norm)
+    win = ls.surface_window(tc.book(), norm)
     for w, b in [(win.w_bounds[0], win.b_bounds[0]), (win.w_bounds[1], win.b_bounds[1])]:
         at = run_page(PAGE, {"norm": norm, "point_w": str(w), "point_b": str(b)})
         assert at.number_input(key="point_w").value == pytest.approx(w)
@@ -365,7 +365,7 @@ SHOWN = {  # printed name -> (metric label, displayed decimals as an absolute to
 def test_code_prints_the_page_numbers(query, norm, loss, w, b, delta):
     at = run_page(PAGE, query)
     [code] = [c.value for c in at.code]
-    assert code.strip() == script(norm, loss, w, b, delta).strip()
+    assert code.strip() == script(tc.book(), norm, loss, w, b, delta).strip()
     printed = run_printed(code, "<loss_surface code>")
     assert tuple(printed) == PRINTED
     for name, (label, tol) in SHOWN.items():
@@ -380,9 +380,9 @@ def test_code_prints_the_page_numbers(query, norm, loss, w, b, delta):
 
 def test_code_rejects_unknown_settings():
     with pytest.raises(ValueError, match="allowed"):
-        script("foo", "mse", 1.0, 0.0)
+        script(tc.book(), "foo", "mse", 1.0, 0.0)
     with pytest.raises(ValueError, match="allowed"):
-        script("none", "hinge", 1.0, 0.0)
+        script(tc.book(), "none", "hinge", 1.0, 0.0)
 
 
 # ---- issue 10 ----------------------------------------------------------------------------
@@ -414,7 +414,7 @@ def test_bug8_raw_preset_says_same_scale_not_same_units():
     text = " ".join([i.value for i in at.info] + [c.value for c in at.caption])
     assert "same units" not in text
     assert "different units" in text and "same scale" in text
-    win = ls.surface_window("none")
+    win = ls.surface_window(tc.book(), "none")
     assert win.w_range[1] - win.w_range[0] == win.b_range[1] - win.b_range[0]  # the claim
 
 
@@ -518,7 +518,7 @@ def test_point_change_sends_little_data():
 
 def test_chart_templates_are_valid_stretch_and_phone_safe():
     for norm in tc.NORMALIZATIONS:
-        win = ls.surface_window(norm)
+        win = ls.surface_window(tc.book(), norm)
         for loss in tc.LOSSES:
             spec = charts.surface_template(win.w_range, win.b_range, (1.0, 1.0), loss == "mse",
                                            loss != "mse")

@@ -22,7 +22,7 @@ def inputs(mode: str):
 
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_windows_hold_the_start_and_the_minimum_and_are_square(mode):
-    win = ls.surface_window(mode)
+    win = ls.surface_window(tc.book(), mode)
     x, t_c = inputs(mode)
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
     assert win.w_range[1] - win.w_range[0] == pytest.approx(win.b_range[1] - win.b_range[0])
@@ -33,7 +33,7 @@ def test_windows_hold_the_start_and_the_minimum_and_are_square(mode):
     assert win.w_bounds == win.w_range and win.b_bounds == win.b_range
     assert win.w_range[0] <= win.w_span[0] and win.w_span[1] <= win.w_range[1]
     with pytest.raises(ValueError):
-        ls.surface_window("foo")
+        ls.surface_window(tc.book(), "foo")
 
 
 def test_loss_and_grad_match_closed_forms():
@@ -70,7 +70,7 @@ def test_loss_and_grad_match_closed_forms():
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_surface_frame_values_and_cells(mode):
     x, t_c = inputs(mode)
-    win = ls.surface_window(mode)
+    win = ls.surface_window(tc.book(), mode)
     frame = ls.surface_frame(x, t_c, win, steps=11)
     assert len(frame) == 121
     xs = x.tolist()
@@ -110,7 +110,7 @@ def test_slices_and_tangent():
 
 def test_chart_extents_cover_what_they_show():
     # Tangent segments span a fifth of the input's range either side of the point.
-    raw = ls.surface_window("none")
+    raw = ls.surface_window(tc.book(), "none")
     assert raw.tangent_half_width("w") == pytest.approx(0.2 * 4.0)  # the raw w span is −1 … 3
     assert raw.tangent_half_width("b") == pytest.approx(0.2 * 50.0)
     # The penalty panels reach past the largest residual and past Huber's bend.
@@ -133,7 +133,7 @@ def test_clip_line_to_box():
 @pytest.mark.parametrize("mode", tc.NORMALIZATIONS)
 def test_eigen_lines_pass_through_the_minimum_along_eigenvectors(mode):
     x, t_c = inputs(mode)
-    win = ls.surface_window(mode)
+    win = ls.surface_window(tc.book(), mode)
     lines = ls.eigen_lines(x, t_c, win)
     lo, hi = hessian_eigs64(x.tolist())
     w_star, b_star = (float(v) for v in tc.optimal_params(x, t_c))
@@ -157,7 +157,7 @@ def test_eigen_lines_pass_through_the_minimum_along_eigenvectors(mode):
 
 
 def test_descent_arrow_points_downhill_and_stays_inside():
-    win = ls.surface_window("none")
+    win = ls.surface_window(tc.book(), "none")
     a = ls.descent_arrow(1.0, 0.0, 4517.3, 82.6, win)
     assert a is not None
     dw, db = a["w1"] - a["w0"], a["b1"] - a["b0"]
@@ -210,7 +210,7 @@ def test_penalty_curves_and_residual_penalties():
 
 
 def test_slice_span_follows_a_point_outside_the_default_span():
-    raw = ls.surface_window("none")
+    raw = ls.surface_window(tc.book(), "none")
     assert raw.slice_span("w", 1.0) == (-1.0, 3.0)  # the default span while it holds the point
     assert raw.slice_span("w", 10.0) == (8.0, 12.0)  # as wide, centred on the point
     assert raw.slice_span("w", 25.5) == (22.0, 26.0)  # kept inside the window
@@ -218,10 +218,10 @@ def test_slice_span_follows_a_point_outside_the_default_span():
 
 
 def test_snap_puts_a_click_on_the_inputs_grid_inside_the_window():
-    raw = ls.surface_window("none")
+    raw = ls.surface_window(tc.book(), "none")
     assert raw.snap(0.53671234, -17.30478) == (0.5367, -17.3)
     assert raw.snap(99.0, -99.0) == (26.0, -33.0)
-    std = ls.surface_window("standardize")
+    std = ls.surface_window(tc.book(), "standardize")
     assert std.snap(9.0349, 10.4999) == (9.03, 10.5)
 
 

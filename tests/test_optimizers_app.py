@@ -81,7 +81,7 @@ def test_default_view_races_four_optimizers_and_scores_them():
     xs = tc.load_readings()[0].double().tolist()
     best_loss = mse64(*lstsq64(xs), xs)
     for label, row in table.items():
-        r = op.run_optimizer(label, "none", epochs=5000, state_at=[])
+        r = op.run_optimizer(tc.book(), label, "none", epochs=5000, state_at=[])
         loss = r.run.history["loss"].tolist()
         assert as_number(row["final loss"]) == pytest.approx(loss[-1], abs=1e-6)
         hits = [i + 1 for i, v in enumerate(loss) if v <= best_loss * 1.01]

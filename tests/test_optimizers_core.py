@@ -58,7 +58,7 @@ def test_catalogue_defaults_converge(mode):
     best = _best_loss(mode)
     for label in op.CATALOGUE:
         epochs = 200 if label == "LBFGS" else 5000
-        res = op.run_optimizer(label, mode, epochs=epochs, state_at=[])
+        res = op.run_optimizer(tc.book(), label, mode, epochs=epochs, state_at=[])
         assert not res.diverged, label
         assert math.isfinite(res.final_loss) and res.final_loss < res.run.history["loss"].iloc[0], (
             label
@@ -80,15 +80,15 @@ def test_sgd_needs_normalized_inputs_adam_copes_with_raw():
     assert [round(v, 4) for v in run.params.tolist()] == [0.5367, -17.3021]
     assert run.final_loss == pytest.approx(2.927646, rel=1e-6)
     assert mse64(*run.params.tolist()) == pytest.approx(2.927646, rel=1e-6)
-    sgd_raw = op.run_optimizer("SGD", "none", state_at=[])
-    sgd_scaled = op.run_optimizer("SGD", "scale", state_at=[])
+    sgd_raw = op.run_optimizer(tc.book(), "SGD", "none", state_at=[])
+    sgd_scaled = op.run_optimizer(tc.book(), "SGD", "scale", state_at=[])
     assert sgd_raw.reached_at is None and sgd_raw.distance > 10
     assert sgd_scaled.reached_at is not None and sgd_scaled.distance < 1e-3
     assert tc.train(t_u, t_c, optimizer="SGD", lr=1e-3, epochs=100).diverged_at is not None
 
 
 def test_results_row_against_independent_numbers():
-    res = op.run_optimizer("SGD", "scale", epochs=3000, state_at=[])
+    res = op.run_optimizer(tc.book(), "SGD", "scale", epochs=3000, state_at=[])
     xs = tc.normalize(tc.load_readings()[0], "scale").double().tolist()
     h = res.run.history
     # reached_at: first epoch whose loss (recomputed in float64) is within 1% of the optimum
@@ -107,7 +107,7 @@ def test_results_row_against_independent_numbers():
 
 
 def test_diverging_optimizer_is_reported_not_raised():
-    res = op.run_optimizer("SGD", "none", lr=1e-2, epochs=200, state_at=[])
+    res = op.run_optimizer(tc.book(), "SGD", "none", lr=1e-2, epochs=200, state_at=[])
     assert res.diverged and res.run.diverged_at == 11 and res.reached_at is None
     assert math.isinf(res.final_loss) and res.distance > 1e17
     w, b = res.run.params.tolist()  # the parameters whose loss overflowed
@@ -127,7 +127,7 @@ def test_diverging_optimizer_is_reported_not_raised():
     ],
 )
 def test_implied_step_equals_the_change_the_optimizer_made(label, mode):
-    res = op.run_optimizer(label, mode, epochs=400, state_at=[1, 2, 3, 50, 399, 400])
+    res = op.run_optimizer(tc.book(), label, mode, epochs=400, state_at=[1, 2, 3, 50, 399, 400])
     s = res.states
     assert s["epoch"].tolist() == [1, 2, 3, 50, 399, 400]
     h = res.run.history.set_index("epoch")
@@ -146,7 +146,7 @@ def test_implied_step_equals_the_change_the_optimizer_made(label, mode):
 
 def test_adam_state_matches_a_float64_replay_and_steps_ignore_input_scale():
     """exp_avg/exp_avg_sq from optimizer.state vs Adam written out in float64 on raw inputs."""
-    res = op.run_optimizer("Adam", "none", epochs=30, state_at=list(range(1, 31)))
+    res = op.run_optimizer(tc.book(), "Adam", "none", epochs=30, state_at=list(range(1, 31)))
     s = res.states.set_index("epoch")
     h = res.run.history.set_index("epoch")
     m, v = [0.0, 0.0], [0.0, 0.0]
@@ -168,7 +168,7 @@ def test_state_epochs_are_thinned_and_include_the_start_and_end():
     e = op.state_epochs(5000)
     assert e[:20] == list(range(1, 21)) and e[-1] == 5000 and len(e) <= 201
     assert op.state_epochs(5) == [1, 2, 3, 4, 5]
-    res = op.run_optimizer("SGD + momentum", "scale", epochs=5000)
+    res = op.run_optimizer(tc.book(), "SGD + momentum", "scale", epochs=5000)
     assert res.states["epoch"].tolist() == e
     assert {"momentum_buffer_w", "momentum_buffer_b"} <= set(res.states.columns)
 

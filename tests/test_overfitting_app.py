@@ -247,7 +247,7 @@ def test_link_sets_the_model():
 
 def test_diverging_is_a_warning_with_its_epoch_not_an_error():
     at = run_page(PAGE, {"ov_model": "mlp", "ov_lr": "0.1", "ov_epochs": "500"}, timeout=600)
-    run = ov.experiment(tc.RunSpec("mlp", hidden=13, lr=0.1, epochs=500), holdout=0)
+    run = ov.experiment(tc.book(), tc.RunSpec("mlp", hidden=13, lr=0.1, epochs=500), holdout=0)
     assert run.diverged_at is not None
     assert not at.error and not at.exception
     [box] = [w.value for w in at.warning if "diverged" in w.value]

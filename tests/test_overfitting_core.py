@@ -46,7 +46,7 @@ def _grad64(w: float, b: float, xs: list[float], ys: list[float]) -> tuple[float
 
 @pytest.fixture(scope="module")
 def book():
-    return ov.experiment()  # the defaults are the book's split preset
+    return ov.experiment(tc.book())  # the defaults are the chapter's run
 
 
 # ---- the split ---------------------------------------------------------------------------
@@ -54,11 +54,11 @@ def test_book_split_is_the_printed_one():
     tr, va = tc.book_split()
     assert tr.tolist() == BOOK_TRAIN and va.tolist() == BOOK_VAL
     assert sorted(BOOK_TRAIN + BOOK_VAL) == list(range(11))
-    assert ov.split_indices("book") == (BOOK_TRAIN, BOOK_VAL)
+    assert ov.split_indices(tc.book(), "book") == (BOOK_TRAIN, BOOK_VAL)
     tr2, va2 = tc.split(11, 0.3, 5)
-    assert ov.split_indices("random", 0.3, 5) == (tr2.tolist(), va2.tolist())
+    assert ov.split_indices(tc.book(), "random", 0.3, 5) == (tr2.tolist(), va2.tolist())
     with pytest.raises(ValueError, match="book, random"):
-        ov.split_indices("odd")
+        ov.split_indices(tc.book(), "odd")
 
 
 # ---- the book's log ----------------------------------------------------------------------
@@ -204,7 +204,8 @@ def test_leak_and_zero_grad_switches_change_the_update_as_described(leak, zero_g
 
 
 def test_leak_makes_validation_loss_dishonest():
-    honest, leak = (ov.experiment(replace(BIG_NET, leak=on)).history.iloc[-1] for on in (False, True))
+    honest, leak = (ov.experiment(tc.book(), replace(BIG_NET, leak=on)).history.iloc[-1]
+                    for on in (False, True))
     # Honest: the validation loss and fresh readings tell the same story (both large).
     assert honest.val_loss > 5 and honest.holdout_loss > 5
     # Leak: validation loss falls far below both the honest one and the fresh-data loss.
@@ -214,7 +215,7 @@ def test_leak_makes_validation_loss_dishonest():
 
 # ---- capacity and data -------------------------------------------------------------------
 def test_chapter6_mlp_training_loss_falls_below_validation():
-    e = ov.experiment(CHAPTER6)
+    e = ov.experiment(tc.book(), CHAPTER6)
     h, s = e.history, e.summary
     assert e.n_params == 40
     assert s.final_loss < s.final_val_loss  # the book's qualitative result
@@ -223,13 +224,14 @@ def test_chapter6_mlp_training_loss_falls_below_validation():
 
 
 def test_big_mlp_overfits_and_more_data_tames_it():
-    small, big = (ov.experiment(BIG_NET, ov.Sampling(extra=n)).history.iloc[-1] for n in (0, 40))
+    small, big = (ov.experiment(tc.book(), BIG_NET, ov.Sampling(extra=n)).history.iloc[-1]
+                  for n in (0, 40))
     assert small.loss < 1.0 and small.holdout_loss > 10  # fits 9 points, fails new ones
     assert small.val_loss > 10 * small.loss
     big_gap, small_gap = big.holdout_loss - big.loss, small.holdout_loss - small.loss
     assert big.holdout_loss < 4 and big_gap < 1 < small_gap / 10
     # For scale: the chapter's line scored on the same fresh readings.
-    line = ov.experiment()
+    line = ov.experiment(tc.book())
     assert big.holdout_loss < 1.5 * line.holdout_mse < small.holdout_loss
 
 
@@ -252,7 +254,7 @@ def test_synthetic_readings_follow_the_simulated_thermometer():
 
 
 def test_extra_readings_join_the_training_set_only():
-    e = ov.experiment(tc.RunSpec(epochs=5), ov.Sampling(extra=7))
+    e = ov.experiment(tc.book(), tc.RunSpec(epochs=5), ov.Sampling(extra=7))
     assert (e.points["role"] == "synthetic").sum() == 7
     assert e.val_indices == BOOK_VAL  # same yardstick with or without extra data
 
@@ -268,7 +270,7 @@ def _walk(fn, seen):
 
 @pytest.mark.parametrize("kind", ["linear", "mlp"])
 def test_no_grad_validation_loss_has_no_graph(kind):
-    cost = ov.no_grad_cost(kind, repeats=5)
+    cost = ov.no_grad_cost(tc.book(), kind, repeats=5)
     assert cost.requires_grad_no_grad is False and cost.requires_grad_graph is True
     assert cost.nodes_no_grad == 0 and cost.same_value
     # Independent count of the graph a validation loss keeps alive.
@@ -283,8 +285,8 @@ def test_no_grad_validation_loss_has_no_graph(kind):
 
 def test_random_split_is_repeatable():
     seed = random.Random(0).randrange(100)
-    a = ov.experiment(tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
-    b = ov.experiment(tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
+    a = ov.experiment(tc.book(), tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
+    b = ov.experiment(tc.book(), tc.RunSpec(epochs=3), ov.Sampling("random", split_seed=seed))
     assert a.val_indices == b.val_indices and a.history.equals(b.history)
 
 
@@ -297,8 +299,8 @@ def test_snapshot_epochs_span_the_run():
 
 def test_frames_record_the_curve_without_changing_training():
     spec = tc.RunSpec("mlp", hidden=8, lr=1e-2, epochs=60)
-    plain = ov.experiment(spec)
-    e = ov.experiment(spec, snapshots=10, frame_points=21)
+    plain = ov.experiment(tc.book(), spec)
+    e = ov.experiment(tc.book(), spec, snapshots=10, frame_points=21)
     pd_testing = pytest.importorskip("pandas.testing")
     pd_testing.assert_frame_equal(plain.history, e.history)
     t_u, _ = tc.load_readings()
@@ -309,7 +311,7 @@ def test_frames_record_the_curve_without_changing_training():
         assert torch.equal(start(grid), torch.tensor(
             e.frames.loc[e.frames["epoch"] == 1, "t_c_pred"].to_numpy()))
     last = e.frames[e.frames["epoch"] == 60]["t_c_pred"].tolist()
-    final = ov.experiment(spec, grid_points=21).curve
+    final = ov.experiment(tc.book(), spec, grid_points=21).curve
     assert last == final["t_c_pred"].tolist()  # the last frame is the trained model
 
 

@@ -1,8 +1,5 @@
-"""The thermometer readings, input normalization and the train/validation split.
-
-Kept apart from the maths so that every page and notebook starts from the same
-11 numbers the chapter prints.
-"""
+"""Input normalization and the train/validation split of the readings (which readings:
+``readings.py``)."""
 
 from __future__ import annotations
 
@@ -11,20 +8,9 @@ from torch import Tensor
 
 from .checks import check_choice
 
-T_C: tuple[float, ...] = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
-T_U: tuple[float, ...] = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
-
 NORMALIZATIONS: tuple[str, ...] = ("none", "scale", "standardize")
 SCALE_FACTOR = 0.1
 """The book's normalization: t_un = 0.1 * t_u."""
-
-
-def load_readings() -> tuple[Tensor, Tensor]:
-    """Return (t_u, t_c) as float32 tensors, the 11 readings in the book's order.
-
-    t_u is the unknown unit on the thermometer; t_c is Celsius.
-    """
-    return torch.tensor(T_U, dtype=torch.float32), torch.tensor(T_C, dtype=torch.float32)
 
 
 def _check_mode(mode: str) -> None:

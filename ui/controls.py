@@ -31,6 +31,7 @@ from typing import Any
 import streamlit as st
 
 from thermo_core.numbers import fmt
+from ui import readings
 
 KINDS = ("slider", "number", "radio", "select", "toggle", "select_slider", "multiselect")
 """Widget kinds a control can be drawn as."""
@@ -58,7 +59,8 @@ class Control:
 
     ``bounds``, ``step`` and ``fmt`` may be callables of the :class:`Values` drawn before
     this control. ``options`` are the choices of radio/select/select_slider controls;
-    ``labels`` maps an option to the text shown (the URL always holds the option itself).
+    ``labels`` maps an option to the text shown (the URL always holds the option itself); it
+    may be a callable of the values drawn before, like ``bounds``.
     A multiselect's value is a tuple of options; its URL text joins them with commas.
     ``default`` may also be a callable of the earlier values (an optimizer's learning
     rate depends on the inputs' normalization); only values other than it reach the URL.
@@ -72,7 +74,7 @@ class Control:
     step: Dynamic = None
     fmt: Dynamic = None
     options: tuple[Any, ...] = ()
-    labels: Mapping[Any, str] | None = None
+    labels: Mapping[Any, str] | Callable[[Mapping[str, Any]], Mapping[Any, str]] | None = None
     captions: tuple[str, ...] = ()
     help: str = ""
     on_change: Callable[[], None] | None = None
@@ -90,6 +92,10 @@ class Control:
     def initial(self, values: Mapping[str, Any]) -> Any:
         """The default for the values drawn so far."""
         return self.default(values) if callable(self.default) else self.default
+
+    def labels_for(self, values: Mapping[str, Any]) -> Mapping[Any, str] | None:
+        """The option labels for the values drawn so far."""
+        return self.labels(values) if callable(self.labels) else self.labels
 
     def resolve(self, values: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         """(bounds, step, fmt) for the values drawn so far."""
@@ -255,7 +261,8 @@ def _widget(control: Control, values: Values, where: Any) -> Any:
         "on_change": control.on_change,
         "persist_state": "session",
     }
-    label_of = (lambda o: control.labels.get(o, str(o))) if control.labels else str
+    labels = control.labels_for(values)
+    label_of = (lambda o: labels.get(o, str(o))) if labels else str
     if control.kind == "slider":
         return where.slider(control.label, lo, hi, step=step, format=form, **common)
     if control.kind == "number":
@@ -323,18 +330,37 @@ def show_notes(notes: Sequence[UrlNote], where: Any) -> None:
         box.text(f"{note.key} = {note.given!r}: {note.outcome}.")
 
 
-SLOPE_RANGE = (-1.0, 2.0)
-OFFSET_RANGE = (-40.0, 40.0)
+def _ranges(values: Mapping[str, Any]) -> readings.LineRanges:
+    return readings.line_ranges(readings.of(values))
+
+
+def _decimals(step: float) -> str:
+    return f"%.{max(0, -math.floor(math.log10(step)))}f"
 
 
 def slope_slider(key: str, label: str, help: str) -> Control:
-    """A slider for the line's w, the same range and step on every page (start: w = 1)."""
-    return Control(key, label, "slider", 1.0, bounds=SLOPE_RANGE, step=0.001, fmt="%.3f", help=help)
+    """A slider for the line's w, the same range and step on every page for one set of
+    readings (the book's: -1 to 2 in steps of 0.001, starting at the chapter's w = 1)."""
+    return Control(
+        key, label, "slider",
+        lambda v: readings.start_value(_ranges(v).w, 1.0, _ranges(v).w_step),
+        bounds=lambda v: _ranges(v).w,
+        step=lambda v: _ranges(v).w_step,
+        fmt=lambda v: _decimals(_ranges(v).w_step),
+        help=help,
+    )  # fmt: skip
 
 
 def offset_slider(key: str, label: str, help: str) -> Control:
-    """A slider for the line's b, the same range and step on every page (start: b = 0)."""
-    return Control(key, label, "slider", 0.0, bounds=OFFSET_RANGE, step=0.1, fmt="%.1f", help=help)
+    """A slider for the line's b (the book's readings: -40 to 40 in steps of 0.1, from b = 0)."""
+    return Control(
+        key, label, "slider",
+        lambda v: readings.start_value(_ranges(v).b, 0.0, _ranges(v).b_step),
+        bounds=lambda v: _ranges(v).b,
+        step=lambda v: _ranges(v).b_step,
+        fmt=lambda v: _decimals(_ranges(v).b_step),
+        help=help,
+    )  # fmt: skip
 
 
 def drop_unusable(controls: Sequence[Control], values: Mapping[str, Any]) -> None:

@@ -56,7 +56,8 @@ def sections(script: str) -> list[Section]:
 
 def _shown(control: Control, value: Any, values: Mapping[str, Any]) -> str:
     """A control's value as its widget shows it."""
-    label = (lambda o: control.labels.get(o, str(o))) if control.labels else str
+    labels = control.labels_for(values)
+    label = (lambda o: labels.get(o, str(o))) if labels else str
     if control.kind == "toggle":
         return "on" if value else "off"
     if control.kind == "multiselect":

@@ -22,7 +22,7 @@ from thermo_core.runtime import (
     freeze_startup_objects,
 )
 
-from . import access, controls, notebook, tour
+from . import access, controls, notebook, readings, tour
 from .catalog import PageInfo, next_page, page_info, preload
 from .controls import Values, matches
 from .presenter import presenting, style
@@ -41,12 +41,14 @@ def start(stem: str) -> PageInfo:
     freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
+    readings.in_use()  # reads a link's data= once per run; pages ask readings.in_session()
     step = tour.follow(stem)
     render_sidebar(info)
     style()
     access.page_styles()
     st.title(info.title)
     access.takeaway(info.takeaway)
+    readings.notice()
     if step is None:
         tour.notices()
     _run.tour_slot = st.container() if step is not None else None
@@ -56,7 +58,7 @@ def start(stem: str) -> PageInfo:
 def current_values(stem: str) -> Values:
     """The page's control values as the widgets hold them now (after they were drawn)."""
     controls = importlib.import_module(f"ui.{stem}.settings").CONTROLS
-    values = Values()
+    values = Values(data=readings.in_session())
     for c in controls:
         values[c.key] = st.session_state.get(c.key, c.initial(values))
     return values
@@ -104,6 +106,7 @@ class Preset:
 
 
 def _apply(stem: str, index: int, preset: Preset) -> None:
+    readings.use_book("preset")  # presets quote the book's numbers
     for key, value in preset.values.items():
         st.session_state[key] = value
     st.session_state[f"{stem}.preset"] = index

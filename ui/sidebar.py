@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import readings
 from .catalog import PAGES, PageInfo
 from .presenter import presenting
 
@@ -30,3 +31,18 @@ def render_sidebar(current: PageInfo | None = None) -> None:
             st.page_link(page.path, label=label, icon=page.icon)
             if not present:
                 st.caption(page.learn)
+        _readings_in_use()
+
+
+def _readings_in_use() -> None:
+    """Which readings every page computes with, and a way back to the book's."""
+    data = readings.in_session()
+    st.markdown("**Readings in use**")
+    st.caption(readings.describe(data))  # built from counts and fixed names, never from input
+    if not data.is_book:
+        st.button("Back to the book's readings", on_click=readings.use_book,
+                  key="sidebar.book", icon=":material/undo:",
+                  help="Use the chapter's 11 readings on every page.")
+        note = readings.link_note(data)
+        if note:
+            st.caption(note)

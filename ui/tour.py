@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 
+from . import readings
 from .catalog import page_info
 from .tour_steps import TOUR, Step, page_values, steps
 
@@ -86,6 +87,7 @@ def _set_up(number: int, step: Step) -> None:
     """Put the step's page in the step's state, once per arrival at the step."""
     if st.session_state.get(_SET_UP) == number:
         return
+    readings.use_book("tour")  # the steps quote the book's numbers
     for key, value in page_values(step.page, step.setup).items():
         st.session_state[key] = list(value) if isinstance(value, tuple) else value
     st.session_state.pop(f"{step.page}.preset", None)

@@ -25,6 +25,7 @@ from thermo_core.lessons import divergence as dv
 from thermo_core.lessons.finite_differences import spacing
 from thermo_core.lessons.optimizers import CATALOGUE, run_optimizer
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Values
 
 TOUR = "chapter5"
@@ -66,7 +67,8 @@ PAST_CRITICAL = 3.6e-4
 
 
 def _readings() -> tuple[torch.Tensor, torch.Tensor]:
-    return tc.load_readings()
+    """The book's readings: the tour quotes their numbers and switches back to them."""
+    return readings.BOOK.tensors()
 
 
 def _mse(v: Mapping[str, Any]) -> float:
@@ -91,7 +93,7 @@ def _worse_than_tenth(v: Mapping[str, Any]) -> bool:
 def _raw_run(v: Mapping[str, Any]) -> dv.DivergenceRun:
     """The divergence page's run for these control values (the chapter's update, constant lr),
     with the page's verdict on it."""
-    return dv.run_lesson("none", float(v.get("lr", 1e-2)), int(v.get("epochs", 100)),
+    return dv.run_lesson(readings.BOOK, "none", float(v.get("lr", 1e-2)), int(v.get("epochs", 100)),
                          str(v.get("rule", "manual")), "constant",
                          float(v.get("start_w", 1.0)), float(v.get("start_b", 0.0)))
 
@@ -99,7 +101,7 @@ def _raw_run(v: Mapping[str, Any]) -> dv.DivergenceRun:
 @lru_cache(maxsize=64)
 def _reached(label: str, mode: str, lr: float, epochs: int) -> int | None:
     """First epoch within 1% of the best loss for a catalogue optimizer (None = never)."""
-    return run_optimizer(label, mode, lr, epochs, state_at=[]).reached_at
+    return run_optimizer(readings.BOOK, label, mode, lr, epochs, state_at=[]).reached_at
 
 
 def _sgd_gets_there(v: Mapping[str, Any]) -> bool:
@@ -114,7 +116,7 @@ def _graph_sizes() -> tuple[int, int, float]:
     """Autograd nodes of the line's and the quadratic model's loss, and dL/dw2 at (1, 0, 0)."""
     from thermo_core.lessons import autograd as ag
 
-    line, quad = ag.loss_graph(1.0, 0.0), ag.loss_graph(1.0, 0.0, w2=0.0)
+    line, quad = ag.loss_graph(readings.BOOK, 1.0, 0.0), ag.loss_graph(readings.BOOK, 1.0, 0.0, w2=0.0)
     leaf = next(n for n in quad.nodes if n.op == "AccumulateGrad")
     assert leaf.grad is not None
     return len(line.nodes), len(quad.nodes), leaf.grad[2]
@@ -125,7 +127,7 @@ def _coldest_held_out(v: Mapping[str, Any]) -> bool:
 
     if v.get("ov_split") != "random":
         return False
-    return 7 in split_indices("random", float(v.get("ov_val", 0.2)), int(v.get("ov_seed", 0)))[1]
+    return 7 in split_indices(readings.BOOK, "random", float(v.get("ov_val", 0.2)), int(v.get("ov_seed", 0)))[1]
 
 
 def _fahrenheit() -> tuple[str, str, str]:
@@ -166,7 +168,7 @@ def steps() -> tuple[Step, ...]:
     past_lesson = _raw_run(past_values)
     past = past_lesson.run
     crit_raw = tc.critical_lr(_readings()[0].double())
-    past_factor = max(r.factor for r in dv.step_factors("none", PAST_CRITICAL).itertuples())
+    past_factor = max(r.factor for r in dv.step_factors(readings.BOOK, "none", PAST_CRITICAL).itertuples())
     race_values = page_values("optimizers", {**RACE, "opt_norm": "scale"})
     rates = {label: float(race_values[f"opt_{label.lower()}_lr"]) for label in ("SGD", "Adam")}
     race = {label: _reached(label, "scale", rates[label], int(race_values["opt_epochs"]))

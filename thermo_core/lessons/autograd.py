@@ -13,11 +13,11 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..data import load_readings
 from ..gradients import analytic_grad
 from ..graphs import Graph, trace_backward
 from ..losses import model, mse_loss
 from ..model_training import RunSpec, train_model
+from ..readings import Readings
 
 
 def _loss(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
@@ -28,14 +28,14 @@ def _loss(params: Tensor, t_u: Tensor, t_c: Tensor) -> Tensor:
     return mse_loss(model(t_u, w, b) + w2 * t_u**2, t_c)
 
 
-def loss_graph(w: float = 1.0, b: float = 0.0, w2: float | None = None) -> Graph:
+def loss_graph(readings: Readings, w: float = 1.0, b: float = 0.0, w2: float | None = None) -> Graph:
     """The real autograd graph of ``mse_loss(model(t_u, *params), t_c)`` after ``backward()``.
 
     params = [w, b] (or [w, b, w2] when ``w2`` is given: the model becomes
     w·t_u + b + w2·t_u²). Raw t_u, as the chapter's first autograd example. Each node
     carries the gradient that flowed into it; ``.to_dot()`` gives text for st.graphviz_chart.
     """
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     values = [float(w), float(b)] + ([] if w2 is None else [float(w2)])
     params = torch.tensor(values, requires_grad=True)
     return trace_backward(_loss(params, t_u, t_c), {"params": params})
@@ -60,9 +60,9 @@ class ChainRule:
     note: str
 
 
-def chain_rule(w: float = 1.0, b: float = 0.0) -> ChainRule:
+def chain_rule(readings: Readings, w: float = 1.0, b: float = 0.0) -> ChainRule:
     """The chain rule step by step at (w, b) on the raw readings, in float32."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     n = t_u.numel()
     params = torch.tensor([float(w), float(b)], requires_grad=True)
     _loss(params, t_u, t_c).backward()
@@ -107,7 +107,7 @@ def chain_rule(w: float = 1.0, b: float = 0.0) -> ChainRule:
     return ChainRule(table, hand, auto, analytic, rep, note)
 
 
-def accumulation(w: float = 1.0, b: float = 0.0, calls: int = 3) -> pd.DataFrame:
+def accumulation(readings: Readings, w: float = 1.0, b: float = 0.0, calls: int = 3) -> pd.DataFrame:
     """``params.grad`` after each of ``calls`` backward() calls, then zero_(), then one more.
 
     Columns step, action, grad_w, grad_b. Each backward builds a fresh forward graph, as the
@@ -115,7 +115,7 @@ def accumulation(w: float = 1.0, b: float = 0.0, calls: int = 3) -> pd.DataFrame
     """
     if isinstance(calls, bool) or not isinstance(calls, int) or not 1 <= calls <= 100:
         raise ValueError("calls must be a whole number from 1 to 100")
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     params = torch.tensor([float(w), float(b)], requires_grad=True)
     rows = []
 
@@ -154,10 +154,11 @@ class ZeroGradReport:
 
 
 def zero_grad_comparison(
+    readings: Readings,
     lr: float = 1e-2, epochs: int = 3000, optimizer: str = "SGD", scaling: str = "scale"
 ) -> ZeroGradReport:
     """Train the chapter's line on all 11 readings (0.1·t_u by default), with and without zeroing."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     runs = {}
     for zero in (True, False):
         spec = RunSpec("linear", scaling=scaling, optimizer=optimizer, lr=lr, epochs=epochs,
@@ -188,9 +189,9 @@ class InplaceError:
     params_unchanged: bool
 
 
-def inplace_update_error(w: float = 1.0, b: float = 0.0, lr: float = 1e-2) -> InplaceError:
+def inplace_update_error(readings: Readings, w: float = 1.0, b: float = 0.0, lr: float = 1e-2) -> InplaceError:
     """Try the chapter's update without ``torch.no_grad()`` and capture PyTorch's complaint."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     params = torch.tensor([float(w), float(b)], requires_grad=True)
     _loss(params, t_u, t_c).backward()
     before = params.detach().clone()
@@ -204,7 +205,7 @@ def inplace_update_error(w: float = 1.0, b: float = 0.0, lr: float = 1e-2) -> In
     return InplaceError(code, "", "", bool(torch.equal(params.detach(), before)))
 
 
-def grad_mode_table(is_train: bool = True) -> pd.DataFrame:
+def grad_mode_table(readings: Readings, is_train: bool = True) -> pd.DataFrame:
     """requires_grad and grad_fn of ``loss`` computed four ways from a params leaf.
 
     Rows: plain (graph recorded), ``.detach()``, ``with torch.no_grad()``,
@@ -212,7 +213,7 @@ def grad_mode_table(is_train: bool = True) -> pd.DataFrame:
     requires_grad=True (no_grad stops recording operations; it does not clear the flag
     you set yourself). Columns case, code, requires_grad, grad_fn (class name, or the text "None").
     """
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     params = torch.tensor([1.0, 0.0], requires_grad=True)
     cases: list[tuple[str, str, Tensor]] = []
     cases.append(("graph on", "loss = loss_fn(model(t_u, *params), t_c)", _loss(params, t_u, t_c)))

@@ -17,8 +17,9 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..data import load_readings, normalize
+from ..data import normalize
 from ..numbers import fmt
+from ..readings import Readings
 from ..surface import critical_lr, curvature, optimal_params
 from ..training import SCHEDULES, Run, descend_many, train
 
@@ -46,9 +47,9 @@ converges to the least-squares loss (2.9277 vs 2.92765 after 5000 epochs)."""
 SWEEP_RANGE: tuple[float, float] = (1e-6, 10.0)
 
 
-def inputs(mode: str) -> tuple[Tensor, Tensor]:
+def inputs(readings: Readings, mode: str) -> tuple[Tensor, Tensor]:
     """(x, t_c): the chapter's readings with t_u normalized by ``mode``, float32."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     return normalize(t_u, mode), t_c
 
 
@@ -136,9 +137,9 @@ def judge(
     return Verdict(code, growth, step, past)
 
 
-def best_loss(mode: str) -> float:
+def best_loss(readings: Readings, mode: str) -> float:
     """The least-squares loss for these inputs (float64): where every converging run ends."""
-    x, t_c = inputs(mode)
+    x, t_c = inputs(readings, mode)
     best = optimal_params(x, t_c)
     x64, y64 = x.double(), t_c.double()
     return float(((best[0] * x64 + best[1] - y64) ** 2).mean())
@@ -165,6 +166,7 @@ class DivergenceRun:
 
 
 def run_lesson(
+    readings: Readings,
     mode: str = "none",
     lr: float = 1e-2,
     epochs: int = 5000,
@@ -183,7 +185,7 @@ def run_lesson(
     """
     if rule not in RULES:
         raise ValueError(f"unknown update rule {rule!r}; allowed: {', '.join(RULES)}")
-    x, t_c = inputs(mode)
+    x, t_c = inputs(readings, mode)
     if precision == "float64":
         x, t_c = x.double(), t_c.double()
     elif precision != "float32":
@@ -201,7 +203,7 @@ def run_lesson(
     )
     crit = critical_lr(x)
     h = run.history
-    verdict = judge(h["loss"].tolist(), float(h["lr"].iloc[-1]), crit, best_loss(mode))
+    verdict = judge(h["loss"].tolist(), float(h["lr"].iloc[-1]), crit, best_loss(readings, mode))
     return DivergenceRun(run, mode, crit, verdict)
 
 
@@ -235,6 +237,7 @@ def _seq_sum(values: Tensor) -> Tensor:
 
 
 def book_log(
+    readings: Readings,
     mode: str = "none",
     lr: float = 1e-2,
     epochs: int = 100,
@@ -252,7 +255,7 @@ def book_log(
     ``params = params - lr * grad``, a print at ``print_epochs``, "..." after them, and a
     break once the loss is not finite.
     """
-    t_u, t_c = inputs(mode)
+    t_u, t_c = inputs(readings, mode)
     params = torch.tensor([float(w0), float(b0)])
     shown, dots = set(print_epochs), set(ellipsis_epochs)
     lines: list[str] = []
@@ -388,7 +391,7 @@ def clip_path(
 
 
 # ---- per-direction step factors ------------------------------------------------------------
-def step_factors(mode: str, lr: float) -> pd.DataFrame:
+def step_factors(readings: Readings, mode: str, lr: float) -> pd.DataFrame:
     """For each Hessian eigen-direction, how one step of plain GD scales the distance to the minimum.
 
     Along eigenvector v_i (eigenvalue λ_i) the offset from the minimum is multiplied by
@@ -398,7 +401,7 @@ def step_factors(mode: str, lr: float) -> pd.DataFrame:
     the step overshoots to the other side), verdict ("shrinks"/"grows"/"stays"),
     critical_lr (2/λ_i, the lr at which this direction stops shrinking).
     """
-    x, _ = inputs(mode)
+    x, _ = inputs(readings, mode)
     curv = curvature(x)
     rows = []
     for i, name in enumerate(("flattest", "steepest")):
@@ -455,6 +458,7 @@ def log_spaced(lo: float, hi: float, count: int) -> list[float]:
 
 
 def lr_sweep(
+    readings: Readings,
     mode: str = "none",
     epochs: int = 5000,
     lr_min: float = SWEEP_RANGE[0],
@@ -468,10 +472,10 @@ def lr_sweep(
     Uses :func:`thermo_core.training.descend_many`, so it costs about one single run. Each
     rate is judged by :func:`judge`, the rule the page's own run is judged by.
     """
-    x, t_c = inputs(mode)
+    x, t_c = inputs(readings, mode)
     rates = log_spaced(lr_min, lr_max, count)
     many = descend_many(x, t_c, rates, epochs=epochs, init=(w0, b0))
-    best, crit = best_loss(mode), critical_lr(x)
+    best, crit = best_loss(readings, mode), critical_lr(x)
     tail = many.losses[-2:] if epochs > 1 else many.losses[-1:]
     first = many.losses[0].tolist()
     rows = []

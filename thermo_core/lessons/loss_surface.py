@@ -19,8 +19,10 @@ import torch
 from torch import Tensor
 
 from ..checks import check_choice
+from ..data import normalize
 from ..gradients import analytic_grad
 from ..losses import LOSSES, loss_fn, model, mse_loss, penalty, penalty_slope
+from ..readings import Readings
 from ..surface import curvature, loss_grid, optimal_params
 
 SURFACE_START: tuple[float, float] = (1.0, 0.0)
@@ -115,10 +117,26 @@ SURFACE_WINDOWS: dict[str, SurfaceWindow] = {
 }
 
 
-def surface_window(mode: str) -> SurfaceWindow:
-    """The plotting window and point-input bounds for a normalization mode."""
+def surface_window(readings: Readings, mode: str) -> SurfaceWindow:
+    """The plotting window and point-input bounds for a normalization mode.
+
+    The book's readings have hand-made windows; other readings get a square window around
+    their least-squares point, wide enough to show the valley or bowl around it.
+    """
     check_choice("normalization", mode, SURFACE_WINDOWS)
-    return SURFACE_WINDOWS[mode]
+    if readings.is_book:
+        return SURFACE_WINDOWS[mode]
+    t_u, t_c = readings.tensors(torch.float64)
+    x = normalize(t_u, mode)
+    w_best, b_best = (float(v) for v in optimal_params(x, t_c))
+    half = 1.5 * max(abs(w_best), abs(b_best), float(t_c.std() / x.std()), float(t_c.std()), 1e-9)
+    step = 10.0 ** math.floor(math.log10(2 * half / 2000))
+
+    def around(centre: float) -> tuple[float, float]:
+        return math.floor((centre - half) / step) * step, math.ceil((centre + half) / step) * step
+
+    w_range, b_range = around(w_best), around(b_best)
+    return SurfaceWindow(w_range, b_range, w_range, b_range, step, step)
 
 
 def _check_loss(loss: str) -> None:

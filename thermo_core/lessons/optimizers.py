@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from ..data import NORMALIZATIONS, load_readings, normalize, to_raw_params
+from ..data import NORMALIZATIONS, normalize, to_raw_params
+from ..readings import Readings
 from ..surface import loss_grid, optimal_params
 from ..training import Run, train
 
@@ -160,6 +161,7 @@ class OptimizerResult:
 
 
 def run_optimizer(
+    readings: Readings,
     label: str,
     mode: str = "none",
     lr: float | None = None,
@@ -176,7 +178,7 @@ def run_optimizer(
     ``state_at`` defaults to :func:`state_epochs`.
     """
     kw = settings_for(label, mode, lr, momentum, beta1, beta2)
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     x = normalize(t_u, mode)
     record = list(state_at) if state_at is not None else state_epochs(epochs)
     start = time.perf_counter()
@@ -209,10 +211,11 @@ def run_optimizer(
 
 
 def compare(
+    readings: Readings,
     labels: Sequence[str] = DEFAULT_VIEW, mode: str = "none", epochs: int = 5000
 ) -> list[OptimizerResult]:
     """Run each optimizer with its catalogue defaults (a page should cache run_optimizer per label)."""
-    return [run_optimizer(label, mode, epochs=epochs) for label in labels]
+    return [run_optimizer(readings, label, mode, epochs=epochs) for label in labels]
 
 
 def implied_steps(states: pd.DataFrame, history: pd.DataFrame, settings: dict) -> pd.DataFrame:
@@ -265,6 +268,7 @@ def implied_steps(states: pd.DataFrame, history: pd.DataFrame, settings: dict) -
 
 
 def path_window(
+    readings: Readings,
     ws: Sequence[float],
     bs: Sequence[float],
     mode: str,
@@ -278,7 +282,7 @@ def path_window(
     the start's distance plus 5 (a diverging path) are left out: they would squash the
     picture.
     """
-    best = best_point(mode)
+    best = best_point(readings, mode)
     reach = 2 * max(abs(1.0 - best[0]), abs(0.0 - best[1])) + 5
     out = []
     for values, start, opt in ((ws, 1.0, best[0]), (bs, 0.0, best[1])):
@@ -294,21 +298,21 @@ def path_window(
 
 
 def surface_cells(
-    mode: str, window: tuple[tuple[float, float], tuple[float, float]], steps: int = 48
+    readings: Readings, mode: str, window: tuple[tuple[float, float], tuple[float, float]], steps: int = 48
 ) -> pd.DataFrame:
     """The loss (float64) on a steps×steps grid of cells tiling ``window``: w0, w1, b0, b1, loss."""
     (w_lo, w_hi), (b_lo, b_hi) = window
     dw, db = (w_hi - w_lo) / steps, (b_hi - b_lo) / steps
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     grid = loss_grid(normalize(t_u.double(), mode), t_c.double(),
                      (w_lo + dw / 2, w_hi - dw / 2), (b_lo + db / 2, b_hi - db / 2), steps)
     return pd.DataFrame({"w0": grid["w"] - dw / 2, "w1": grid["w"] + dw / 2,
                          "b0": grid["b"] - db / 2, "b1": grid["b"] + db / 2, "loss": grid["loss"]})
 
 
-def best_point(mode: str) -> tuple[float, float, float]:
+def best_point(readings: Readings, mode: str) -> tuple[float, float, float]:
     """The least-squares (w, b) for ``mode``'s inputs and its loss, in float64."""
-    t_u, t_c = load_readings()
+    t_u, t_c = readings.tensors()
     x, y = normalize(t_u.double(), mode), t_c.double()
     best = optimal_params(x, y)
     return float(best[0]), float(best[1]), float(((best[0] * x + best[1] - y) ** 2).mean())

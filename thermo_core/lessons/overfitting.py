@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..data import book_split, load_readings, split, synthetic_readings
+from ..data import book_split, split, synthetic_readings
 from ..graphs import count_graph_nodes
 from ..model_training import (
     ModelRun,
@@ -28,6 +28,7 @@ from ..model_training import (
     validation_summary,
 )
 from ..models import count_parameters, fitted_curve, make_model, t_u_grid
+from ..readings import Readings
 
 SPLITS: tuple[str, ...] = ("book", "random")
 """"book": the book's printed indices; "random": ``tc.split(11, val_fraction, split_seed)``."""
@@ -93,27 +94,34 @@ class Experiment:
 
 
 def split_indices(
-    split_name: str = "book", val_fraction: float = 0.2, split_seed: int = 0
+    readings: Readings, split_name: str = "book", val_fraction: float = 0.2, split_seed: int = 0
 ) -> tuple[list[int], list[int]]:
-    """(train, validation) indices of the 11 readings, in shuffled order."""
-    if split_name == "book":
+    """(train, validation) indices of the readings, in shuffled order.
+
+    The book's split exists only for the book's 11 readings; on other readings "book" means
+    the book's recipe instead: 20 % for validation, shuffled with seed 0.
+    """
+    if split_name == "book" and readings.is_book:
         tr, va = book_split()
+    elif split_name == "book":
+        tr, va = split(readings.n, 0.2, 0)
     elif split_name == "random":
-        tr, va = split(11, val_fraction, split_seed)
+        tr, va = split(readings.n, val_fraction, split_seed)
     else:
         raise ValueError(f"unknown split {split_name!r}; allowed: {', '.join(SPLITS)}")
     return tr.tolist(), va.tolist()
 
 
 def _run(
+    readings: Readings,
     spec: RunSpec,
     sampling: Sampling,
     holdout: int,
     frame_at: tuple[list[int], Tensor] | None = None,
     holdout_at: list[int] | None = None,
 ) -> tuple[ModelRun, pd.DataFrame, list[int], list[int], list[pd.DataFrame]]:
-    t_u, t_c = load_readings()
-    tr, va = split_indices(sampling.split, sampling.val_fraction, sampling.split_seed)
+    t_u, t_c = readings.tensors()
+    tr, va = split_indices(readings, sampling.split, sampling.val_fraction, sampling.split_seed)
     x, y = t_u[tr], t_c[tr]
     roles = [("train", i) for i in tr] + [("validation", i) for i in va]
     points = pd.DataFrame(
@@ -157,6 +165,7 @@ def snapshot_epochs(epochs: int, n: int = 40) -> list[int]:
 
 
 def experiment(
+    readings: Readings,
     spec: RunSpec = BOOK_RUN,
     sampling: Sampling = Sampling(),
     *,
@@ -175,11 +184,11 @@ def experiment(
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
     The defaults are the chapter's run: the book's split, the line, SGD at lr 1e-2.
     """
-    lo, hi = _t_u_span(sampling.extra, sampling.noise, sampling.data_seed)
+    lo, hi = _t_u_span(readings, sampling.extra, sampling.noise, sampling.data_seed)
     frame_at = None
     if snapshots:
         frame_at = (snapshot_epochs(spec.epochs, snapshots), t_u_grid(lo, hi, frame_points))
-    run, points, tr, va, frames = _run(spec, sampling, holdout, frame_at, holdout_at)
+    run, points, tr, va, frames = _run(readings, spec, sampling, holdout, frame_at, holdout_at)
     assert run.model is not None
     curve = fitted_curve(run.model, t_u_grid(lo, hi, grid_points))
     h = run.history
@@ -202,9 +211,9 @@ def experiment(
     )
 
 
-def _t_u_span(extra: int, noise: float, data_seed: int) -> tuple[float, float]:
+def _t_u_span(readings: Readings, extra: int, noise: float, data_seed: int) -> tuple[float, float]:
     """Lowest and highest reading among all the points (book readings and synthetic)."""
-    t_u, _ = load_readings()
+    t_u, _ = readings.tensors()
     if extra:
         t_u = torch.cat([t_u, synthetic_readings(int(extra), noise, data_seed)[0]])
     return float(t_u.min()), float(t_u.max())
@@ -249,11 +258,13 @@ class NoGradCost:
 
 
 def no_grad_cost(
+    readings: Readings,
     kind: str = "mlp", *, degree: int = 1, hidden: int = 13, init_seed: int = 0, repeats: int = 200
 ) -> NoGradCost:
-    """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split."""
-    t_u, t_c = load_readings()
-    tr, va = book_split()
+    """Measure the chapter's ``with torch.no_grad(): val_loss = ...`` on the book's split
+    (the book's recipe on other readings, see :func:`split_indices`)."""
+    t_u, t_c = readings.tensors()
+    tr, va = split_indices(readings)
     model = make_model(kind, t_u=t_u[tr], degree=degree, hidden=hidden, seed=init_seed)
     vx, vy = t_u[va], t_c[va]
 

@@ -4,12 +4,10 @@ zero_(), the in-place mistake and no_grad, in one script that prints what the pa
 from __future__ import annotations
 
 import thermo_core as tc
-from ui.codegen import floats
-
-_T_U, _T_C = tc.load_readings()
+from ui.codegen import floats, which
 
 
-def script(w: float, b: float, quad: bool) -> str:
+def script(data: tc.Readings, w: float, b: float, quad: bool) -> str:
     """A self-contained torch script printing ``name = value`` lines the page also shows.
 
     Printed: nodes (autograd nodes in the graph), loss, grad_w, grad_b (and grad_w2 with
@@ -20,11 +18,11 @@ def script(w: float, b: float, quad: bool) -> str:
     extra = " + w2 * t_u ** 2" if quad else ""
     args = "w, b, w2" if quad else "w, b"
     w2_line = '\nprint(f"grad_w2 = {params.grad[2].item():.4f}")' if quad else ""
-    return f'''# %% Data: the chapter's readings, t_c in °C and t_u in the unknown unit.
+    return f'''# %% Data: {which(data)}, t_c in °C and t_u in the unknown unit.
 import torch
 
-t_c = torch.tensor({floats(_T_C.tolist())})
-t_u = torch.tensor({floats(_T_U.tolist())})
+t_c = torch.tensor({floats(data.values()[1])})
+t_u = torch.tensor({floats(data.values()[0])})
 
 # %% Model: the line w · t_u + b (plus w2 · t_u² with the quadratic term).
 def model(t_u, {args}):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.page import Preset
 
@@ -68,8 +69,8 @@ def _best_line(v: Values) -> str:
 
 
 def _start(v: Values) -> str:
-    grad_w, grad_b = _gradient(v.ag_w, v.ag_b)
-    n = len(tc.load_readings()[0])
+    grad_w, grad_b = _gradient(readings.of(v), v.ag_w, v.ag_b)
+    n = readings.of(v).n
     return (
         f"params = [{v.ag_w:g}, {v.ag_b:g}], as in the chapter: the gradient reaching params is "
         f"dL/dw = {fmt(grad_w)} and dL/db = {fmt(grad_b)}. Follow it up the graph: the mean "
@@ -78,9 +79,9 @@ def _start(v: Values) -> str:
     )
 
 
-def _gradient(w: float, b: float) -> list[float]:
+def _gradient(data: tc.Readings, w: float, b: float) -> list[float]:
     """params.grad after one backward() of the line's loss at (w, b), as the page shows it."""
-    graph = ag.loss_graph(w, b)
+    graph = ag.loss_graph(data, w, b)
     leaf = next(n for n in graph.nodes if n.op == "AccumulateGrad")
     assert leaf.grad is not None
     return list(leaf.grad)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ui.codegen import floats
+import thermo_core as tc
+from ui.codegen import floats, which
 
 PRINTED = ("diverged_at", "final_loss", "w", "b")
 
@@ -22,7 +23,7 @@ def _scheduler(schedule: str, kwargs: dict) -> str:
     return f"scheduler = optim.lr_scheduler.{schedule}(optimizer, {args})"
 
 
-def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: dict,
+def script(data: tc.Readings, mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: dict,
            w0: float, b0: float, digits: int = 5) -> str:
     """A self-contained torch script that trains as the page does and prints its outcome.
 
@@ -32,8 +33,7 @@ def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
     the script also prints the peak loss and its epoch. ``digits``: significant digits of the
     final loss, w and b (fewer when float32 rounding decides them, see text.code_caption).
     """
-    t_c = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
-    t_u = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
+    t_u, t_c = data.values()
     scheduled = schedule != "constant"
     if rule == "manual" and not scheduled:
         setup = ""
@@ -62,7 +62,7 @@ def script(mode: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: 
         peak_print = """
 print(f"peak_loss = {peak_loss:.3g}")
 print(f"peak_epoch = {peak_epoch}")"""
-    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+    return f'''# %% Data: {which(data)}, and the inputs x the normalization makes of them.
 import torch
 import torch.optim as optim
 

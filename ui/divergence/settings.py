@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
+
+import torch
 
 import thermo_core as tc
 from thermo_core.lessons import divergence as dv
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt, fmt_list
+from ui import readings
 from ui.controls import Control, Values
 from ui.page import Preset
 
@@ -25,8 +29,24 @@ LR_STEP = 1e-8
 """The typed lr is kept to 1e-8: two significant digits even at the smallest rate."""
 
 
+def lr_bounds(v: Values) -> tuple[float, float]:
+    """The book's 1e-6 to 10, reaching lower when the readings' raw critical rate is below
+    1e-5 (readings in the thousands), so a stable rate can always be typed."""
+    crit = tc.critical_lr(readings.of(v).tensors(torch.float64)[0])
+    return min(LR_BOUNDS[0], 10.0 ** (math.floor(math.log10(crit)) - 1)), LR_BOUNDS[1]
+
+
+def _lr_step(v: Values) -> float:
+    return min(LR_STEP, lr_bounds(v)[0] / 100)
+
+
+def _inside(start: float, bounds: tuple[float, float]) -> float:
+    """The chapter's start if the window holds it (the book's does), else the nearest edge."""
+    return min(max(start, bounds[0]), bounds[1])
+
+
 def _window(v: Values) -> ls.SurfaceWindow:
-    return ls.surface_window(v["norm"])
+    return ls.surface_window(readings.of(v), v["norm"])
 
 
 INPUT_AND_RATE = (
@@ -37,7 +57,7 @@ INPUT_AND_RATE = (
         "the new input's coordinates.",
     ),
     Control(
-        "lr", "Learning rate (type any value)", "number", 1e-2, bounds=LR_BOUNDS, step=LR_STEP,
+        "lr", "Learning rate (type any value)", "number", 1e-2, bounds=lr_bounds, step=_lr_step,
         fmt="%g",
         help="Any rate from 0.000001 to 10; scientific notation such as 3e-4 works. The "
         "slider below moves it along a log grid that includes the critical rate.",
@@ -55,7 +75,7 @@ RULE = (
 LENGTH = (
     Control(
         "epochs", "Epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
-        help="Full-batch updates: each epoch uses all 11 readings once.",
+        help="Full-batch updates: each epoch uses all the readings once.",
     ),
     Control(
         "schedule", "Learning-rate schedule", "select", "constant", options=tc.SCHEDULES,
@@ -66,11 +86,11 @@ LENGTH = (
 """Epochs and the schedule, side by side; the chosen schedule's settings follow."""
 START = (
     Control(
-        "start_w", "start w", "number", 1.0, bounds=lambda v: _window(v).w_range, step=0.01,
+        "start_w", "start w", "number", lambda v: _inside(1.0, _window(v).w_range), bounds=lambda v: _window(v).w_range, step=0.01,
         fmt="%.2f", help="Where training starts. Click the surface to move it.",
     ),
     Control(
-        "start_b", "start b", "number", 0.0, bounds=lambda v: _window(v).b_range, step=0.01,
+        "start_b", "start b", "number", lambda v: _inside(0.0, _window(v).b_range), bounds=lambda v: _window(v).b_range, step=0.01,
         fmt="%.2f", help="Where training starts. Click the surface to move it.",
     ),
 )
@@ -113,7 +133,7 @@ def schedule_settings(v: Values) -> dict:
 def _outcome(mode: str, lr: float, epochs: int, schedule: str = "constant",
              factor: float = 0.5, patience: int = 10) -> dv.DivergenceRun:
     """A preset's run (the same for everyone, so a process-wide cache is fine)."""
-    return dv.run_lesson(mode, lr, epochs, schedule=schedule, factor=factor, patience=patience,
+    return dv.run_lesson(readings.BOOK, mode, lr, epochs, schedule=schedule, factor=factor, patience=patience,
                          threshold=0.0)
 
 
@@ -124,7 +144,7 @@ _SP = dv.SCHEDULE_PRESET
 def _blowup(v: Values) -> str:
     lr = float(v.lr)
     r = _outcome("none", lr, int(v.epochs))
-    steep = dv.step_factors("none", lr).iloc[1]
+    steep = dv.step_factors(readings.BOOK, "none", lr).iloc[1]
     return (f"The book's first try: lr {fmt(lr, sig=3, trim=True)} is "
             f"{fmt(lr / r.critical_lr, sig=3)}× the critical "
             f"rate, so each step multiplies the distance along w by {fmt(steep.factor, sig=4)} and "
@@ -135,7 +155,7 @@ def _blowup(v: Values) -> str:
 @cache
 def book_end(mode: str, lr: float, epochs: int) -> tuple[str, list[float]]:
     """The book's last printed loss (its exact text) and returned params for these settings."""
-    log = dv.book_log(mode, lr, epochs)
+    log = dv.book_log(readings.BOOK, mode, lr, epochs)
     last = [line for line in log.lines if line.startswith("Epoch ")][-1]
     return last.split("Loss ")[1], log.params.tolist()
 
@@ -146,7 +166,7 @@ PAST = 3.6e-4
 
 def _past(_: Values) -> str:
     r = _outcome("none", PAST, 100)
-    steep = dv.step_factors("none", PAST).iloc[1]
+    steep = dv.step_factors(readings.BOOK, "none", PAST).iloc[1]
     end = (f"the loss is {fmt(float(r.run.history['loss'].iloc[-1]))} at epoch {r.run.diverged_at}"
            if r.run.diverged_at else f"the loss has grown to {fmt(r.run.final_loss, sig=3)} by epoch 100")
     return (f"lr {PAST} is {fmt(PAST / r.critical_lr, sig=3)}× the critical rate: along w each step "

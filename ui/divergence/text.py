@@ -158,9 +158,9 @@ def book_caption(values: Values, stopped: int | None) -> str:
     return out
 
 
-def steep_reason() -> str:
+def steep_reason(data: tc.Readings) -> str:
     """The MSE Hessian for raw readings, written out with its numbers."""
-    t_u, _ = tc.load_readings()
+    t_u, _ = data.tensors()
     x = t_u.double()
     h = tc.hessian(x)
     lam = tc.curvature(x).eigenvalues

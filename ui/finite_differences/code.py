@@ -7,9 +7,9 @@ behind the page, so it prints the page's numbers exactly.
 
 from __future__ import annotations
 
+import thermo_core as tc
 from thermo_core.checks import check_choice
-from thermo_core.data import T_C, T_U
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 _FD_LINE = {
     "central": "(L(p + step) - L(p - step)) / (2 * d)",
@@ -39,11 +39,12 @@ PRINTED = (
 """The names the script prints, one ``name = value`` line each, in this order."""
 
 
-def script(w: float, b: float, delta: float, scheme: str, dtype: str) -> str:
+def script(data: tc.Readings, w: float, b: float, delta: float, scheme: str, dtype: str) -> str:
     """A self-contained torch script for these settings; prints every name in PRINTED."""
     check_choice("scheme", scheme, tuple(_FD_LINE))
+    T_U, T_C = data.values()
     check_choice("dtype", dtype, ("float32", "float64"))
-    return f"""# %% Data: the chapter's readings, the point (w, b), the step δ and the precision.
+    return f"""# %% Data: {which(data)}, the point (w, b), the step δ and the precision.
 import torch
 
 t_c = torch.tensor({floats(T_C)})

@@ -10,12 +10,12 @@ from __future__ import annotations
 import thermo_core as tc
 from thermo_core.lessons import finite_differences as FD
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values, offset_slider, slope_slider
 from ui.finite_differences.text import accuracy_summary, gradient_table
 from ui.page import Preset
 
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
-_T_U, _T_C = tc.load_readings()
 
 NUDGE = (
     Control(
@@ -74,7 +74,7 @@ CONTROLS = NUDGE + POINT
 
 def comparison(v: Values):
     """The gradient table for the settings ``v`` (what the page shows beside the chart)."""
-    return FD.gradient_comparison(_T_U, _T_C, v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype)
+    return FD.gradient_comparison(*readings.of(v).tensors(), v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype)
 
 
 def _rel(v: Values, method: str, wrt: str) -> tuple[float, float]:
@@ -96,7 +96,7 @@ def _chapter(v: Values) -> str:
 def _tiny(v: Values) -> str:
     _, rel_w = _rel(v, "finite difference", "w")
     est_b, rel_b = _rel(v, "finite difference", "b")
-    parts = FD.fd_parts(_T_U, _T_C, v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype, "w")
+    parts = FD.fd_parts(*readings.of(v).tensors(), v.fd_w, v.fd_b, float(v.delta), v.scheme, v.dtype, "w")
     b_text = (
         "∂L/∂b collapses to exactly 0"
         if est_b == 0

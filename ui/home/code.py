@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from ui.codegen import floats
+import thermo_core as tc
+from ui.codegen import data_cell
 
 PRINTED = ("mse",)
 
 
-def script(w: float, b: float) -> str:
+def script(data: tc.Readings, w: float, b: float) -> str:
     """A self-contained torch script printing ``mse = <value>`` for the line (w, b)."""
-    return f'''# %% Data: the chapter's readings, t_c in °C and t_u in the unknown unit.
-import torch
-
-t_c = torch.tensor({floats((0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0))})
-t_u = torch.tensor({floats((35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4))})
+    return f'''{data_cell(data)}
 
 # %% Model: a straight line, t_p = w · t_u + b.
 def model(t_u, w, b):

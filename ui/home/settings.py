@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import thermo_core as tc
+from ui import readings
 from ui.controls import Values, offset_slider, slope_slider
 from ui.page import Preset
 
-_T_U, _T_C = tc.load_readings()
-MEAN_T_C = round(float(_T_C.mean()), 1)
+MEAN_T_C = round(float(readings.BOOK.tensors()[1].mean()), 1)
 
 
 def _too_high(v: Values) -> str:
     """How many predictions lie above their reading, counted at the current line."""
-    above = int((tc.model(_T_U, v.w, v.b) > _T_C).sum())
-    return f"{above} of {len(_T_U)} predictions lie above their reading"
+    t_u, t_c = readings.of(v).tensors()
+    above = int((tc.model(t_u, v.w, v.b) > t_c).sum())
+    return f"{above} of {len(t_u)} predictions lie above their reading"
 
 
 CONTROLS = (

@@ -30,3 +30,15 @@ def fit_table(t_u: list[float], t_c: list[float], w: float, b: float) -> pd.Data
     pred = [w * u + b for u in t_u]
     return pd.DataFrame({"t_u": t_u, "t_c (°C)": t_c, "your prediction (°C)": pred,
                          "residual (°C)": [p - c for p, c in zip(pred, t_c, strict=True)]})
+
+
+CLOSE_ENOUGH = 1.0
+"""Mean difference (degrees) below which the closest known scale is named as the unit."""
+
+
+def unit_verdict(n: int, name: str, mean_abs: float) -> str:
+    """What the fitted conversion says about the thermometer's unit, for ``n`` readings."""
+    if mean_abs < CLOSE_ENOUGH:
+        return f"That is the noise of {n} hand-written readings: the thermometer reads **{name}**."
+    return ("That is more than reading noise: no scale we know fits, so this thermometer has "
+            "a scale of its own.")

@@ -6,9 +6,9 @@ prints with what the page shows.
 
 from __future__ import annotations
 
+import thermo_core as tc
 from thermo_core.checks import check_choice
-from thermo_core.data import T_C, T_U
-from ui.codegen import floats
+from ui.codegen import floats, which
 
 _NORMALIZE = {
     "none": "x = t_u                              # raw readings",
@@ -30,7 +30,7 @@ PRINTED = (
 """The names the script prints, in order."""
 
 
-def script(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -> str:
+def script(data: tc.Readings, norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -> str:
     """A self-contained torch script printing the page's numbers as ``name = value`` lines.
 
     It rebuilds the readings (float32, as the book), works in float64 like the page, and
@@ -39,9 +39,10 @@ def script(norm: str, loss: str, w: float, b: float, huber_delta: float = 1.0) -
     number and critical learning rate, and the least-squares minimum.
     """
     check_choice("normalization", norm, _NORMALIZE)
+    T_U, T_C = data.values()
     check_choice("loss", loss, _LOSS)
     loss_line = _LOSS[loss].format(delta=float(huber_delta))
-    return f"""# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+    return f"""# %% Data: {which(data)}, and the inputs x the normalization makes of them.
 import torch
 
 t_c = torch.tensor({floats(T_C)}).double()

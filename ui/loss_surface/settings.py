@@ -10,6 +10,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values
 from ui.loss_surface.charts import PICK
 from ui.page import Preset
@@ -20,7 +21,7 @@ LOSS_NAMES = {"mse": "MSE", "l1": "L1 loss", "huber": "Huber loss"}
 
 
 def _window(v: Values) -> ls.SurfaceWindow:
-    return ls.surface_window(v.norm)
+    return ls.surface_window(readings.of(v), v.norm)
 
 
 def reset_point() -> None:
@@ -36,7 +37,7 @@ def picked_point(state: Any, norm: str) -> tuple[float, float] | None:
     chosen = (state.get("selection") or {}).get(PICK) or []
     if not chosen or "w" not in chosen[0] or "b" not in chosen[0]:
         return None
-    return ls.surface_window(norm).snap(float(chosen[0]["w"]), float(chosen[0]["b"]))
+    return ls.surface_window(readings.in_session(), norm).snap(float(chosen[0]["w"]), float(chosen[0]["b"]))
 
 
 SETTINGS = (
@@ -59,9 +60,15 @@ DELTA = Control(
     "surf_huber_delta", "Huber δ", "slider", 1.0, bounds=(0.1, 20.0), step=0.1, fmt="%.1f",
     help="Where Huber switches from quadratic (|r| ≤ δ) to linear. PyTorch's default is 1.",
 )
+
+def _inside(start: float, bounds: tuple[float, float]) -> float:
+    """The chapter's start if the window holds it (the book's does), else the nearest edge."""
+    return min(max(start, bounds[0]), bounds[1])
+
+
 POINT = (
     Control(
-        "point_w", "w at the current point", "number", ls.SURFACE_START[0],
+        "point_w", "w at the current point", "number", lambda v: _inside(ls.SURFACE_START[0], _window(v).w_bounds),
         bounds=lambda v: _window(v).w_bounds, step=lambda v: _window(v).w_step,
         fmt=lambda v: "%.4f" if _window(v).w_step < 1e-3 else "%.3f",
         help="The slope of the line being judged, in the chosen normalization's coordinates. "
@@ -69,7 +76,7 @@ POINT = (
         "and the up/down keys move it by one step.",
     ),
     Control(
-        "point_b", "b at the current point", "number", ls.SURFACE_START[1],
+        "point_b", "b at the current point", "number", lambda v: _inside(ls.SURFACE_START[1], _window(v).b_bounds),
         bounds=lambda v: _window(v).b_bounds, step=lambda v: _window(v).b_step, fmt="%.2f",
         help="The offset of the line being judged (its prediction where x = 0). Any b on the "
         "picture is allowed; click the surface to jump there.",
@@ -80,8 +87,9 @@ CONTROLS = (*SETTINGS, DELTA, *POINT)
 
 
 def _facts() -> dict:
-    """Numbers the presets quote, and the valley-floor point they jump to."""
-    t_u, t_c = tc.load_readings()
+    """Numbers the presets quote (the book's: presets switch to them), and the valley-floor
+    point they jump to."""
+    t_u, t_c = readings.BOOK.tensors()
     x = {m: tc.normalize(t_u.double(), m) for m in tc.NORMALIZATIONS}
     y = t_c.double()
     b_floor = 10.0
@@ -101,7 +109,7 @@ FACTS = _facts()
 
 def _grad_norm(v: Values) -> float:
     """|∇L| of the page's loss at the page's point, as its metric shows it."""
-    t_u, t_c = tc.load_readings()
+    t_u, t_c = readings.of(v).tensors()
     x = tc.normalize(t_u.double(), v["norm"])
     _, gw, gb = ls.loss_and_grad(x, t_c.double(), float(v["point_w"]), float(v["point_b"]),
                                  v["loss"], float(v.get("surf_huber_delta", 1.0)))
@@ -112,7 +120,7 @@ PRESETS = (
         "Raw inputs: a thin valley",
         {"norm": "none", "loss": "mse", "point_w": 1.0, "point_b": 0.0},
         "w and b have different units (°C per reading unit, and °C), but the window spans "
-        f"{fmt(ls.surface_window('none').side, 0)} of each, so both axes have the same scale and the valley is drawn with its true "
+        f"{fmt(ls.surface_window(readings.BOOK, 'none').side, 0)} of each, so both axes have the same scale and the valley is drawn with its true "
         "proportions: a dark hairline almost parallel to the b axis. At the chapter's start the "
         "red arrow points almost straight along −w, across the valley, not at the white diamond "
         f"(the minimum). Condition number ≈ {fmt(FACTS['cond']['none'], 0)}.",

@@ -3,10 +3,9 @@ chosen torch.optim class and the page's settings, printing the results table's n
 
 from __future__ import annotations
 
-from ui.codegen import floats
+import thermo_core as tc
+from ui.codegen import floats, which
 
-T_U = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
-T_C = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
 INPUTS = {
     "none": "t_u",
     "scale": "0.1 * t_u",
@@ -25,7 +24,7 @@ def _make(settings: dict) -> str:
     return f"lambda p: torch.optim.{settings['optimizer']}(p, {args})"
 
 
-def script(mode: str, runs: list[tuple[str, dict, int]]) -> str:
+def script(data: tc.Readings, mode: str, runs: list[tuple[str, dict, int]]) -> str:
     """A self-contained script training each (name, settings, epochs) from w = 1, b = 0.
 
     For each it prints ``<name>_loss`` (the loss before the last update, as the page's
@@ -34,13 +33,13 @@ def script(mode: str, runs: list[tuple[str, dict, int]]) -> str:
     ``<name>_diverged_at``.
     """
     calls = "\n".join(f"report({name!r}, {_make(s)}, {epochs})" for name, s, epochs in runs)
-    return f'''# %% Data: the chapter's readings, and the inputs x the normalization makes of them.
+    return f'''# %% Data: {which(data)}, and the inputs x the normalization makes of them.
 import math
 
 import torch
 
-t_c = torch.tensor({floats(T_C)})
-t_u = torch.tensor({floats(T_U)})
+t_c = torch.tensor({floats(data.values()[1])})
+t_u = torch.tensor({floats(data.values()[0])})
 x = {INPUTS[mode]}
 
 

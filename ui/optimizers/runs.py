@@ -16,12 +16,12 @@ DRAW_FIRST, DRAW_TOTAL = 60, 360  # rows drawn per optimizer: every early epoch,
 
 
 @st.cache_data(max_entries=96)
-def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
+def race(data: tc.Readings, label: str, mode: str, lr: float, epochs: int, momentum: float | None,
          beta1: float | None, beta2: float | None) -> dict:
     """One optimizer's run: its table row, drawn rows (thinned) and recorded steps."""
-    op.run_optimizer(label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
+    op.run_optimizer(data, label, mode, lr, 3, momentum, beta1, beta2, state_at=[])  # warm-up: the
     # first run in a process pays one-off costs that are not the optimizer's wall time
-    r = op.run_optimizer(label, mode, lr, epochs, momentum, beta1, beta2)
+    r = op.run_optimizer(data, label, mode, lr, epochs, momentum, beta1, beta2)
     hist = r.run.history
     rows = hist.iloc[[e - 1 for e in op.state_epochs(len(hist), DRAW_FIRST, DRAW_TOTAL)]]
     steps = r.states.melt(id_vars="epoch", value_vars=["update_w", "update_b"], value_name="size")
@@ -36,22 +36,22 @@ def race(label: str, mode: str, lr: float, epochs: int, momentum: float | None,
 
 
 @st.cache_data(max_entries=64)
-def inside(label: str, mode: str, lr: float, momentum: float | None, beta1: float | None,
+def inside(data: tc.Readings, label: str, mode: str, lr: float, momentum: float | None, beta1: float | None,
            beta2: float | None, at: int) -> dict:
     """State and steps right after epoch ``at`` (a run of exactly ``at`` epochs, so the
     race's length is not part of the key)."""
-    r = op.run_optimizer(label, mode, lr, at, momentum, beta1, beta2, state_at=[at])
+    r = op.run_optimizer(data, label, mode, lr, at, momentum, beta1, beta2, state_at=[at])
     row = r.states.iloc[-1].to_dict() if len(r.states) else {}
     hist = r.run.history.iloc[-1]
     return {"state": row, "grad": (float(hist["grad_w"]), float(hist["grad_b"]))}
 
 
-def inside_at(args: tuple, at: int) -> dict:
+def inside_at(data: tc.Readings, args: tuple, at: int) -> dict:
     """:func:`inside` for a race's ``run_args`` tuple, at epoch ``at`` (capped at its length)."""
     label, mode, lr, epochs, momentum, beta1, beta2 = args
-    return inside(label, mode, lr, momentum, beta1, beta2, min(at, epochs))
+    return inside(data, label, mode, lr, momentum, beta1, beta2, min(at, epochs))
 
 
-def critical_lr(mode: str) -> float:
+def critical_lr(data: tc.Readings, mode: str) -> float:
     """2/λ_max of the loss on ``mode``'s inputs: plain SGD diverges above it."""
-    return tc.critical_lr(tc.normalize(tc.load_readings()[0], mode))
+    return tc.critical_lr(tc.normalize(data.tensors()[0], mode))

@@ -13,6 +13,7 @@ import streamlit as st
 import thermo_core as tc
 from thermo_core.lessons.optimizers import CATALOGUE
 from thermo_core.numbers import fmt
+from ui import readings
 from ui.controls import Control, Values
 from ui.optimizers import text
 from ui.optimizers.runs import critical_lr, race
@@ -97,7 +98,7 @@ MAIN = (
     Control(
         "opts", "Optimizers (real torch.optim classes)", "multiselect", DEFAULT_OPTS,
         options=tuple(IDS), labels=IDS,
-        help="Each runs on the chapter's 11 readings from w = 1, b = 0 with the rate set below.",
+        help="Each runs on the readings in use from w = 1, b = 0 with the rate set below.",
     ),
     Control(
         "opt_norm", "Inputs", "radio", "none", options=tc.NORMALIZATIONS, labels=NORM_LABELS,
@@ -135,12 +136,12 @@ def run_args(oid: str, v: Values) -> tuple:
 
 def _run(oid: str, v: Values) -> dict:
     """This optimizer's run for the page's values: the very one its Results row shows."""
-    return race(*run_args(oid, v))
+    return race(readings.of(v), *run_args(oid, v))
 
 
 def _lesson(v: Values) -> str:
     return text.lesson(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                       critical_lr(v.opt_norm))
+                       critical_lr(readings.of(v), v.opt_norm))
 
 
 def _normalized(v: Values) -> str:
@@ -150,7 +151,7 @@ def _normalized(v: Values) -> str:
 
 def _too_big(v: Values) -> str:
     return text.too_big(_run("sgd", v), _run("adam", v), int(v.opt_epochs),
-                        critical_lr(v.opt_norm))
+                        critical_lr(readings.of(v), v.opt_norm))
 
 
 PRESETS = (

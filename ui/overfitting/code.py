@@ -7,19 +7,19 @@ numbers the page shows, so a test can run it and compare.
 
 from __future__ import annotations
 
-from ui.codegen import floats
+import thermo_core as tc
+from ui.codegen import floats, which
 
 PRINTED = ("train_loss", "val_loss", "best_epoch", "best_val_loss")
-T_U = (35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4)
-T_C = (0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0)
 
 
-def _split(s: dict) -> str:
-    if s["split_name"] == "book":
+def _split(data: tc.Readings, s: dict) -> str:
+    if s["split_name"] == "book" and data.is_book:
         return ("train_indices = torch.tensor([9, 6, 5, 8, 4, 7, 0, 1, 3])  # the book's randperm\n"
                 "val_indices = torch.tensor([2, 10])\n")
-    return (f"n_val = max(1, int({s['val_fraction']!r} * 11))\n"
-            f"shuffled = torch.randperm(11, generator=torch.Generator().manual_seed({s['split_seed']}))\n"
+    fraction, seed = (0.2, 0) if s["split_name"] == "book" else (s["val_fraction"], s["split_seed"])
+    return (f"n_val = min(max(1, int({fraction!r} * {data.n})), {data.n - 1})\n"
+            f"shuffled = torch.randperm({data.n}, generator=torch.Generator().manual_seed({seed}))\n"
             "train_indices, val_indices = shuffled[:-n_val], shuffled[-n_val:]\n")
 
 
@@ -71,7 +71,7 @@ def model(t_u):
 '''
 
 
-def script(s: dict) -> str:
+def script(data: tc.Readings, s: dict) -> str:
     """A self-contained torch script for the run ``s`` (the page's ``run_settings``)."""
     leak = s["leak"]
     val_step = (
@@ -81,16 +81,16 @@ def script(s: dict) -> str:
         "        val_loss = loss_fn(model(val_t_u), val_t_c)\n"
         "        assert val_loss.requires_grad == False\n"
     )
-    return f'''# %% Data: the chapter's readings, split into training and validation readings.
+    return f'''# %% Data: {which(data)}, split into training and validation readings.
 import math
 
 import torch
 from torch import nn
 
 torch.set_num_threads(1)
-t_u = torch.tensor({floats(T_U)})
-t_c = torch.tensor({floats(T_C)})
-{_split(s)}train_t_u, train_t_c = t_u[train_indices], t_c[train_indices]
+t_u = torch.tensor({floats(data.values()[0])})
+t_c = torch.tensor({floats(data.values()[1])})
+{_split(data, s)}train_t_u, train_t_c = t_u[train_indices], t_c[train_indices]
 val_t_u, val_t_c = t_u[val_indices], t_c[val_indices]
 {_extra(s)}
 {_model(s)}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
 from thermo_core.model_training import RunSpec
 from thermo_core.numbers import fmt
@@ -42,12 +43,13 @@ def _drawn(planned: np.ndarray, n: int, best: int) -> np.ndarray:
     return np.unique(np.concatenate([planned[planned < n], [n - 1, best]]))
 
 
-def experiment(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
+def experiment(data: tc.Readings, kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
                val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
                optimizer: str, lr: float, epochs: int, leak: bool) -> ov.Experiment:
     """The training run behind :func:`lesson`, uncached: the fresh readings are scored at
     the drawn epochs only (blank elsewhere in its history)."""
     return ov.experiment(
+        data,
         RunSpec(kind, degree=degree, hidden=hidden, seed=init_seed, optimizer=optimizer, lr=lr,
                 epochs=epochs, leak=leak),
         ov.Sampling(split_name, val_fraction, split_seed, extra, noise, data_seed),
@@ -62,12 +64,12 @@ def history(**settings) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=48, show_spinner="Training the model…")
-def lesson(kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
+def lesson(data: tc.Readings, kind: str, degree: int, hidden: int, init_seed: int, split_name: str,
            val_fraction: float, split_seed: int, extra: int, noise: float, data_seed: int,
            optimizer: str, lr: float, epochs: int, leak: bool) -> dict:
     """One training run, its numbers as text and its chart data (thinned, as Arrow bytes)."""
     planned = _planned(epochs)
-    e = experiment(kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
+    e = experiment(data, kind, degree, hidden, init_seed, split_name, val_fraction, split_seed, extra,
                    noise, data_seed, optimizer, lr, epochs, leak)
     h, s = e.history, e.summary
     best_row = int(h["val_loss"].to_numpy().argmin())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ui import readings
 from ui.controls import Control, Values, defaults
 from ui.overfitting import text
 from ui.overfitting.runs import lesson
@@ -21,21 +22,23 @@ EXTRAS = (0, 5, 10, 20, 40, 80)
 VAL_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-def _n_val(fraction: float) -> int:
-    """Validation readings ``tc.split`` cuts off: int(fraction·11), at least 1."""
-    return max(1, int(fraction * 11))
+def _n_val(fraction: float, n: int) -> int:
+    """Validation readings ``tc.split`` cuts off from ``n``: int(fraction·n), at least 1."""
+    return min(max(1, int(fraction * n)), n - 1)
 
 
 SPLIT = (
     Control("ov_split", "Split", "radio", "book", options=("book", "random"),
             labels={"book": "The book's indices", "random": "Shuffle with a seed"},
             horizontal=True,
-            help="The book printed its randperm's result; or shuffle the 11 readings yourself."),
+            help="The book printed its randperm's result (on other readings: its recipe, 20 % "
+            "held out, seed 0); or shuffle the readings yourself."),
 )
 SHUFFLE = (
     Control("ov_val", "Validation fraction", "select_slider", 0.2, options=VAL_FRACTIONS,
-            labels={f: f"{f:g} ({_n_val(f)} of 11)" for f in VAL_FRACTIONS},
-            help="Share of the 11 readings held out: int(fraction · 11) of them."),
+            labels=lambda v: {f: f"{f:g} ({_n_val(f, readings.of(v).n)} of {readings.of(v).n})"
+                              for f in VAL_FRACTIONS},
+            help="Share of the n readings held out: int(fraction · n) of them."),
     Control("ov_seed", "Shuffle seed", "number", 0, bounds=(0, 9999), step=1, fmt="%d",
             help="Seeds the torch.Generator that randperm uses; same seed, same split."),
 )
@@ -105,6 +108,7 @@ def run_settings(v: Values) -> dict:
         "lr": float(v.ov_lr),
         "epochs": int(v.ov_epochs),
         "leak": bool(v.ov_leak),
+        "data": readings.of(v),
     }
 
 
