@@ -471,8 +471,21 @@ def _think(rng: random.Random, cfg: LoadConfig) -> float:
     return min(rng.gammavariate(2.0, cfg.think / 2), cfg.think * 5)
 
 
+def _link(url_path: str, home: str) -> str:
+    """The path a link opens ``url_path`` at: the default page ``home`` is served at "/"
+    only; once any session has run the navigation, "/home" answers "page not found"."""
+    return "" if url_path == home else url_path
+
+
+def _listed(s: Student, url_path: str, home: str) -> str:
+    """The path the navigation lists ``url_path`` under: the default page is listed at "" once
+    the navigation has run, and at its own path when its file ran without it."""
+    link = _link(url_path, home)
+    return link if link in s.page_hashes else url_path
+
+
 async def _student(idx: int, target: Target, pages: list[str], tally: Tally, cfg: LoadConfig,
-                   deadline: float) -> None:
+                   deadline: float, home: str) -> None:
     rng = random.Random(cfg.seed * 100_003 + idx)
     tally.reruns_per_student[idx] = 0
     await asyncio.sleep(0 if cfg.harsh else rng.uniform(0, cfg.ramp))
@@ -483,18 +496,18 @@ async def _student(idx: int, target: Target, pages: list[str], tally: Tally, cfg
         s = Student(idx, target.port, tally, cfg.timeout, host=target.host,
                     sticky=target.sticky)
         try:
-            first = await s.open(pages[page])
+            first = await s.open(_link(pages[page], home))
             if not first.ok:
                 continue
             tally.first_render.append(first.seconds)
-            if await _session(s, idx, pages, page, tally, cfg, deadline, rng):
+            if await _session(s, idx, pages, page, tally, cfg, deadline, rng, home):
                 return
         finally:
             await s.close()
 
 
 async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tally,
-                   cfg: LoadConfig, deadline: float, rng: random.Random) -> bool:
+                   cfg: LoadConfig, deadline: float, rng: random.Random, home: str) -> bool:
     """Think, change, repeat until the deadline; False if the session broke."""
     changed_here = 0
     for _ in range(100_000):
@@ -506,7 +519,7 @@ async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tal
         move = len(pages) > 1 and (w is None or (changed_here and rng.random() < cfg.p_move))
         if move:
             page = (page + 1) % len(pages)
-            r = await s.go_to(pages[page])
+            r = await s.go_to(_listed(s, pages[page], home))
             if r.ok:
                 tally.page_switch.append(r.seconds)
                 changed_here = 0
@@ -527,24 +540,49 @@ async def _session(s: Student, idx: int, pages: list[str], page: int, tally: Tal
     return True
 
 
-async def _warm_up(port: int, pages: list[str], timeout: float) -> None:
+async def _warm_up(port: int, pages: list[str], timeout: float, home: str) -> None:
     """One visit to every page, as the teacher does before class (not measured)."""
     tally = Tally()
     s = Student(-1, port, tally, timeout)
     try:
-        r = await s.open(pages[0])
+        r = await s.open(_link(pages[0], home))
         for p in pages[1:]:
             if r.ok:
-                r = await s.go_to(p)
+                r = await s.go_to(_listed(s, p, home))
     finally:
         await s.close()
     if tally.errors:
         print(f"  warm-up errors: {tally.errors[:3]}", file=sys.stderr)
 
 
-async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadResult) -> None:
+async def _cache_warm(server: Target, seconds: float = 180) -> None:
+    """Wait until each server has printed that its cache warm-up (ui/warm.py, started by the
+    first visit) is done, so it does not run during the measurement. Trees without one, and
+    servers not started here, are not waited for."""
+    app_dir = getattr(server, "app_dir", None)
+    if app_dir is None or not (app_dir / "ui" / "warm.py").exists():
+        return
+    logs = getattr(server, "replica_logs", None) or [server.log_path]  # serve.sh: one each
+
+    def warmed(path: Path) -> bool:
+        try:
+            return "cache warm-up:" in path.read_text(errors="replace")
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sum(warmed(p) for p in logs) >= len(server.warm_ports):
+            return
+        await asyncio.sleep(0.5)
+    print(f"  the cache warm-up did not finish within {seconds:.0f} s", file=sys.stderr)
+
+
+async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadResult,
+                home: str) -> None:
     for port in server.warm_ports:
-        await _warm_up(port, pages, cfg.timeout)
+        await _warm_up(port, pages, cfg.timeout, home)
+    await _cache_warm(server)
     result.idle_rss_mb = server.rss_mb()
     stop = asyncio.Event()
 
@@ -558,7 +596,7 @@ async def _load(server: Target, pages: list[str], cfg: LoadConfig, result: LoadR
     cpu0, own0, t0 = server.cpu_seconds(), time.process_time(), time.monotonic()
     deadline = t0 + cfg.duration
     try:
-        students = [_student(i, server, pages, result.tally, cfg, deadline)
+        students = [_student(i, server, pages, result.tally, cfg, deadline, home)
                     for i in range(cfg.sessions)]
         # Bounded: each student stops by the deadline plus one run's timeout (and close).
         await asyncio.wait_for(asyncio.gather(*students),
@@ -585,6 +623,7 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
     cfg = cfg or LoadConfig()
     app_dir = Path(app_dir).resolve()
     pages = read_pages(app_dir)
+    home = pages[0]  # the catalog's first page is the default one, served at "/"
     if cfg.only:
         pages = [p for p in pages if p in cfg.only]
     result = LoadResult(label, cfg, pages, Tally())
@@ -598,7 +637,7 @@ def run_load(app_dir: Path | str = ROOT, cfg: LoadConfig | None = None,
         else:
             server = stack.enter_context(Server(app_dir, Path(logs), env))
         try:
-            asyncio.run(_load(server, pages, cfg, result))
+            asyncio.run(_load(server, pages, cfg, result, home))
         finally:
             result.log_tracebacks = server.log_tracebacks()
             if result.log_tracebacks:

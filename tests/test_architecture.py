@@ -1,6 +1,7 @@
 """The architecture's rules, read from the source: thermo_core never imports Streamlit,
 lesson modules build only on the general modules and the general modules never on them,
-pages and core never seed globally, and README's layout names every module."""
+pages and core never seed globally, process setup lives in ui/server.py alone, and README's
+layout names every module."""
 
 from __future__ import annotations
 
@@ -112,6 +113,27 @@ def test_no_global_seeding_in_app_code():
                     is_torch = isinstance(target, ast.Name) and target.id == "torch"
                     assert not (is_torch and node.func.attr == "manual_seed"), path
 
+
+SERVER_POLICY = {("gc", "freeze"), ("sys", "setswitchinterval"),
+                 ("torch", "set_num_interop_threads")}
+"""Process-wide settings a server chooses once (ui/server.py says what each buys). The
+intra-op thread count is left out: ``thermo_core.models.single_thread`` lowers it for the
+length of one training and puts it back, which is the training's business."""
+
+
+def test_process_setup_lives_in_ui_server_alone():
+    """thermo_core is maths: no server policy; the app sets the process up in one module."""
+    for folder in ("pages", "ui", "thermo_core"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "ui" / "server.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                    assert (node.value.id, node.attr) not in SERVER_POLICY, (path, node.attr)
+    callers = [path.relative_to(ROOT).as_posix()
+               for folder in ("pages", "ui") for path in (ROOT / folder).rglob("*.py")
+               if "server.start(" in path.read_text()]
+    assert callers == ["ui/page.py"]  # every page's first call, so no run skips the setup
 
 _BOOK_MAKERS = {"load_readings", "book", "BOOK_T_U", "BOOK_T_C"}
 """What builds the book's readings. Only thermo_core/readings.py defines them, and in the app

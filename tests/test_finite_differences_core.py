@@ -145,6 +145,23 @@ def test_sweep_agrees_with_independent_numpy_finite_differences(data):
                 assert abs(row.estimate - ours) <= tol, row
 
 
+def test_the_sweep_evaluates_each_loss_once_and_equals_numeric_grad_bit_for_bit(data, monkeypatch):
+    """The page's sweep takes only the partial it plots and L(p) once per dtype (a third of
+    numeric_grad's loss evaluations), with numeric_grad's very operations: the same bits."""
+    t_u, t_c = data
+    grid = list(finite_differences.delta_grid())
+    calls = []
+    real = tc.gradients._loss_at
+    monkeypatch.setattr(tc.gradients, "_loss_at", lambda *a: calls.append(1) or real(*a))
+    sweep = tc.fd_error_sweep(t_u, t_c, 1.3, -7.0, grid, tc.SCHEMES, tuple(tc.DTYPES), "b")
+    monkeypatch.undo()
+    # per dtype: L(p) once, then central 2 losses per δ, forward and backward 1 each
+    assert len(calls) == len(tc.DTYPES) * (1 + 4 * len(grid))
+    for row in sweep.itertuples():
+        full = tc.numeric_grad(t_u, t_c, 1.3, -7.0, row.delta, row.scheme, tc.DTYPES[row.dtype])
+        assert row.estimate == float(full[1]) or math.isnan(row.estimate), row
+
+
 # --- the error model and the bottom of the V ---------------------------------------------
 
 

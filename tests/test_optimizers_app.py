@@ -267,3 +267,21 @@ def test_default_race_explains_momentum_winning_and_what_adam_buys():
     assert f"Adam with the same settings gets within 1% at epoch {adam_scaled['reached']} on " \
         "0.1 · t_u." in para
     assert "Adam's edge is one rate for any input scale." in para
+
+
+def test_a_rerun_looks_each_run_up_in_the_shared_cache_once(monkeypatch):
+    """The page reads each optimizer's run in four sections; every st.cache_data lookup
+    hashes the arguments and unpickles a copy, so a rerun looks each distinct run up once
+    (ui.this_run) and hands the same one to every section."""
+    from ui.optimizers import runs
+
+    at = run_page(PAGE)
+    lookups: list[tuple] = []
+    for name in ("_race", "_inside"):
+        cached = getattr(runs, name)
+        monkeypatch.setattr(runs, name,
+                            lambda *a, _f=cached, _n=name: lookups.append((_n, a)) or _f(*a))
+    at.slider(key="opt_momentum_mom").set_value(0.73).run()
+    assert not at.exception
+    assert sum(name == "_race" for name, _ in lookups) >= 4  # the four default optimizers
+    assert len(lookups) == len(set(lookups)), sorted(lookups)

@@ -3,7 +3,7 @@
 Why: the optimizer page races several ``torch.optim`` optimizers for up to 5000 epochs on
 every change, in a server process that a whole class shares. Each small tensor operation
 releases Python's GIL and must win it back, and beside other sessions' Python each win
-waits up to the switch interval (see ``thermo_core.runtime.configure_gil_switching``):
+waits up to the switch interval (see ``ui.server``):
 1000 epochs of Adam took 0.03 s alone and 11 s beside one busy thread. Here the epochs
 run in TorchScript, which releases the GIL once per chunk of epochs.
 

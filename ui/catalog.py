@@ -98,29 +98,6 @@ PAGES: tuple[PageInfo, ...] = (
 )
 
 
-def preload() -> None:
-    """Import every page's modules (settings, charts, code) and their maths now.
-
-    The server calls this once at startup, before freezing the garbage collector's view of
-    long-lived objects (thermo_core.runtime.freeze_startup_objects), so the chart templates
-    and schemas these imports build are never walked again by a collection. It also
-    compiles the training loops (thermo_core.compiled), so no learner waits for that.
-    """
-    import importlib
-
-    from thermo_core import compiled
-
-    compiled.compile_all()
-
-    for page in PAGES:
-        for part in ("settings", "charts", "code"):
-            try:
-                importlib.import_module(f"ui.{page.stem}.{part}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"ui.{page.stem}.{part}":
-                    raise
-
-
 def page_info(stem: str) -> PageInfo:
     """The catalog entry of ``stem``."""
     for page in PAGES:

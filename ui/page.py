@@ -16,14 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from thermo_core.runtime import (
-    configure_gil_switching,
-    configure_torch_threads,
-    freeze_startup_objects,
-)
-
-from . import access, controls, notebook, readings, tour
-from .catalog import PageInfo, next_page, page_info, preload
+from . import access, controls, notebook, readings, server, this_run, tour
+from .catalog import PageInfo, next_page, page_info
 from .controls import Values, matches
 from .presenter import presenting, style
 from .sidebar import render_sidebar
@@ -36,9 +30,10 @@ def start(stem: str) -> PageInfo:
 
     A tour step on another page switches there before anything is drawn.
     """
-    configure_torch_threads()  # once per process (pages can run without the entrypoint)
-    configure_gil_switching()  # once per process: see thermo_core.runtime
-    freeze_startup_objects(preload)  # once per process: later GCs skip the imports' objects
+    # Here, not in the entrypoint: a first visit by a page's URL can run that page's file
+    # without streamlit_app.py (Streamlit resolves it from pages/ before any navigation).
+    server.start()
+    this_run.begin()
     info = page_info(stem)
     controls.claim(stem, importlib.import_module(f"ui.{stem}.settings").CONTROLS)
     readings.in_use()  # reads a link's data= once per run; pages ask readings.in_session()

@@ -102,11 +102,33 @@ def themed(spec: Mapping[str, Any], colours: Ink) -> dict:
     return {**spec, "config": config}
 
 
+def table(rows: Any) -> Any:
+    """A dataset of rows (dicts) as a pyarrow Table, which Streamlit serializes directly;
+    anything else as it is.
+
+    Why: given rows, Streamlit builds a pandas DataFrame and converts that to Arrow, about
+    four times the work (1 ms for the finite-difference sweep's 240 rows), on every rerun of
+    every chart. The columns are the rows' keys in order of appearance, a missing key a null,
+    as pandas makes them. A column pyarrow cannot type (mixed numbers and text) keeps the
+    pandas path, which turns it into text.
+    """
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, Mapping) for r in rows):
+        return rows
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    try:
+        return pa.table({str(k): [r.get(k) for r in rows] for k in keys})
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return rows
+
+
 def show(spec: Mapping[str, Any], where: Any = None, **kwargs: Any) -> Any:
     """Draw a spec dict stretched to its container (charts never make a phone pan), its
-    text in the ink of the learner's theme."""
+    text in the ink of the learner's theme, its datasets handed over as Arrow tables."""
     target = where if where is not None else st
-    return target.vega_lite_chart(spec=themed(spec, ink()), width="stretch", **kwargs)
+    drawn = themed(spec, ink())
+    if "datasets" in drawn:
+        drawn["datasets"] = {name: table(rows) for name, rows in drawn["datasets"].items()}
+    return target.vega_lite_chart(spec=drawn, width="stretch", **kwargs)
 
 
 def validate(spec: Mapping[str, Any]) -> None:

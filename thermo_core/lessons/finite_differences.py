@@ -275,16 +275,21 @@ def label_sweep(sweep: pd.DataFrame) -> pd.DataFrame:
     """
     out = sweep.copy()
 
-    def outcome(row: pd.Series) -> str:
-        if not (math.isfinite(row["estimate"]) and math.isfinite(row["abs_error"])):
+    def outcome(estimate: float, abs_error: float) -> str:
+        if not (math.isfinite(estimate) and math.isfinite(abs_error)):
             return "non-finite"
-        if row["abs_error"] == 0.0:
+        if abs_error == 0.0:
             return "exact"
-        if row["estimate"] == 0.0:
+        if estimate == 0.0:
             return "collapsed"
         return "estimate"
 
-    out["outcome"] = out.apply(outcome, axis=1) if len(out) else pd.Series(dtype=str)
+    if not len(out):
+        out["outcome"] = pd.Series(dtype=str)
+        return out
+    # Column by column, not DataFrame.apply: a row-wise apply builds a Series per row.
+    pairs = zip(out["estimate"].tolist(), out["abs_error"].tolist(), strict=True)
+    out["outcome"] = pd.Series([outcome(e, a) for e, a in pairs], index=out.index, dtype=object)
     return out
 
 
