@@ -15,7 +15,6 @@ from functools import cache
 
 import altair as alt
 import pandas as pd
-from streamlit import dataframe_util
 
 from ui import palette
 from ui.vega import frozen, with_data
@@ -40,15 +39,6 @@ X_TITLES = {
     "standardize": "x = (t_u − mean) / std",
 }
 _POINT_RED = palette.RED
-
-
-def arrow_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as the Arrow IPC bytes Streamlit sends, with float columns in float32.
-
-    float32 keeps 7 significant digits, more than any tooltip shows, at half the bytes.
-    """
-    small = frame.astype({c: "float32" for c in frame.columns if frame[c].dtype == "float64"})
-    return dataframe_util.convert_anything_to_arrow_bytes(small)
 
 
 def _scale(lo: float, hi: float) -> alt.Scale:
