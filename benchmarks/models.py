@@ -18,7 +18,9 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import thermo_core as tc
 from benchmarks.timing import best_of
-from thermo_core.lessons import overfitting as ov
+from ui.controls import Values, defaults
+from ui.overfitting.runs import experiment
+from ui.overfitting.settings import CONTROLS, PRESETS, run_settings
 
 
 def book_loop() -> None:
@@ -55,9 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         ("default MLP (H=13, SGD 1e-3, 5000 ep.) tc.train_model", default_mlp),
         ("same, the chapter's bare loop", book_loop),
     ]
-    cases += [
-        (f"preset {n} (experiment, 200 hold-out)", lambda n=n: ov.preset(tc.book(), n)) for n in ov.PRESETS
-    ]
+    for preset in PRESETS:
+        settings = run_settings(Values({**defaults(CONTROLS), **preset.values}))
+        cases.append((f"preset {preset.label.split(': ')[-1]} (the page's run, uncached)",
+                      lambda s=settings: experiment(**s)))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads outside training")
     print(f"{'case':62} {'best s':>8}")
     for label, fn in cases:

@@ -18,7 +18,7 @@ from thermo_core.numbers import fmt, fmt_list
 from ui import controls, downloads, page, readings
 from ui.autograd import charts, text
 from ui.autograd.code import script
-from ui.autograd.settings import CONTROLS, PRESETS
+from ui.autograd.settings import GRAD_MODE, POINT, PRESETS, ZERO_GRAD
 from ui.chart_text import described, numbers
 from ui.vega import show
 
@@ -89,7 +89,7 @@ def grad_modes(data: tc.Readings, is_train: bool) -> pd.DataFrame:
 def _section_graph() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     left, right = st.columns([1.15, 1], gap="large")
-    values = controls.draw(CONTROLS[:3], slots={c.key: left for c in CONTROLS[:3]},
+    values = controls.draw(POINT, slots={c.key: left for c in POINT},
                            after={"data": readings.in_session()})
     quad = values.ag_model == "quad"
     g = graph(readings.in_session(), values.ag_w, values.ag_b, quad)
@@ -222,7 +222,7 @@ def _accumulation(w: float, b: float) -> None:
 def _zero_grad_training() -> None:
     """The same training with and without zeroing .grad, both curves on one chart."""
     st.markdown("**Training without `zero_grad()`**")
-    values = controls.draw(CONTROLS[3:4])
+    values = controls.draw(ZERO_GRAD)
     rows, explanation, final_with = zero_grad_runs(readings.in_session())
     shown = rows[charts.RUNS[0]] + (rows[charts.RUNS[1]] if values.ag_nozero else [])
     runs = list(charts.RUNS[: 2 if values.ag_nozero else 1])
@@ -266,7 +266,7 @@ def _inplace(values: controls.Values) -> None:
 def _grad_modes() -> None:
     """requires_grad and grad_fn of the loss under each way of switching the graph off."""
     st.markdown("**detach(), no_grad() and set_grad_enabled(is_train)**")
-    values = controls.draw(CONTROLS[4:])
+    values = controls.draw(GRAD_MODE)
     table = grad_modes(readings.in_session(), values.ag_train)
     # requires_grad kept narrow so grad_fn fits a 390 px phone beside it.
     st.dataframe(table[["case", "requires_grad", "grad_fn"]], hide_index=True, width="stretch",

@@ -5,7 +5,6 @@ scrubbed in the browser), the two eigen-directions and their step factors, the
 learning-rate sweep, schedules, and in "Go deeper" the book's own printed log.
 """
 
-import math
 from functools import partial
 
 import pandas as pd
@@ -17,118 +16,26 @@ from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
-from ui.divergence import charts, text
+from ui.divergence import charts, runs, text
 from ui.divergence.code import script
-from ui.divergence.settings import MAIN, PRESETS, SCHEDULE, schedule_settings
-from ui.loss_surface.charts import arrow_bytes
+from ui.divergence.settings import (
+    INPUT_AND_RATE,
+    LENGTH,
+    PRESETS,
+    RULE,
+    SCHEDULE,
+    START,
+    schedule_settings,
+)
 from ui.vega import show
 
 STEM = "divergence"
 KEY_CHART = "divergence.chart"
 LR_PICK = "divergence.lr_pick"
 LR_GRID = (*(float(f"{m}e{e}") for e in range(-6, 1) for m in (1, 2, 5)), 10.0)
-DRAWN = 400  # rows of a history sent to the browser; every epoch is computed
 TWIN = "divergence.twin"
 TWIN_HELP = ("The scrubber under the chart, as a slider you can use with the keys: it steps "
              "over the drawn epochs and reads out the orange point's w, b and loss.")
-
-
-@st.cache_data(max_entries=3)
-def surface(data: tc.Readings, norm: str) -> dict:
-    """The heatmap's datasets for one normalization (the same for every run)."""
-    t_u, t_c = data.tensors()
-    x, y = tc.normalize(t_u.double(), norm), t_c.double()
-    win = ls.surface_window(data, norm)
-    best = tc.optimal_params(x, y)
-    return {
-        "grid": arrow_bytes(ls.surface_frame(x, y, win)[["w", "b", "loss"]]),
-        "eigen": arrow_bytes(ls.eigen_lines(x, y, win)),
-        "contours": arrow_bytes(ls.mse_contours(x, y, (1.0, 10.0, 100.0, 1e3, 1e4), 121)),
-        "marks": [{"w": float(best[0]), "b": float(best[1]), "what": "least-squares minimum"}],
-    }
-
-
-def train(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
-          w0: float, b0: float) -> dv.DivergenceRun:
-    """The run behind the key chart, uncached: :func:`lesson` draws it thinned,
-    :func:`history` hands every epoch to the download."""
-    return dv.run_lesson(data, norm, lr, epochs, rule, schedule, w0, b0, **dict(kwargs))
-
-
-def history(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
-            w0: float, b0: float, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Every epoch of :func:`train`'s run (only ``columns``, if given)."""
-    h = train(data, norm, lr, epochs, rule, schedule, kwargs, w0, b0).run.history
-    return h if columns is None else h[list(columns)]
-
-
-def rates(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> dv.Sweep:
-    """The 60-rate sweep, uncached: :func:`sweep` draws it, the download holds its frame."""
-    return dv.lr_sweep(data, norm, epochs, w0=w0, b0=b0)
-
-
-@st.cache_data(max_entries=64)
-def lesson(data: tc.Readings, norm: str, lr: float, epochs: int, rule: str, schedule: str, kwargs: tuple,
-           w0: float, b0: float) -> dict:
-    """One run, its outcome in words and its rows for drawing (thinned to DRAWN)."""
-    out = train(data, norm, lr, epochs, rule, schedule, kwargs, w0, b0)
-    run, win = out.run, ls.surface_window(data, norm)
-    h = run.history
-    clipped = dv.clip_path(h["w"], h["b"], win.w_range, win.b_range, h["epoch"])
-    keep = [] if run.diverged_at is None else [run.diverged_at - 2, run.diverged_at - 1]
-    rows = clipped.frame.iloc[dv.thin_indices(len(h), DRAWN, keep)]
-    path = charts.path_rows(rows, clipped.exits)
-    loss = [{"epoch": int(e), "loss": float(v), "loss_text": fmt(v, sig=5)}
-            for e, v in zip(h["epoch"].iloc[rows.index], h["loss"].iloc[rows.index], strict=True)]
-    bad = []
-    if run.diverged_at is not None:
-        word = fmt(float(h["loss"].iloc[-1]))
-        bad = [{"epoch": run.diverged_at, "label": f"{word} at epoch {run.diverged_at}",
-                "note": f"the loss is {word} from epoch {run.diverged_at} on"}]
-    exits = [{"w_edge": e.w_edge, "b_edge": e.b_edge,
-              "note": f"epoch {e.epoch}, heading to w ≈ {fmt(e.w_to, sig=2)}, "
-                      f"b ≈ {fmt(e.b_to, sig=2)}"} for e in clipped.exits.itertuples()]
-    lrs = h["lr"].iloc[dv.thin_indices(len(h), DRAWN)]
-    v = out.verdict
-    f64 = None  # the same run in float64, when the schedule may have left rounding in charge
-    if v.code == "diverging" and run.diverged_at is None and not v.past_critical:
-        twin = dv.run_lesson(data, norm, lr, epochs, rule, schedule, w0, b0, "float64", **dict(kwargs))
-        f64 = twin.run.final_loss
-    peak = int(h["loss"].fillna(-math.inf).to_numpy().argmax())  # a nan is no peak
-    return {
-        "verdict": v.code, "growth": v.growth, "last_step": v.last_step, "past": v.past_critical,
-        "last_lr": float(h["lr"].iloc[-1]), "best": dv.best_loss(data, norm), "f64_loss": f64,
-        "rounding": f64 is not None and dv.rounding_decides(run.final_loss, f64),
-        "peak_loss": float(h["loss"].iloc[peak]), "peak_epoch": int(h["epoch"].iloc[peak]),
-        "critical": out.critical_lr, "diverged_at": run.diverged_at,
-        "final_loss": run.final_loss, "first_loss": float(h["loss"].iloc[0]),
-        "params": run.params.tolist(), "sentence": clipped.sentence, "last": int(h["epoch"].iloc[-1]),
-        "path": path, "loss": loss, "bad": bad, "exits": exits,
-        "lrs": [{"epoch": int(h["epoch"].iloc[i]), "lr": float(v)} for i, v in lrs.items()],
-        "table": h.iloc[rows.index][["epoch", "w", "b", "loss"]].reset_index(drop=True),
-    }
-
-
-def sweep_frame(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> pd.DataFrame:
-    """The 60 rates :func:`sweep` draws, with their final losses and regions."""
-    return rates(data, norm, epochs, w0, b0).frame
-
-
-@st.cache_data(max_entries=12)
-def sweep(data: tc.Readings, norm: str, epochs: int, w0: float, b0: float) -> dict:
-    """60 rates trained at once (the chapter's update), as rows and region bounds."""
-    s = rates(data, norm, epochs, w0, b0)
-    rows = [{"lr": r.lr, "plot_loss": r.plot_loss, "region": r.region,
-             "lr_text": fmt(r.lr, sig=3), "loss_text": fmt(r.final_loss, sig=4)}
-            for r in s.frame.itertuples()]
-    return {"rows": rows, "bounds": s.bounds, "critical": s.critical_lr, "best": s.best_loss}
-
-
-@st.cache_data(max_entries=8)
-def book(data: tc.Readings, norm: str, lr: float, epochs: int, w0: float, b0: float) -> tuple[list[str], int | None]:
-    """The book's training_loop printout for these settings."""
-    log = dv.book_log(data, norm, lr, epochs, w0, b0)
-    return list(log.lines), log.stopped_at
 
 
 def _take_pick() -> None:
@@ -166,11 +73,11 @@ def _section_run() -> controls.Values:
     slot = page.preset_buttons(STEM, PRESETS)
     left, right = st.columns([1, 2.3], gap="medium")
     with left:
-        values = controls.draw(MAIN[:2], after={"data": readings.in_session()})
+        values = controls.draw(INPUT_AND_RATE, after={"data": readings.in_session()})
         _lr_slider(values.lr, tc.critical_lr(dv.inputs(readings.in_session(), values.norm)[0]))
-        values = controls.draw(MAIN[2:3], after=values)
+        values = controls.draw(RULE, after=values)
         c1, c2 = st.columns(2)
-        values = controls.draw(MAIN[3:5], slots={"epochs": c1, "schedule": c2}, after=values)
+        values = controls.draw(LENGTH, slots={"epochs": c1, "schedule": c2}, after=values)
         values = controls.draw(SCHEDULE.get(values.schedule, ()), after=values)
         with st.expander("Settings of the other schedules"):
             for name, group in SCHEDULE.items():
@@ -178,11 +85,11 @@ def _section_run() -> controls.Values:
                     st.caption(f"{name}:")
                     values = controls.draw(group, after=values)
         c1, c2 = st.columns(2)
-        values = controls.draw(MAIN[5:], slots={"start_w": c1, "start_b": c2}, after=values)
+        values = controls.draw(START, slots={"start_w": c1, "start_b": c2}, after=values)
     page.preset_box(slot, STEM, PRESETS, values)
     run = _run(values)
     with right:
-        spec = charts.key_spec(_template(values.norm), surface(readings.in_session(), values.norm),
+        spec = charts.key_spec(_template(values.norm), runs.surface(readings.in_session(), values.norm),
                                (values.start_w, values.start_b), run)
         win = ls.surface_window(readings.in_session(), values.norm)
         spec = described(spec, text.key_description(values, run, win.w_range, win.b_range))
@@ -220,13 +127,13 @@ def _args(values: controls.Values) -> tuple:
 
 
 def _run(values: controls.Values) -> dict:
-    return lesson(*_args(values))
+    return runs.lesson(*_args(values))
 
 
 def _run_csv(chart: str, values: controls.Values, columns: tuple[str, ...] | None = None):
     """The download of a chart of the run: every epoch, named by the run's settings."""
     _, norm, lr, epochs, rule, schedule, _, w0, b0 = _args(values)
-    return downloads.csv(f"{STEM}_{chart}", partial(history, *_args(values), columns),
+    return downloads.csv(f"{STEM}_{chart}", partial(runs.history, *_args(values), columns),
                          lr=lr, epochs=epochs, inputs=norm, rule=rule, schedule=schedule,
                          w=w0, b=b0)
 
@@ -260,13 +167,13 @@ def _section_directions(values: controls.Values) -> None:
 
 def _section_sweep(values: controls.Values) -> None:
     st.subheader("Sixty learning rates at once")
-    s = sweep(readings.in_session(), values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
+    s = runs.sweep(readings.in_session(), values.norm, int(values.epochs), float(values.start_w), float(values.start_b))
     show(described(charts.sweep_spec(s["rows"], s["critical"], float(values.lr),
                                      (fmt(s["critical"], sig=4), fmt(values.lr, sig=4))),
                    text.sweep_description(s, int(values.epochs), float(values.lr))))
     st.caption(text.sweep(s, int(values.epochs)))
     numbers(("", text.sweep_table(s)),
-            csv=downloads.csv(f"{STEM}_sweep", partial(sweep_frame, readings.in_session(), values.norm, int(values.epochs),
+            csv=downloads.csv(f"{STEM}_sweep", partial(runs.sweep_frame, readings.in_session(), values.norm, int(values.epochs),
                                                        float(values.start_w), float(values.start_b)),
                               epochs=int(values.epochs), inputs=values.norm,
                               w=float(values.start_w), b=float(values.start_b)))
@@ -276,7 +183,7 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
     if values.schedule == "constant":
         return
     st.subheader("The schedule")
-    const = lesson(readings.in_session(), values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
+    const = runs.lesson(readings.in_session(), values.norm, float(values.lr), int(values.epochs), values.rule, "constant", (),
                    float(values.start_w), float(values.start_b))
     show(described(charts.schedule_spec(run["lrs"], run["critical"], fmt(run["critical"], sig=3)),
                    text.schedule_description(values, run)))
@@ -287,7 +194,7 @@ def _section_schedule(values: controls.Values, run: dict) -> None:
 
 def _section_book(values: controls.Values) -> None:
     with page.go_deeper("the book's own log for these settings"):
-        lines, stopped = book(readings.in_session(), values.norm, float(values.lr), int(values.epochs),
+        lines, stopped = runs.book(readings.in_session(), values.norm, float(values.lr), int(values.epochs),
                               float(values.start_w), float(values.start_b))
         st.markdown(text.EPOCH_MEANING)
         st.markdown(f"```text\n{chr(10).join(lines)}\n```" if lines else "(no epoch printed)")

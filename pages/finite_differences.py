@@ -18,7 +18,7 @@ from ui import controls, downloads, page, readings
 from ui.chart_text import described, numbers
 from ui.finite_differences import charts, text
 from ui.finite_differences.code import script
-from ui.finite_differences.settings import CONTROLS, PRESETS
+from ui.finite_differences.settings import NUDGE, POINT, PRESETS
 from ui.vega import show
 
 STEM = "finite_differences"
@@ -95,10 +95,10 @@ def _section_lesson() -> controls.Values:
     )
     slot = page.preset_buttons(STEM, PRESETS)
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-    values = controls.draw(CONTROLS[:4], slots={"delta": c1, "scheme": c2, "dtype": c3, "fd_wrt": c4})
+    values = controls.draw(NUDGE, slots={"delta": c1, "scheme": c2, "dtype": c3, "fd_wrt": c4})
     left, right = st.columns([3, 2], gap="medium")
     with page.go_deeper("take the gradient at another point (w, b)"):
-        values = controls.draw(CONTROLS[4:], after={**values, "data": readings.in_session()})
+        values = controls.draw(POINT, after={**values, "data": readings.in_session()})
     page.preset_box(slot, STEM, PRESETS, values)
     v, delta = values, float(values.delta)
     table = comparison(readings.in_session(), v.fd_w, v.fd_b, delta, v.scheme, v.dtype)

@@ -15,10 +15,9 @@ from thermo_core.lessons import loss_surface as ls
 from thermo_core.numbers import fmt
 from ui import controls, downloads, page, readings
 from ui.chart_text import described, numbers
-from ui.loss_surface import chart_text as words
-from ui.loss_surface import charts, text
+from ui.loss_surface import charts
+from ui.loss_surface import text as words
 from ui.loss_surface.code import script
-from ui.loss_surface.prose import float32_caption, rate_sentence
 from ui.loss_surface.settings import (
     DELTA,
     LOSS_NAMES,
@@ -27,7 +26,8 @@ from ui.loss_surface.settings import (
     SETTINGS,
     picked_point,
 )
-from ui.vega import show
+from ui.loss_surface.text import float32_caption, prose, rate_sentence
+from ui.vega import arrow_bytes, show
 
 STEM = "loss_surface"
 PICK_KEY = "loss_surface.pick"
@@ -60,12 +60,12 @@ def view(data: tc.Readings, norm: str, loss: str, delta: float) -> dict:
     xs = x.tolist()
     pad = 0.08 * (max(xs) - min(xs))
     datasets = {
-        "grid": charts.arrow_bytes(grid[["w", "b", "loss"]]),
-        "eigen": charts.arrow_bytes(ls.eigen_lines(x, t_c, win)),
+        "grid": arrow_bytes(grid[["w", "b", "loss"]]),
+        "eigen": arrow_bytes(ls.eigen_lines(x, t_c, win)),
         "marks": marks,
     }
     if loss == "mse":
-        datasets["contours"] = charts.arrow_bytes(ls.mse_contours(x, t_c, CONTOUR_LEVELS, 121))
+        datasets["contours"] = arrow_bytes(ls.mse_contours(x, t_c, CONTOUR_LEVELS, 121))
     cell = (win.side / 59, (win.b_range[1] - win.b_range[0]) / 59)  # 60 × 60 cell centres
     template = charts.surface_template(win.w_range, win.b_range, cell, loss == "mse", loss != "mse")
     return {
@@ -239,7 +239,7 @@ def _section_curvature(values: controls.Values) -> None:
     with page.go_deeper("curvature, the Hessian and the largest stable learning rate"):
         if values.loss != "mse":
             st.info(_not_mse_note(values.loss, delta), icon=":material/info:")
-        st.markdown(text("curvature"))
+        st.markdown(prose("curvature"))
         lam_min, lam_max = v["eigenvalues"]
         k1, k2, k3, k4 = st.columns(4)
         k1.metric("λ_min", fmt(lam_min), help="MSE curvature along its flattest direction.")
@@ -257,7 +257,7 @@ def _section_curvature(values: controls.Values) -> None:
                        f"units it is always w ≈ {fmt(v['best_raw'][0])}, "
                        f"b ≈ {fmt(v['best_raw'][1], 2)}.")
     with page.go_deeper("why the chapter squares the residuals"):
-        st.markdown(text("loss_shapes"))
+        st.markdown(prose("loss_shapes"))
 
 
 page.start(STEM)

@@ -28,7 +28,7 @@ from ui.optimizers.settings import (
     TUNING,
     run_args,
 )
-from ui.vega import show
+from ui.vega import arrow_bytes, show
 
 STEM = "optimizers"
 
@@ -41,9 +41,9 @@ def drawing(data: tc.Readings, mode: str, runs: tuple[tuple, ...]) -> dict:
     window = op.path_window(data, paths["w"].tolist(), paths["b"].tolist(), mode)
     bw, bb, bl = op.best_point(data, mode)
     return {"window": window, "datasets": {
-        "grid": charts.arrow_bytes(op.surface_cells(data, mode, window)),
-        "paths": charts.arrow_bytes(paths),
-        "steps": charts.arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
+        "grid": arrow_bytes(op.surface_cells(data, mode, window)),
+        "paths": arrow_bytes(paths),
+        "steps": arrow_bytes(pd.concat([d["steps"] for d in done], ignore_index=True)),
         "best": [{"w": bw, "b": bb, "loss": bl, "what": "least-squares optimum"}],
     }}
 

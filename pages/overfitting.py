@@ -5,7 +5,9 @@ browser), the split and its shuffled indices, more data, the leak switch, and th
 ``torch.no_grad()`` check. Every run is cached and shared by all sessions.
 """
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -15,9 +17,10 @@ from thermo_core.numbers import fmt, fmt_list
 from ui import controls, downloads, page, readings
 from ui.chart_text import Twin, described, numbers
 from ui.controls import Values, defaults
-from ui.overfitting import HOLDOUT, charts, history, lesson, text
+from ui.overfitting import charts, text
 from ui.overfitting import settings as cfg
 from ui.overfitting.code import script
+from ui.overfitting.runs import HOLDOUT, history, lesson
 from ui.overfitting.settings import PRESETS, run_settings
 from ui.vega import show
 
@@ -35,8 +38,33 @@ def no_grad_cost(data: tc.Readings, kind: str, degree: int, hidden: int) -> dict
     return c.__dict__.copy()
 
 
-def _draw_controls(left, split_box, data_box, leak_box) -> Values:
-    """Every control in its section's container; returns all values (defaults if hidden)."""
+class _Header(NamedTuple):
+    """A header's two places: its controls, drawn before the run they change, and its text,
+    written after the run."""
+
+    controls: Any
+    text: Any
+
+
+class _Below(NamedTuple):
+    """The headers under the key chart whose controls change the run."""
+
+    split: _Header
+    data: _Header
+    leak: _Header
+
+
+def _headers() -> _Below:
+    """The split, more-data and leak headers in page order, each with its two places."""
+    places = []
+    for title in ("The split", "More data", "The leak"):
+        st.subheader(title)
+        places.append(_Header(st.container(), st.container()))
+    return _Below(*places)
+
+
+def _draw_controls(left, below: _Below) -> Values:
+    """Every control in its section's place; returns all values (defaults if hidden)."""
     with left:
         v = controls.draw(cfg.MODEL, after={"data": readings.in_session()})
         if v.ov_model == "poly":
@@ -45,16 +73,16 @@ def _draw_controls(left, split_box, data_box, leak_box) -> Values:
             cols = st.columns(2)
             v = controls.draw(cfg.MLP, slots={"ov_hidden": cols[0], "ov_init": cols[1]}, after=v)
         v = controls.draw(cfg.TRAINING, after=v)
-    with split_box:
+    with below.split.controls:
         v = controls.draw(cfg.SPLIT, after=v)
         if v.ov_split == "random":
             cols = st.columns(2)
             v = controls.draw(cfg.SHUFFLE, slots={"ov_val": cols[0], "ov_seed": cols[1]}, after=v)
-    with data_box:
+    with below.data.controls:
         cols = st.columns(3)
         v = controls.draw(cfg.DATA, slots=dict(zip(("ov_extra", "ov_noise", "ov_data_seed"), cols,
                                                strict=True)), after=v)
-    with leak_box:
+    with below.leak.controls:
         v = controls.draw(cfg.LEAK, after=v)
     for key in {c.key for c in cfg.CONTROLS} - set(v):
         if key in st.query_params:  # a hidden control's link value would linger unread
@@ -72,7 +100,14 @@ def _csv(v: Values) -> downloads.Csv:
                          split=s["split_name"], extra=s["extra"], leak=s["leak"])
 
 
-def _section_run(v: Values, chart_col) -> dict:
+def _section_run() -> tuple[Values, dict, _Below]:
+    """Presets, the model's controls beside the key chart, and every other control in its
+    header below (the run needs them all): the values, the run and those headers."""
+    preset_slot = page.preset_buttons(STEM, PRESETS)
+    left, chart_col = st.columns([1, 2.3], gap="large")
+    below = _headers()
+    v = _draw_controls(left, below)
+    page.preset_box(preset_slot, STEM, PRESETS, v)
     r = lesson(**run_settings(v))
     with chart_col:
         best = {"epoch": r["best_epoch"], "label": f"best validation: epoch {r['best_epoch']}",
@@ -100,19 +135,36 @@ def _section_run(v: Values, chart_col) -> dict:
                           "The scrubber under the chart, as a slider you can use with the keys: it "
                           "steps over the drawn epochs and reads out the losses there."),
                 csv=_csv(v))
-    return r
+    return v, r, below
 
 
-def _section_split(r: dict) -> None:
+def _section_split(place: _Header, r: dict) -> None:
     n_val = len(r["val_idx"])
-    page.prose(
-        f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, validation "
-        f"`{r['val_idx']}`. The model trains on {r['n_train']} readings and never on the "
-        f"{n_val} validation reading{'s' if n_val > 1 else ''} (diamonds on the chart), so their "
-        "loss estimates how it does on readings it has not seen.")
+    with place.text:
+        page.prose(
+            f"Shuffled indices (the chapter's `randperm`): training `{r['train_idx']}`, "
+            f"validation `{r['val_idx']}`. The model trains on {r['n_train']} readings and never "
+            f"on the {n_val} validation reading{'s' if n_val > 1 else ''} (diamonds on the "
+            "chart), so their loss estimates how it does on readings it has not seen.")
 
 
-def _section_more_data(v: Values, r: dict) -> None:
+def _switched(place: _Header, on: bool, shown: Callable[[], None], intro: str) -> None:
+    """A section behind a control: what it shows while its control is on, else a line on
+    what turning it on does."""
+    with place.text:
+        if on:
+            shown()
+        else:
+            page.prose(intro)
+
+
+def _section_more_data(place: _Header, v: Values, r: dict) -> None:
+    _switched(place, bool(v.ov_extra), lambda: _more_data(v, r),
+              "Add simulated readings to the training set: the validation readings stay the "
+              "same, so the runs are compared on one yardstick.")
+
+
+def _more_data(v: Values, r: dict) -> None:
     base = lesson(**{**run_settings(v), "extra": 0})
     st.markdown(
         f"With {v.ov_extra} extra readings ({r['n_train']} training points) the model ends at "
@@ -122,7 +174,13 @@ def _section_more_data(v: Values, r: dict) -> None:
         "wiggle through.")
 
 
-def _section_leak(v: Values, r: dict) -> None:
+def _section_leak(place: _Header, v: Values, r: dict) -> None:
+    _switched(place, bool(v.ov_leak), lambda: _leak(v, r),
+              "The switch adds `val_loss.backward()` after `train_loss.backward()`: validation "
+              "gradients pile into `.grad`, and the step uses them.")
+
+
+def _leak(v: Values, r: dict) -> None:
     honest = lesson(**{**run_settings(v), "leak": False})
     table = ov.leak_report(*({"loss": x["raw"]["loss"], "val_loss": x["raw"]["val"],
                               "holdout_loss": x["raw"]["holdout"]} for x in (honest, r)))
@@ -179,33 +237,13 @@ def _book_log(run_log: dict) -> list[dict]:
 
 
 page.start(STEM)
-preset_slot = page.preset_buttons(STEM, PRESETS)
-left, chart_col = st.columns([1, 2.3], gap="large")
-st.subheader("The split")
-split_box, split_text = st.container(), st.container()
-st.subheader("More data")
-data_box, data_text = st.container(), st.container()
-st.subheader("The leak")
-leak_box, leak_text = st.container(), st.container()
-values = _draw_controls(left, split_box, data_box, leak_box)
-page.preset_box(preset_slot, STEM, PRESETS, values)
-result = _section_run(values, chart_col)
-with split_text:
-    _section_split(result)
-for box, switched, section, intro in (
-    (data_text, values.ov_extra, _section_more_data, "Add simulated readings to the training "
-     "set: the validation readings stay the same, so the runs are compared on one yardstick."),
-    (leak_text, values.ov_leak, _section_leak, "The switch adds `val_loss.backward()` after "
-     "`train_loss.backward()`: validation gradients pile into `.grad`, and the step uses them."),
-):
-    with box:
-        if switched:
-            section(values, result)
-        else:
-            page.prose(intro)
+values, result, below = _section_run()
+_section_split(below.split, result)
+_section_more_data(below.data, values, result)
+_section_leak(below.leak, values, result)
 settings = run_settings(values)
 _section_no_grad(settings)
 _section_deeper(result)
-page.code_panel(script(settings["data"], settings), "Runs on its own with only torch and prints the final losses "
-                "and the best-validation epoch shown above.")
+page.code_panel(script(settings["data"], settings), "Runs on its own with only torch and prints the "
+                "final losses and the best-validation epoch shown above.")
 page.finish(STEM)

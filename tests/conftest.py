@@ -325,3 +325,13 @@ def page_text(at, leave_out: str = "") -> str:
         parts += [str(c) for c in frame.value.columns]
         parts += [str(v) for v in frame.value.to_numpy().ravel()]
     return "\n".join(p for p in parts if p != leave_out)
+
+
+def run_script(code: str, timeout: float = 120) -> dict[str, str]:
+    """Run a code panel's script with this Python; return its ``name = value`` lines, for the
+    tests that check a code panel prints what its page shows."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=True
+    ).stdout
+    pairs = (line.split(" = ", 1) for line in out.splitlines() if " = " in line)
+    return {name.strip(): value.strip() for name, value in pairs}

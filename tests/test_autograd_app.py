@@ -10,14 +10,13 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_frames, metric_value, run_page
+from conftest import as_number, chart_frames, metric_value, run_page, run_script
 from reference import T_C, T_U32, grad64
 
 import thermo_core as tc
 from thermo_core.lessons import autograd as ag
 from ui.autograd import charts
 from ui.autograd.settings import PRESETS
-from ui.codegen import run_script
 from ui.vega import validate
 
 PAGE = "pages/autograd.py"

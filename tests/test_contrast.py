@@ -159,3 +159,19 @@ def test_every_chart_carries_the_theme_ink_and_no_fixed_text_colour(stem):
             for key in ("labelColor", "titleColor"):
                 if key in node and "config" not in where:
                     assert node[key] == divergence_charts.ON_HEATMAP, (where, key)
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in PAGES])
+def test_heatmap_cells_are_edged_in_their_own_colour(stem):
+    """A rect mark filled by a quantity (a heatmap) strokes each cell in the same colour:
+    without it, hairline seams of page background run between the cells, a dark mesh over
+    the surface in the dark theme."""
+    for spec in chart_specs(run_page(f"pages/{stem}.py")):
+        for where, node in _walk(spec):
+            mark, enc = node.get("mark"), node.get("encoding", {})
+            kind = mark.get("type") if isinstance(mark, dict) else mark
+            colour = enc.get("color", {})
+            if kind == "rect" and colour.get("type") == "quantitative":
+                assert enc.get("stroke", {}).get("field") == colour["field"], where
+                assert enc["stroke"].get("scale") == colour.get("scale"), where
+                assert mark.get("strokeWidth", 0) > 0, where

@@ -88,10 +88,11 @@ def test_every_key_chart_has_a_small_csv_download(stem, calls):
 
 def test_a_rerun_builds_no_csv_and_trains_nothing_until_a_click(calls, monkeypatch):
     built, trained = [], []
-    text, history = downloads.text, __import__("ui.overfitting").overfitting.history
+    text, history = downloads.text, __import__("ui.overfitting.runs").overfitting.runs.history
     monkeypatch.setattr(downloads, "text", lambda frame: built.append(1) or text(frame))
     # The page imports history by name at each run, so the spy is what its button holds.
-    monkeypatch.setattr("ui.overfitting.history", lambda **s: trained.append(1) or history(**s))
+    monkeypatch.setattr("ui.overfitting.runs.history",
+                        lambda **s: trained.append(1) or history(**s))
     at = _open("overfitting")
     at.run()
     assert len(calls) == 2 and not built and not trained

@@ -6,11 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import as_number, chart_specs, metric_value, run_page
+from conftest import as_number, chart_specs, metric_value, run_page, run_script
 from reference import T_U_BOOK, lstsq64, mse64
 
 import thermo_core as tc
-from ui.codegen import run_script
 from ui.home import charts
 from ui.home.code import script
 from ui.home.settings import MEAN_T_C, PRESETS
@@ -50,7 +49,7 @@ def test_moving_sliders_changes_mse_to_the_right_value(w, b):
 
 @pytest.mark.parametrize(("w", "b"), [(1.0, 0.0), (-1.0, 40.0), (2.0, -40.0), (2.0, 40.0)])
 def test_line_and_residuals_stay_on_the_chart_at_every_slider_value(w, b):
-    """Bug 11: the y-axis was fixed at −15…40, so the line ran off the chart."""
+    """The y-axis follows the line and the residuals, wherever the sliders put them."""
     at = run_page(HOME, {"w": str(w), "b": str(b)})
     spec = _spec(at)
     lo, hi = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
@@ -65,7 +64,7 @@ def test_y_axis_keeps_the_readings_range_when_the_line_is_close():
 
 
 def test_nothing_hints_at_the_answer_before_reveal():
-    """Bug 12: the legend listed the least-squares fit and a snap button was offered."""
+    """Before the reveal, neither the legend nor a button gives the least-squares fit away."""
     at = run_page(HOME)
     colour = _spec(at)["layer"][1]["encoding"]["color"]["scale"]["domain"]
     assert colour == ["your line"]

@@ -10,12 +10,11 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_specs, page_text, run_page
+from conftest import as_number, chart_specs, page_text, run_page, run_script
 from reference import T_C, T_U32, f32, lstsq64, mse64
 
 import thermo_core as tc
 from thermo_core.lessons import optimizers as op
-from ui.codegen import run_script
 from ui.optimizers import charts
 from ui.optimizers.settings import IDS, PRESETS
 from ui.vega import validate
@@ -180,9 +179,8 @@ def test_nesterov_cannot_be_given_zero_momentum():
 
 
 def test_normalize_preset_quotes_the_epochs_its_results_table_shows():
-    """The preset once quoted epoch 175 while its table said 351: its momentum slider kept
-    the raw inputs' 0.99. The preset now sets momentum, and its sentence reads the runs the
-    table shows."""
+    """The preset sets momentum itself, so a momentum slider left at the raw inputs' 0.99
+    cannot make its sentence quote other epochs than its results table shows."""
     at = run_page(PAGE)  # the momentum slider starts at the raw inputs' 0.99
     at.button(key="optimizers.preset.1").click().run()
     table = _table(at)

@@ -8,13 +8,12 @@ import re
 
 import pytest
 import torch
-from conftest import as_number, chart_specs, metric_value, page_text, run_page
+from conftest import as_number, chart_specs, metric_value, page_text, run_page, run_script
 from reference import T_C, T_U32, f32
 from test_overfitting_core import BOOK_LOG, BOOK_TRAIN, BOOK_VAL
 
 import thermo_core as tc
 from thermo_core.lessons import overfitting as ov
-from ui.codegen import run_script
 from ui.controls import defaults
 from ui.overfitting import charts, text
 from ui.overfitting.settings import CONTROLS, PRESETS

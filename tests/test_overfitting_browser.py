@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from conftest import metric_text, open_page, screenshot, wait_for_metric
 
-import thermo_core as tc
-from thermo_core.lessons import overfitting as ov
 from thermo_core.numbers import fmt
-from ui.controls import defaults
-from ui.overfitting.settings import CONTROLS
+from ui.controls import Values, defaults
+from ui.overfitting.runs import experiment
+from ui.overfitting.settings import CONTROLS, PRESETS, run_settings
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +40,9 @@ def test_scrubbing_redraws_the_chart_without_a_rerun(page, app_url):
 
 def test_big_net_preset_shows_validation_climbing(page, app_url):
     open_page(page, app_url, "overfitting")
+    [big] = [p for p in PRESETS if p.label.endswith("a big net overfits")]
     page.get_by_role("button", name="A big net overfits").click()
-    e = ov.preset(tc.book(), "big_mlp_overfits")
+    e = experiment(**run_settings(Values({**defaults(CONTROLS), **big.values})))
     wait_for_metric(page, "Validation loss", fmt(e.summary.final_val_loss))
     assert metric_text(page, "Training loss") == fmt(e.summary.final_loss)
     assert metric_text(page, "Best epoch") == str(e.summary.best_epoch)

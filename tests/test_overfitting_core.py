@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import warnings
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -24,6 +25,10 @@ BOOK_VAL = [2, 10]
 BOOK_LOG = {1: ("66.5811", "142.3890"), 500: ("7.1454", "9.1252"), 3000: ("3.0125", "3.5756")}
 """The book's printed log (its split, the line, SGD lr 1e-2 on 0.1·t_u): epoch -> (training,
 validation), as printed. The oracle for the page's defaults too (test_overfitting_app)."""
+CHAPTER6 = tc.RunSpec("mlp", hidden=13, optimizer="SGD", lr=1e-3, epochs=5000)
+"""Chapter 6's network and training (on the book's split, the default sampling)."""
+BIG_NET = tc.RunSpec("mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000)
+"""Chapter 6's network widened and trained hard."""
 
 
 def _scaled(indices: list[int]) -> tuple[list[float], list[float]]:
@@ -41,7 +46,7 @@ def _grad64(w: float, b: float, xs: list[float], ys: list[float]) -> tuple[float
 
 @pytest.fixture(scope="module")
 def book():
-    return ov.experiment(tc.book())  # the defaults are the book's split preset
+    return ov.experiment(tc.book())  # the defaults are the chapter's run
 
 
 # ---- the split ---------------------------------------------------------------------------
@@ -199,8 +204,8 @@ def test_leak_and_zero_grad_switches_change_the_update_as_described(leak, zero_g
 
 
 def test_leak_makes_validation_loss_dishonest():
-    t = ov.leak_comparison(tc.book(), *ov.PRESETS["big_mlp_overfits"]).set_index("run")
-    honest, leak = t.loc["honest"], t.loc["leak"]
+    honest, leak = (ov.experiment(tc.book(), replace(BIG_NET, leak=on)).history.iloc[-1]
+                    for on in (False, True))
     # Honest: the validation loss and fresh readings tell the same story (both large).
     assert honest.val_loss > 5 and honest.holdout_loss > 5
     # Leak: validation loss falls far below both the honest one and the fresh-data loss.
@@ -210,7 +215,7 @@ def test_leak_makes_validation_loss_dishonest():
 
 # ---- capacity and data -------------------------------------------------------------------
 def test_chapter6_mlp_training_loss_falls_below_validation():
-    e = ov.preset(tc.book(), "chapter6_mlp")
+    e = ov.experiment(tc.book(), CHAPTER6)
     h, s = e.history, e.summary
     assert e.n_params == 40
     assert s.final_loss < s.final_val_loss  # the book's qualitative result
@@ -219,11 +224,12 @@ def test_chapter6_mlp_training_loss_falls_below_validation():
 
 
 def test_big_mlp_overfits_and_more_data_tames_it():
-    sweep = ov.more_data_sweep(tc.book(), (0, 40), *ov.PRESETS["big_mlp_overfits"]).set_index("extra")
-    small, big = sweep.loc[0], sweep.loc[40]
+    small, big = (ov.experiment(tc.book(), BIG_NET, ov.Sampling(extra=n)).history.iloc[-1]
+                  for n in (0, 40))
     assert small.loss < 1.0 and small.holdout_loss > 10  # fits 9 points, fails new ones
     assert small.val_loss > 10 * small.loss
-    assert big.holdout_loss < 4 and big.holdout_gap < 1 < small.holdout_gap / 10
+    big_gap, small_gap = big.holdout_loss - big.loss, small.holdout_loss - small.loss
+    assert big.holdout_loss < 4 and big_gap < 1 < small_gap / 10
     # For scale: the chapter's line scored on the same fresh readings.
     line = ov.experiment(tc.book())
     assert big.holdout_loss < 1.5 * line.holdout_mse < small.holdout_loss

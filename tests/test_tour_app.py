@@ -13,9 +13,10 @@ import pytest
 from conftest import run_page, stay
 
 from ui.catalog import PAGES
-from ui.tour_steps import STEPS, TOUR
+from ui.tour_steps import TOUR, steps
 
 STEMS = {p.stem for p in PAGES}
+STEPS = steps()
 
 
 def _widget(at, key):

@@ -23,7 +23,7 @@ the book's loop; so does a failure of the lean loop (logged), from the start.
 How the overfitting page's validation loss is computed, in four files:
 
 1. ``pages/overfitting.py`` ``_section_run``: ``lesson(**run_settings(values))``;
-2. ``ui/overfitting`` ``lesson``: ``ov.experiment(RunSpec(...), Sampling(...))``, cached;
+2. ``ui/overfitting/runs.py`` ``lesson``: ``ov.experiment(RunSpec(...), Sampling(...))``, cached;
 3. ``thermo_core/lessons/overfitting.py`` ``experiment``: splits the readings, then
    ``train_model(spec, train_x, train_y, val=(val_x, val_y))``;
 4. here, ``train_model`` → ``_lean_epochs``: ``mse(forward(kind, val_x, params), val_y)``

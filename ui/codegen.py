@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterable
 
 import thermo_core as tc
@@ -28,15 +26,3 @@ def data_cell(data: tc.Readings) -> str:
         f"t_c = torch.tensor({floats(t_c)})\n"
         f"t_u = torch.tensor({floats(t_u)})\n"
     )
-
-
-def run_script(code: str, timeout: float = 120) -> dict[str, str]:
-    """Run a generated script with this Python; return its ``name = value`` lines.
-
-    Used by the tests that check a code panel prints what its page shows.
-    """
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=True
-    ).stdout
-    pairs = (line.split(" = ", 1) for line in out.splitlines() if " = " in line)
-    return {name.strip(): value.strip() for name, value in pairs}

@@ -338,29 +338,32 @@ def _decimals(step: float) -> str:
     return f"%.{max(0, -math.floor(math.log10(step)))}f"
 
 
-def slope_slider(key: str, label: str, help: str) -> Control:
-    """A slider for the line's w, the same range and step on every page for one set of
-    readings (the book's: -1 to 2 in steps of 0.001, starting at the chapter's w = 1)."""
+def _line_slider(key: str, label: str, help: str, axis: str, start: float) -> Control:
+    """A slider for one of the line's parameters (``axis`` "w" or "b"), its range and step
+    the same on every page for one set of readings."""
+    def ranged(v: Mapping[str, Any]) -> tuple[tuple[float, float], float]:
+        r = _ranges(v)
+        return getattr(r, axis), getattr(r, f"{axis}_step")
+
     return Control(
         key, label, "slider",
-        lambda v: readings.start_value(_ranges(v).w, 1.0, _ranges(v).w_step),
-        bounds=lambda v: _ranges(v).w,
-        step=lambda v: _ranges(v).w_step,
-        fmt=lambda v: _decimals(_ranges(v).w_step),
+        lambda v: readings.start_value(ranged(v)[0], start, ranged(v)[1]),
+        bounds=lambda v: ranged(v)[0],
+        step=lambda v: ranged(v)[1],
+        fmt=lambda v: _decimals(ranged(v)[1]),
         help=help,
     )  # fmt: skip
+
+
+def slope_slider(key: str, label: str, help: str) -> Control:
+    """A slider for the line's w (the book's readings: -1 to 2 in steps of 0.001, starting
+    at the chapter's w = 1)."""
+    return _line_slider(key, label, help, "w", 1.0)
 
 
 def offset_slider(key: str, label: str, help: str) -> Control:
     """A slider for the line's b (the book's readings: -40 to 40 in steps of 0.1, from b = 0)."""
-    return Control(
-        key, label, "slider",
-        lambda v: readings.start_value(_ranges(v).b, 0.0, _ranges(v).b_step),
-        bounds=lambda v: _ranges(v).b,
-        step=lambda v: _ranges(v).b_step,
-        fmt=lambda v: _decimals(_ranges(v).b_step),
-        help=help,
-    )  # fmt: skip
+    return _line_slider(key, label, help, "b", 0.0)
 
 
 def drop_unusable(controls: Sequence[Control], values: Mapping[str, Any]) -> None:

@@ -141,7 +141,7 @@ def _fahrenheit() -> tuple[str, str, str]:
 
 def _overfitting_run(setup: Mapping[str, Any]) -> dict:
     """The overfitting page's own run (its cached ``lesson``) for these control values."""
-    from ui.overfitting import lesson
+    from ui.overfitting.runs import lesson
     from ui.overfitting.settings import run_settings
 
     return lesson(**run_settings(page_values("overfitting", setup)))
@@ -313,14 +313,3 @@ def steps() -> tuple[Step, ...]:
         ),
     )
 
-
-def step_pages() -> list[str]:
-    """The page of every step, for the catalog check."""
-    return [s.page for s in steps()]
-
-
-def __getattr__(name: str) -> Any:
-    """``STEPS``, the same tuple as :func:`steps`, for code that imports the name."""
-    if name == "STEPS":
-        return steps()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -517,15 +517,3 @@ def thin_indices(n: int, max_points: int = 500, keep: Sequence[int] = ()) -> lis
     chosen.update(k for k in keep if 0 <= k < n)
     return sorted(chosen)
 
-
-def thin_history(
-    history: pd.DataFrame, max_points: int = 500, diverged_at: int | None = None
-) -> pd.DataFrame:
-    """The history rows to send to a chart: first, last, the divergence epoch, evenly spaced.
-
-    Compute on every epoch, draw this. Keeps the ``epoch`` column, so scrubbing stays exact.
-    """
-    keep = []
-    if diverged_at is not None:
-        keep = [diverged_at - 2, diverged_at - 1]  # the last finite epoch and the first bad one
-    return history.iloc[thin_indices(len(history), max_points, keep)].reset_index(drop=True)

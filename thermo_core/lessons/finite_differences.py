@@ -293,24 +293,6 @@ def label_sweep(sweep: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def sweep_minimum(sweep: pd.DataFrame, scheme: str, dtype: str) -> tuple[float, float]:
-    """(δ, abs_error) of the smallest measured error in a sweep, for one scheme and dtype."""
-    rows = sweep[(sweep["scheme"] == scheme) & (sweep["dtype"] == dtype)]
-    rows = rows[rows["abs_error"].map(math.isfinite)]
-    if rows.empty:
-        raise ValueError(f"no finite errors for {scheme}/{dtype}")
-    best = rows.loc[rows["abs_error"].idxmin()]
-    return float(best["delta"]), float(best["abs_error"])
-
-
-def collapse_limit(sweep: pd.DataFrame, scheme: str, dtype: str) -> float | None:
-    """Largest δ in a labelled sweep at which the estimate collapsed to 0, or None."""
-    rows = sweep[
-        (sweep["scheme"] == scheme) & (sweep["dtype"] == dtype) & (sweep["outcome"] == "collapsed")
-    ]
-    return float(rows["delta"].max()) if len(rows) else None
-
-
 def _notes_losses(
     t_u: Tensor, t_c: Tensor, w: float, b: float, delta: float, wrt: str, dtype: str = "float32"
 ) -> tuple[Tensor, Tensor]:
@@ -362,8 +344,8 @@ def notes_step(
 ) -> dict[str, float]:
     """The notes' one descent step in ``dtype``: w first, then b at the new w.
 
-    ``brackets=False`` is the notes' slip a - c/(2δ); in float32 it is bit-for-bit
-    :func:`thermo_core.buggy_descent_step`. Keys: grad_w, w_new, grad_b, b_new, loss_before,
+    ``brackets=False`` is the notes' slip a - c/(2δ), as
+    :func:`thermo_core.buggy_central_difference` computes it. Keys: grad_w, w_new, grad_b, b_new, loss_before,
     loss_after, and loss_after_exact (the float64 loss at the new point, which says how
     big a loss that overflowed to ∞ really was) and squares_exact (the float64 sum of the
     squared misses there: the mean overflows as soon as this sum passes the dtype's largest
@@ -397,19 +379,6 @@ def notes_step(
         "loss_after_exact": exact,
         "squares_exact": exact * len(t_u),
     }
-
-
-def fixed_descent_step(
-    t_u: Tensor,
-    t_c: Tensor,
-    w: float = 1.0,
-    b: float = 0.0,
-    delta: float = 0.1,
-    lr: float = 1e-2,
-    dtype: str = "float32",
-) -> dict[str, float]:
-    """The notes' step, with the brackets fixed (see :func:`notes_step`)."""
-    return notes_step(t_u, t_c, w, b, delta, lr, dtype, brackets=True)
 
 
 def largest(dtype: str) -> float:

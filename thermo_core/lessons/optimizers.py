@@ -218,27 +218,6 @@ def compare(
     return [run_optimizer(readings, label, mode, epochs=epochs) for label in labels]
 
 
-def results_table(results: Sequence[OptimizerResult]) -> pd.DataFrame:
-    """One row per optimizer: optimizer, lr, final_loss, reached_at (None = never),
-    distance_raw, w_raw, b_raw, seconds, diverged."""
-    return pd.DataFrame(
-        [
-            {
-                "optimizer": r.label,
-                "lr": r.settings["lr"],
-                "final_loss": r.final_loss,
-                "reached_at": r.reached_at,
-                "distance_raw": r.distance,
-                "w_raw": r.raw_params[0],
-                "b_raw": r.raw_params[1],
-                "seconds": r.seconds,
-                "diverged": r.diverged,
-            }
-            for r in results
-        ]
-    )
-
-
 def implied_steps(states: pd.DataFrame, history: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """``states`` plus implied_w/implied_b: the parameter change the recorded state implies.
 

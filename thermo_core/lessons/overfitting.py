@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
@@ -65,19 +65,6 @@ class Sampling:
 
 BOOK_RUN = RunSpec("linear", optimizer="SGD", lr=1e-2, epochs=3000)
 """The chapter's run: its line, SGD, lr 1e-2, 3000 epochs (``BOOK_LOG`` is its log)."""
-
-_BIG = RunSpec("mlp", hidden=64, optimizer="Adam", lr=1e-2, epochs=5000)
-PRESETS: dict[str, tuple[RunSpec, Sampling]] = {
-    "book_split": (BOOK_RUN, Sampling()),
-    "chapter6_mlp": (RunSpec("mlp", hidden=13, optimizer="SGD", lr=1e-3, epochs=5000),
-                     Sampling()),
-    "big_mlp_overfits": (_BIG, Sampling()),
-    "more_data_tames": (_BIG, Sampling(extra=40)),
-    "degree10_overfits": (RunSpec("poly", degree=10, optimizer="Adam", lr=1e-1, epochs=5000),
-                          Sampling()),
-    "leak": (replace(_BIG, leak=True), Sampling()),
-}
-""""Try this" settings for :func:`experiment` (all use the book's split)."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +182,7 @@ def experiment(
     never influence training, so they judge the validation loss.
     snapshots/frame_points: also record the fitted curve at about ``snapshots`` epochs
     (:func:`snapshot_epochs`) on a grid of ``frame_points`` readings (``frames``).
-    The defaults are the book's split preset.
+    The defaults are the chapter's run: the book's split, the line, SGD at lr 1e-2.
     """
     lo, hi = _t_u_span(readings, sampling.extra, sampling.noise, sampling.data_seed)
     frame_at = None
@@ -230,23 +217,6 @@ def _t_u_span(readings: Readings, extra: int, noise: float, data_seed: int) -> t
     if extra:
         t_u = torch.cat([t_u, synthetic_readings(int(extra), noise, data_seed)[0]])
     return float(t_u.min()), float(t_u.max())
-
-
-def preset(readings: Readings, name: str) -> Experiment:
-    """Run one of ``PRESETS`` by name."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return experiment(readings, *PRESETS[name])
-
-
-def leak_comparison(readings: Readings, spec: RunSpec, sampling: Sampling = Sampling(),
-                    holdout: int = 200) -> pd.DataFrame:
-    """Run :func:`experiment` with leak=False and leak=True (other settings shared)."""
-    if not holdout:
-        raise ValueError("the leak comparison needs hold-out readings (holdout > 0)")
-    honest = experiment(readings, replace(spec, leak=False), sampling, holdout=holdout).history.iloc[-1]
-    leaked = experiment(readings, replace(spec, leak=True), sampling, holdout=holdout).history.iloc[-1]
-    return leak_report(honest, leaked)
 
 
 def leak_report(honest: Mapping[str, float], leaked: Mapping[str, float]) -> pd.DataFrame:
@@ -321,24 +291,3 @@ def no_grad_cost(
         n_params=count_parameters(model),
     )
 
-
-def more_data_sweep(readings: Readings, extras: tuple[int, ...] = (0, 10, 40), spec: RunSpec = BOOK_RUN,
-                    sampling: Sampling = Sampling()) -> pd.DataFrame:
-    """Final losses for several amounts of extra synthetic training data, same model.
-
-    Columns extra, loss, val_loss, holdout_loss, holdout_gap (holdout - training loss).
-    """
-    rows = []
-    for n in extras:
-        e = experiment(readings, spec, replace(sampling, extra=int(n)))
-        last = e.history.iloc[-1]
-        rows.append(
-            {
-                "extra": int(n),
-                "loss": float(last["loss"]),
-                "val_loss": float(last["val_loss"]),
-                "holdout_loss": float(last.get("holdout_loss", float("nan"))),
-                "holdout_gap": float(last.get("holdout_loss", float("nan")) - last["loss"]),
-            }
-        )
-    return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ MODEL_LABELS = {
     "quad": "w·t_u + b + w2·t_u² (w2 starts at 0)",
 }
 
-CONTROLS = (
+POINT = (
     slope_slider(
         "ag_w",
         "w (slope)",
@@ -35,6 +35,9 @@ CONTROLS = (
         labels=MODEL_LABELS,
         help="Add a term and autograd records more operations: the graph grows with the code.",
     ),
+)
+"""Where the graph is built: params and the model, beside the graph."""
+ZERO_GRAD = (
     Control(
         "ag_nozero",
         "Forget optimizer.zero_grad()",
@@ -42,6 +45,9 @@ CONTROLS = (
         False,
         help="Train the line again without clearing .grad between steps, and compare.",
     ),
+)
+"""The switch of the training without ``zero_grad()``."""
+GRAD_MODE = (
     Control(
         "ag_train",
         "is_train",
@@ -50,6 +56,8 @@ CONTROLS = (
         help="The flag passed to torch.set_grad_enabled(is_train), as in a training/validation loop.",
     ),
 )
+"""The flag of the detach / no_grad / set_grad_enabled table."""
+CONTROLS = POINT + ZERO_GRAD + GRAD_MODE
 
 
 def _best_line(v: Values) -> str:

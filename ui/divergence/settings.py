@@ -49,7 +49,7 @@ def _window(v: Values) -> ls.SurfaceWindow:
     return ls.surface_window(readings.of(v), v["norm"])
 
 
-MAIN = (
+INPUT_AND_RATE = (
     Control(
         "norm", "Input normalization", "radio", "none", options=tc.NORMALIZATIONS,
         labels=NORM_LABELS, horizontal=True,
@@ -62,12 +62,17 @@ MAIN = (
         help="Any rate from 0.000001 to 10; scientific notation such as 3e-4 works. The "
         "slider below moves it along a log grid that includes the critical rate.",
     ),
+)
+"""The inputs and the typed rate, above the log-grid rate slider (which needs both)."""
+RULE = (
     Control(
         "rule", "Update rule", "radio", "manual", options=dv.RULES, labels=RULE_LABELS,
         horizontal=True,
         help="The chapter's hand-written update, or the same step taken by torch.optim.SGD "
         "(no momentum): the two give the same path.",
     ),
+)
+LENGTH = (
     Control(
         "epochs", "Epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
         help="Full-batch updates: each epoch uses all the readings once.",
@@ -76,7 +81,11 @@ MAIN = (
         "schedule", "Learning-rate schedule", "select", "constant", options=tc.SCHEDULES,
         labels=SCHEDULE_LABELS,
         help="A torch.optim.lr_scheduler that changes the rate after every epoch.",
-    ),    Control(
+    ),
+)
+"""Epochs and the schedule, side by side; the chosen schedule's settings follow."""
+START = (
+    Control(
         "start_w", "start w", "number", lambda v: _inside(1.0, _window(v).w_range), bounds=lambda v: _window(v).w_range, step=0.01,
         fmt="%.2f", help="Where training starts. Click the surface to move it.",
     ),
@@ -85,6 +94,7 @@ MAIN = (
         fmt="%.2f", help="Where training starts. Click the surface to move it.",
     ),
 )
+"""Where training starts, side by side (a click on the surface sets them too)."""
 SCHEDULE = {
     "StepLR": (
         Control("step_size", "every N epochs", "number", 100, bounds=(1, 5000), step=1, fmt="%d",
@@ -104,7 +114,7 @@ SCHEDULE = {
                 "before the rate is cut. Any improvement counts (threshold 0)."),
     ),
 }
-CONTROLS = MAIN + tuple(c for group in SCHEDULE.values() for c in group)
+CONTROLS = INPUT_AND_RATE + RULE + LENGTH + START + tuple(c for group in SCHEDULE.values() for c in group)
 
 
 def schedule_settings(v: Values) -> dict:

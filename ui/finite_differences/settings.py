@@ -1,7 +1,7 @@
 """Finite differences: the controls and presets, declared once.
 
 δ is a choice among the grid's labels ("1e-07", "0.1", "10000"): the URL carries exactly
-the label, as it always has. Every preset's "look for" text that quotes a number is
+the label. Every preset's "look for" text that quotes a number is
 generated from the numbers the page shows for those settings.
 """
 
@@ -17,7 +17,7 @@ from ui.page import Preset
 
 DELTAS: tuple[str, ...] = tuple(FD.delta_label(d) for d in FD.delta_grid())
 
-CONTROLS = (
+NUDGE = (
     Control(
         "delta",
         "δ, the nudge (log scale)",
@@ -54,6 +54,9 @@ CONTROLS = (
         labels={"w": "∂L/∂w", "b": "∂L/∂b"},
         help="Which parameter is nudged on the error chart and in the zoom.",
     ),
+)
+"""How the gradient is estimated: one row above the chart."""
+POINT = (
     slope_slider(
         "fd_w",
         "w, where the gradient is taken",
@@ -65,6 +68,8 @@ CONTROLS = (
         "The offset parameter of the point (w, b). The chapter starts at b = 0.",
     ),
 )
+"""Where the gradient is taken, in a "Go deeper" expander."""
+CONTROLS = NUDGE + POINT
 
 
 def comparison(v: Values):

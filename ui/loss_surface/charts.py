@@ -15,7 +15,6 @@ from functools import cache
 
 import altair as alt
 import pandas as pd
-from streamlit import dataframe_util
 
 from ui import palette
 from ui.vega import frozen, with_data
@@ -40,15 +39,6 @@ X_TITLES = {
     "standardize": "x = (t_u − mean) / std",
 }
 _POINT_RED = palette.RED
-
-
-def arrow_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as the Arrow IPC bytes Streamlit sends, with float columns in float32.
-
-    float32 keeps 7 significant digits, more than any tooltip shows, at half the bytes.
-    """
-    small = frame.astype({c: "float32" for c in frame.columns if frame[c].dtype == "float64"})
-    return dataframe_util.convert_anything_to_arrow_bytes(small)
 
 
 def _scale(lo: float, hi: float) -> alt.Scale:
@@ -83,13 +73,17 @@ def surface_template(
              "y": alt.Y("b0:Q", title="b", scale=ys), "y2": "b1:Q"}
     pick = alt.selection_point(name=PICK, fields=["w", "b"], on="click", toggle=False,
                                clear=False, nearest=False)
+    viridis = alt.Scale(type="log", scheme="viridis")
+    # Each cell's edge in its own colour: no seams of page background between cells (a dark
+    # mesh in the dark theme), as on the optimizer page's surface.
     layers = [
         grid.transform_filter("isFinite(datum.loss) && datum.loss > 0")
-        .mark_rect(clip=True, cursor="crosshair")
+        .mark_rect(clip=True, cursor="crosshair", strokeWidth=0.6)
         .encode(
             **edges,
+            stroke=alt.Stroke("loss:Q", legend=None, scale=viridis),
             color=alt.Color(
-                "loss:Q", title="loss (log scale)", scale=alt.Scale(type="log", scheme="viridis"),
+                "loss:Q", title="loss (log scale)", scale=viridis,
                 # SI-prefixed labels (10k, 1M): full numbers ran past a phone's edge.
                 legend=alt.Legend(orient="bottom", gradientLength=200, direction="horizontal",
                                  titleOrient="left", format="~s"),
@@ -100,7 +94,7 @@ def surface_template(
         .add_params(pick),
         grid.transform_filter("!isFinite(datum.loss) || datum.loss <= 0")
         .transform_calculate(note="'not finite or ≤ 0'")
-        .mark_rect(color="#9e9e9e", clip=True)
+        .mark_rect(color="#9e9e9e", stroke="#9e9e9e", strokeWidth=0.6, clip=True)
         .encode(**edges, tooltip=["note:N"]),
     ]
     if contours:

@@ -15,10 +15,7 @@ from functools import cache
 import altair as alt
 
 from ui import palette
-from ui.loss_surface.charts import arrow_bytes
 from ui.vega import frozen
-
-__all__ = ["COLOURS", "SCRUB", "arrow_bytes", "spec", "template"]
 
 SCRUB = "epoch"
 """Name of the epoch parameter the range input drives."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ui import readings
 from ui.controls import Control, Values, defaults
 from ui.overfitting import text
+from ui.overfitting.runs import lesson
 from ui.page import Preset
 
 MODELS = ("linear", "poly", "mlp")
@@ -112,8 +113,6 @@ def run_settings(v: Values) -> dict:
 
 
 def _result(v: Values) -> dict:
-    from ui.overfitting import lesson
-
     return lesson(**run_settings(v))
 
 

@@ -1,6 +1,6 @@
 """Sentences for the overfitting page, generated from the runs whose numbers they quote.
 
-A run here is the dict ``ui.overfitting.lesson`` returns: its numbers already formatted as
+A run here is the dict ``ui.overfitting.runs.lesson`` returns: its numbers already formatted as
 the metrics show them ("final_loss", "final_val", "best_epoch" …) plus the raw floats.
 The key chart's description, its table and its scrubber twin's sentence come from the
 same run.
@@ -15,7 +15,7 @@ import pandas as pd
 
 from thermo_core.numbers import fmt
 from ui.chart_text import trend
-from ui.overfitting import HOLDOUT
+from ui.overfitting.runs import HOLDOUT
 
 BEYOND = "Beyond the chapter"
 """The label prefix of presets whose model Chapter 5 never builds."""
