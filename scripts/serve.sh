@@ -2,7 +2,7 @@
 # Several app servers on this machine behind one sticky proxy, for a class bigger than one
 # server process can carry (README "A bigger class: several servers").
 #
-#   bash scripts/serve.sh --replicas 2 [--port 8501]
+#   bash scripts/serve.sh --replicas 2 [--port 8501] [--no-sticky]
 #
 # Starts N `streamlit run` replicas on free loopback ports and HAProxy (Debian's haproxy,
 # installed here if missing) on 127.0.0.1:PORT in front of them, prints the one URL to open,
@@ -12,18 +12,23 @@
 # rotation when /_stcore/health stops answering; its learners then reconnect to another
 # replica, where the page reruns from the settings in its URL. Each response names its
 # replica in an X-Replica header (tests/test_proxy_browser.py uses it).
-# Everything listens on 127.0.0.1 only.
+# Everything listens on 127.0.0.1 only. --no-sticky leaves the cookie out, so every request
+# goes to the least busy replica: never for a class, only to watch what the cookie prevents
+# (a download or upload reaching a replica that does not hold the session answers 404 or 400;
+# tests/test_proxy_browser.py runs that way under PROXY_STICKY=0 to show its tests can fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REPLICAS=2
 PORT=8501
+STICKY=1
 PYTHON="${PYTHON:-python}"
-usage() { echo "usage: $0 [--replicas N] [--port PORT]" >&2; exit 2; }
+usage() { echo "usage: $0 [--replicas N] [--port PORT] [--no-sticky]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --replicas) REPLICAS="${2:-}"; shift 2 || usage ;;
     --port) PORT="${2:-}"; shift 2 || usage ;;
+    --no-sticky) STICKY=0; shift ;;
     -h|--help) usage ;;
     *) usage ;;
   esac
@@ -68,6 +73,10 @@ STREAMLIT_SERVER_COOKIE_SECRET="$("$PYTHON" -c 'import secrets; print(secrets.to
 export STREAMLIT_SERVER_COOKIE_SECRET STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
 
 SERVERS=""
+COOKIE="    cookie SERVERID insert indirect nocache httponly"
+if [ "$STICKY" = 0 ]; then
+  COOKIE="    # --no-sticky: no cookie, so each request goes wherever leastconn sends it."
+fi
 for i in $(seq 1 "$REPLICAS"); do
   p="${PORTS[$((i - 1))]}"
   "$PYTHON" -m streamlit run streamlit_app.py --server.headless true \
@@ -75,11 +84,13 @@ for i in $(seq 1 "$REPLICAS"); do
     --browser.gatherUsageStats false > "$WORK/r$i.log" 2>&1 < /dev/null &
   PIDS+=("$!")
   echo "replica r$i: http://127.0.0.1:$p pid $! log $WORK/r$i.log"
-  SERVERS+="    server r$i 127.0.0.1:$p check cookie r$i"$'\n'
+  SERVERS+="    server r$i 127.0.0.1:$p check$([ "$STICKY" = 0 ] || echo " cookie r$i")"$'\n'
 done
 
-# Wait until every replica answers its health check (start-up compiles and warms caches).
-"$PYTHON" - "${PORTS[@]}" <<'PY'
+# Wait until every port given answers /_stcore/health (a replica: start-up compiles and warms
+# caches; the proxy: it binds its port a moment after it starts).
+wait_healthy() {
+  "$PYTHON" - "$@" <<'PY'
 import sys, time, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 deadline = time.monotonic() + 180
@@ -92,9 +103,11 @@ for port in sys.argv[1:]:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            sys.exit(f"replica on port {port} did not become healthy within 180 s")
+            sys.exit(f"port {port} did not answer /_stcore/health within 180 s")
         time.sleep(0.3)
 PY
+}
+wait_healthy "${PORTS[@]}"
 
 cat > "$WORK/haproxy.cfg" <<CFG
 global
@@ -121,7 +134,7 @@ backend replicas
     balance leastconn
     # The first response sets SERVERID; every later request of that browser, its websocket
     # included, goes to the same replica while it is up.
-    cookie SERVERID insert indirect nocache httponly
+$COOKIE
     option httpchk GET /_stcore/health
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
@@ -133,5 +146,6 @@ CFG
 HAPROXY_PID=$!
 PIDS+=("$HAPROXY_PID")
 echo "proxy: pid $HAPROXY_PID log $WORK/haproxy.log"
+wait_healthy "$PORT"
 echo "== $REPLICAS replica(s) behind HAProxy. Open http://127.0.0.1:$PORT  (Ctrl-C stops all)"
 wait "$HAPROXY_PID"
