@@ -176,10 +176,28 @@ def page(browser, app_url):
         context.close()
 
 
+# Resolves once the page has gone QUIET_MS without a change to its elements.
+_QUIET = """(ms) => new Promise(done => {
+    let timer;
+    const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(end, ms); });
+    function end() { observer.disconnect(); done(true); }
+    observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    timer = setTimeout(end, ms);
+})"""
+QUIET_MS = 150
+
+
 def wait_for_app(tab) -> None:
-    """Wait until Streamlit has finished running the script and drawn its charts."""
+    """Wait until Streamlit has finished running the script and drawn what it sent.
+
+    The script state turns "notRunning" when the last message has arrived, which on a busy
+    machine can be a few hundred ms before the browser has drawn it: a widget then appears
+    for a frame with its default (a number input's minimum) before its value. So this also
+    waits until the page has not changed for QUIET_MS."""
     tab.wait_for_selector(READY, timeout=60_000)
     tab.wait_for_load_state("networkidle")
+    tab.wait_for_selector(READY, timeout=60_000)
+    tab.evaluate(_QUIET, QUIET_MS)
     tab.wait_for_selector(READY, timeout=60_000)
 
 
