@@ -148,11 +148,22 @@ class Tab:
             headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
             self.files.append((path, response["status"], headers.get("x-replica", "")))
 
+    def open(self, path: str) -> None:
+        """Go to ``path`` on the proxy and wait for the app to be drawn."""
+        self.page.goto(f"{self.base}{path}")
+        wait_for_app(self.page)
+
     def replicas(self) -> set[str]:
         return set(self.http) | set(self.sockets)
 
     def close(self) -> None:
         self.context.close()
+
+    def __enter__(self) -> Tab:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _lr(page) -> float:
@@ -168,10 +179,8 @@ def _in_own_thread(coro_fn):
 
 @pytest.mark.browser
 def test_a_browser_stays_on_one_replica_across_reruns_and_pages(browser, proxy):
-    tab = Tab(browser, proxy)
-    try:
-        tab.page.goto(f"{proxy.url}/divergence?lr=0.005")
-        wait_for_app(tab.page)
+    with Tab(browser, proxy) as tab:
+        tab.open("/divergence?lr=0.005")
         assert _lr(tab.page) == pytest.approx(0.005), tab.page.url
         tab.page.get_by_role("button", name="Tiny lr (book)").click()  # a rerun
         tab.page.wait_for_function("() => location.search.includes('lr=0.0001')")
@@ -190,8 +199,6 @@ def test_a_browser_stays_on_one_replica_across_reruns_and_pages(browser, proxy):
         assert replica in proxy.replicas
         cookie = {c["name"]: c["value"] for c in tab.context.cookies(proxy.url)}
         assert cookie.get("SERVERID") == replica
-    finally:
-        tab.close()
 
 
 def test_a_websocket_session_stays_on_its_replica_and_sessions_spread(proxy):
@@ -329,10 +336,8 @@ def _download(tab: Tab, expander: str, label: str):
 
 @pytest.mark.browser
 def test_downloads_after_reruns_come_from_the_session_s_replica(browser, proxy):
-    tab = Tab(browser, proxy)
-    try:
-        tab.page.goto(f"{proxy.url}/divergence?lr=0.005")
-        wait_for_app(tab.page)
+    with Tab(browser, proxy) as tab:
+        tab.open("/divergence?lr=0.005")
         for preset in ("Tiny lr (book)", "Normalize (book)", "Blow up (book)",
                        "Tiny lr (book)"):  # reruns on the same websocket, each a new URL
             before = tab.page.evaluate("() => location.search")
@@ -359,8 +364,6 @@ def test_downloads_after_reruns_come_from_the_session_s_replica(browser, proxy):
         assert len(tab.sockets) == 1 and len(tab.replicas()) == 1, (tab.http, tab.sockets)
         (replica,) = tab.replicas()
         assert all(status == 200 and served == replica for _, status, served in media), media
-    finally:
-        tab.close()
 
 
 # 60 readings: more than a link carries (tc.readings.URL_ROWS), so only the session that
@@ -379,10 +382,8 @@ def _sidebar_readings(page) -> str:
 
 @pytest.mark.browser
 def test_an_upload_reaches_the_session_s_replica_and_a_page_switch_keeps_it(browser, proxy):
-    tab = Tab(browser, proxy)
-    try:
-        tab.page.goto(f"{proxy.url}/")
-        wait_for_app(tab.page)
+    with Tab(browser, proxy) as tab:
+        tab.open("/")
         tab.page.get_by_text("Go deeper: use your own readings").click()
         tab.page.get_by_text("Upload a .csv").click()  # a rerun that draws the uploader
         uploader = tab.page.locator("[data-testid='stFileUploaderDropzoneInput']")
@@ -414,5 +415,3 @@ def test_an_upload_reaches_the_session_s_replica_and_a_page_switch_keeps_it(brow
         assert ratio == pytest.approx(_lr(tab.page) / (2 / lam_max), rel=5e-3)
 
         assert len(tab.sockets) == 1 and len(tab.replicas()) == 1, (tab.http, tab.sockets)
-    finally:
-        tab.close()
